@@ -1,0 +1,63 @@
+# The README's two commands: `make run` and `make test`. Everything else here serves them.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test setup setup-dev vendor db seed lint format bench clean
+
+run: setup db
+	$(BIN)/kursk-tracker serve --host $(HOST) --port $(PORT)
+
+test: setup-dev
+	$(BIN)/ruff check app tests migrations bench
+	$(BIN)/ruff format --check app tests migrations bench
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# A stamp per install kind: re-run pip only when pyproject.toml changes.
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed-run
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+# Third-party browser files come from the npm registry, never from git.
+static/vendor/.stamp: node_modules/.package-lock.json
+	mkdir -p static/vendor/leaflet
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+	cp -R node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css node_modules/leaflet/dist/images static/vendor/leaflet/
+	touch $@
+
+vendor: static/vendor/.stamp
+
+setup: $(VENV)/.installed-run vendor
+setup-dev: $(VENV)/.installed-dev vendor
+
+# Migrate, then load the demo data only into an empty database.
+db: setup
+	$(BIN)/kursk-tracker db upgrade
+	$(BIN)/kursk-tracker seed --if-empty
+
+lint: setup-dev
+	$(BIN)/ruff check app tests migrations bench
+
+format: setup-dev
+	$(BIN)/ruff format app tests migrations bench
+	$(BIN)/ruff check --fix app tests migrations bench
+
+bench: setup-dev
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor var .pytest_cache

@@ -1,0 +1,97 @@
+"""Claims: one dated assertion, by one source, about one settlement. Never edited once approved."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, str_enum, utcnow
+
+if TYPE_CHECKING:
+    from app.accounts.models import User
+    from app.settlements.models import Settlement
+    from app.sources.models import Source
+
+SUMMARY_MAX_LENGTH = 2000
+URL_MAX_LENGTH = 2000
+
+
+class ControlStatus(enum.StrEnum):
+    russian_control = "russian_control"
+    ukrainian_control = "ukrainian_control"
+    contested = "contested"
+    unknown = "unknown"
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {
+    ControlStatus.russian_control: "Russian control",
+    ControlStatus.ukrainian_control: "Ukrainian control",
+    ControlStatus.contested: "Contested",
+    ControlStatus.unknown: "Unknown",
+}
+
+
+class Verification(enum.StrEnum):
+    unverified = "unverified"
+    geolocated = "geolocated"  # the place is verified, the time is not
+    confirmed = "confirmed"  # independently confirmed
+    refuted = "refuted"
+
+
+class ReviewState(enum.StrEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+
+
+class Claim(Base):
+    __tablename__ = "claims"
+    __table_args__ = (
+        CheckConstraint("published_on >= as_of", name="published_not_before_as_of"),
+        # The derivation query: approved claims of a settlement up to a date.
+        Index("ix_claims_settlement_state_as_of", "settlement_id", "review_state", "as_of"),
+        Index("ix_claims_source_as_of", "source_id", "as_of"),
+        Index("ix_claims_review_state_created", "review_state", "created_at"),
+        Index("ix_claims_as_of", "as_of"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    settlement_id: Mapped[int] = mapped_column(ForeignKey("settlements.id"))
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
+    status: Mapped[ControlStatus] = mapped_column(str_enum(ControlStatus, "control_status"))
+    as_of: Mapped[date] = mapped_column(Date)
+    published_on: Mapped[date] = mapped_column(Date)
+    source_url: Mapped[str] = mapped_column(String(URL_MAX_LENGTH), default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    verification: Mapped[Verification] = mapped_column(
+        str_enum(Verification, "verification"), default=Verification.unverified
+    )
+    review_state: Mapped[ReviewState] = mapped_column(
+        str_enum(ReviewState, "review_state"), default=ReviewState.pending
+    )
+    review_note: Mapped[str] = mapped_column(Text, default="")
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reviewed_at: Mapped[datetime | None] = mapped_column()
+    # A correction points at the claim it replaces; the replaced claim is kept.
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), index=True)
+    # Optimistic locking for review: a decision names the version it saw.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    settlement: Mapped[Settlement] = relationship(lazy="joined", innerjoin=True)
+    source: Mapped[Source] = relationship(lazy="joined", innerjoin=True)
+    submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
+    supersedes: Mapped[Claim | None] = relationship(remote_side=[id])
+
+    def __repr__(self) -> str:
+        return f"<Claim {self.id} {self.status} {self.as_of}>"

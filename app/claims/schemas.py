@@ -1,0 +1,71 @@
+"""What a valid claim looks like on the way in: one model for the form, the import and the API."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
+
+from app.claims.models import SUMMARY_MAX_LENGTH, ControlStatus, Verification
+from app.validation import check_http_url, check_plain_text, parse_iso_date
+
+
+def _date(value: object) -> object:
+    return parse_iso_date(value) if isinstance(value, str) else value
+
+
+def _blank_to_none(value: object) -> object:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _url(value: object) -> object:
+    return check_http_url(value) if isinstance(value, str) else value
+
+
+def _summary(value: object) -> object:
+    return check_plain_text(value.strip(), SUMMARY_MAX_LENGTH) if isinstance(value, str) else value
+
+
+def _slug(value: object) -> object:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+IsoDate = Annotated[date, BeforeValidator(_date)]
+Slug = Annotated[str, BeforeValidator(_slug), Field(min_length=1, max_length=80)]
+
+
+class ClaimIn(BaseModel):
+    """One claim as submitted. Field names are the CSV column names (design.md)."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=False)
+
+    settlement: Slug
+    status: ControlStatus
+    as_of: IsoDate
+    published_on: Annotated[IsoDate | None, BeforeValidator(_blank_to_none)] = Field(
+        default=None, validate_default=True
+    )
+    source: Slug
+    source_url: Annotated[str, BeforeValidator(_url)] = ""
+    verification: Verification = Verification.unverified
+    summary: Annotated[str, BeforeValidator(_summary)] = ""
+
+    @field_validator("as_of")
+    @classmethod
+    def _not_in_future(cls, value: date) -> date:
+        if value > date.today():
+            raise ValueError("must not be in the future")
+        return value
+
+    @field_validator("published_on")
+    @classmethod
+    def _published_after_as_of(cls, value: date | None, info: ValidationInfo) -> date | None:
+        as_of = info.data.get("as_of")
+        if value is None:
+            return as_of
+        if value > date.today():
+            raise ValueError("must not be in the future")
+        if as_of is not None and value < as_of:
+            raise ValueError("must not be before as_of (a source cannot report a day ahead)")
+        return value

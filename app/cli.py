@@ -1,0 +1,144 @@
+"""The ``kursk-tracker`` command line."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from alembic import command
+from alembic.config import Config as AlembicConfig
+
+from app.config import PROJECT_ROOT, get_settings
+from app.db import Database
+
+app = typer.Typer(
+    help="Kursk Control Tracker: who controls which settlement, since when.",
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.")
+app.add_typer(db_app, name="db")
+
+
+def _database() -> Database:
+    return Database(get_settings().database_url)
+
+
+def alembic_config(database_url: str) -> AlembicConfig:
+    config = AlembicConfig(toml_file=str(PROJECT_ROOT / "pyproject.toml"))
+    config.attributes["database_url"] = database_url
+    return config
+
+
+def upgrade_database(database_url: str) -> None:
+    command.upgrade(alembic_config(database_url), "head")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the tables (alembic upgrade head)."""
+    settings = get_settings()
+    upgrade_database(settings.database_url)
+    typer.echo(f"database is at the latest schema ({_redacted(settings.database_url)})")
+
+
+def _redacted(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@app.command()
+def seed(
+    reference_only: Annotated[
+        bool, typer.Option("--reference-only", help="Settlements and sources only, no claims.")
+    ] = False,
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Do nothing when the database holds settlements.")
+    ] = False,
+) -> None:
+    """Load the demo data from data/ (running it twice adds nothing twice)."""
+    from app.interchange.seed import SeedError, is_empty
+    from app.interchange.seed import seed as load_seed
+
+    settings = get_settings()
+    database = _database()
+    try:
+        with database.writing() as session:
+            if if_empty and not is_empty(session):
+                typer.echo("database already holds data; not seeding")
+                return
+            added = load_seed(session, settings.data_dir, reference_only=reference_only)
+    except SeedError as error:
+        typer.echo(f"seed failed, nothing stored:\n{error}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        database.dispose()
+    summary = ", ".join(f"{n} {what}" for what, n in sorted(added.items())) or "nothing new"
+    typer.echo(f"seeded: {summary}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    reload: Annotated[bool, typer.Option(help="Reload on code changes (development).")] = False,
+) -> None:
+    """Serve the tracker with uvicorn."""
+    import uvicorn
+
+    typer.echo(f"Kursk Control Tracker on http://{host}:{port}/")
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        proxy_headers=True,
+        server_header=False,
+    )
+
+
+@app.command()
+def export(
+    what: Annotated[str, typer.Argument(help="claims, settlements or status")],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Date for status (YYYY-MM-DD); default today.")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="File to write; default stdout.")
+    ] = None,
+) -> None:
+    """Write a CSV export to stdout or a file."""
+    from app.interchange import exports
+    from app.validation import parse_iso_date
+
+    if what not in exports.EXPORTS:
+        typer.echo(f"unknown export {what!r}: choose one of {', '.join(exports.EXPORTS)}", err=True)
+        raise typer.Exit(2)
+    try:
+        on = parse_iso_date(as_of) if as_of else date.today()
+    except ValueError as error:
+        typer.echo(f"--as-of {error}", err=True)
+        raise typer.Exit(2) from None
+    database = _database()
+    try:
+        chunks = exports.EXPORTS[what](database, get_settings(), on=on)
+        if output is None:
+            out = typer.get_binary_stream("stdout")
+            for chunk in chunks:
+                out.write(chunk)
+            out.flush()
+        else:
+            with output.open("wb") as f:
+                for chunk in chunks:
+                    f.write(chunk)
+    finally:
+        database.dispose()
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,61 @@
+"""Typed settings, read from the environment with the prefix ``KT_``."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = PROJECT_ROOT / "var"
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{VAR_DIR / 'kursk-tracker.db'}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KT_", env_file=None, extra="ignore")
+
+    database_url: str = Field(default_factory=_default_database_url)
+    # Signs session cookies. Empty means: use (or create once) var/secret_key, so that
+    # `make run` works out of the box and sessions survive a restart.
+    secret_key: str = ""
+    contest_window_days: int = Field(default=14, ge=1, le=365)
+    tile_url: str = ""
+    tile_attribution: str = ""
+    data_dir: Path = PROJECT_ROOT / "data"
+    # Served over https (directly or behind a proxy): session cookies get `Secure`.
+    https: bool = False
+    sql_echo: bool = False
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_postgres_driver(cls, value: str) -> str:
+        # Plain postgres URLs would pick psycopg2, which we do not install.
+        for prefix in ("postgres://", "postgresql://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value[len(prefix) :]
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def resolved_secret_key(self) -> str:
+        if self.secret_key:
+            return self.secret_key
+        key_file = VAR_DIR / "secret_key"
+        if not key_file.exists():
+            VAR_DIR.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(secrets.token_urlsafe(48))
+            key_file.chmod(0o600)
+        return key_file.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

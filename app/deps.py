@@ -1,0 +1,86 @@
+"""Dependencies, as Annotated shortcuts: SessionDep, SettingsDep, AsOfDep, SettlementDep."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, TypeVar
+
+from fastapi import Depends, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy.orm import Session
+
+from app.config import Settings
+from app.db import Database
+from app.settlements import service as settlements_service
+from app.settlements.models import Settlement
+from app.validation import parse_iso_date
+
+
+def get_database(request: Request) -> Database:
+    return request.app.state.db
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_session(database: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
+    with database.read_session() as session:
+        yield session
+
+
+DatabaseDep = Annotated[Database, Depends(get_database)]
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def query_date(name: str, value: str | None) -> date | None:
+    """Parse a YYYY-MM-DD query parameter; a 422 naming the parameter otherwise."""
+    if value is None or not value.strip():
+        return None
+    try:
+        return parse_iso_date(value)
+    except ValueError as error:
+        raise RequestValidationError(
+            [{"loc": ("query", name), "msg": f"{name} {error}", "type": "value_error"}]
+        ) from None
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def query_enum(name: str, value: str | None, enum_cls: type[E]) -> E | None:
+    """Parse an enum query parameter where empty means "any" (an HTML <select>'s first option)."""
+    if value is None or not value.strip():
+        return None
+    try:
+        return enum_cls(value.strip())
+    except ValueError:
+        allowed = ", ".join(m.value for m in enum_cls)
+        raise RequestValidationError(
+            [{"loc": ("query", name), "msg": f"{name} must be one of: {allowed}", "type": "enum"}]
+        ) from None
+
+
+def get_as_of(
+    as_of: Annotated[
+        str | None,
+        Query(description="Show the data as it stood on this date (YYYY-MM-DD); default today."),
+    ] = None,
+) -> date:
+    return query_date("as_of", as_of) or date.today()
+
+
+AsOfDep = Annotated[date, Depends(get_as_of)]
+
+
+def get_settlement(slug: str, session: SessionDep) -> Settlement:
+    settlement = settlements_service.get_by_slug(session, slug)
+    if settlement is None:
+        raise HTTPException(status_code=404, detail=f"There is no settlement “{slug}” here.")
+    return settlement
+
+
+SettlementDep = Annotated[Settlement, Depends(get_settlement)]

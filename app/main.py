@@ -1,0 +1,139 @@
+"""create_app(): settings, database, middleware, routers, static files, error pages."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import date
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.config import PROJECT_ROOT, Settings, get_settings
+from app.db import Database
+from app.deps import DatabaseDep
+from app.interchange.router import router as export_router
+from app.security import SecurityHeadersMiddleware
+from app.settlements.router import router as settlements_router
+from app.status.router import router as status_router
+from app.templating import render
+from app.validation import field_errors
+
+DESCRIPTION = "Who controls which settlement in the Kursk region, since when, and on whose word."
+
+
+def wants_html(request: Request) -> bool:
+    """Pages get HTML error pages; the API and downloads get JSON."""
+    path = request.url.path
+    if path.startswith(("/api/", "/export/", "/healthz")):
+        return False
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept or "*/*" in accept or not accept
+
+
+def error_page(
+    request: Request, status_code: int, title: str, message: str, **extra: Any
+) -> Response:
+    return render(
+        request,
+        "error.html",
+        {
+            "as_of": date.today(),
+            "status_code": status_code,
+            "title": title,
+            "message": message,
+            **extra,
+        },
+        status_code=status_code,
+    )
+
+
+ERROR_TITLES = {
+    400: "Bad request",
+    401: "Please log in",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Too large",
+    422: "Please check the address",
+    429: "Too many attempts",
+    503: "Temporarily unavailable",
+}
+
+
+async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    detail = (
+        exc.detail if isinstance(exc.detail, str) else ERROR_TITLES.get(exc.status_code, "Error")
+    )
+    if not wants_html(request):
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
+    title = ERROR_TITLES.get(exc.status_code, "Something went wrong")
+    return error_page(request, exc.status_code, title, detail)
+
+
+async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+    errors = field_errors(list(exc.errors()))
+    if not wants_html(request):
+        return JSONResponse(
+            {"detail": [{"field": k, "message": v} for k, v in errors.items()]}, status_code=422
+        )
+    message = "; ".join(
+        f"{field}: {msg}" if not msg.startswith(field) else msg for field, msg in errors.items()
+    )
+    return error_page(request, 422, ERROR_TITLES[422], message, errors=errors)
+
+
+async def database_unavailable(request: Request, exc: OperationalError) -> Response:
+    message = "The database cannot be reached right now. Please try again in a minute."
+    if not wants_html(request):
+        return JSONResponse({"detail": message}, status_code=503, headers={"Retry-After": "30"})
+    response = error_page(request, 503, ERROR_TITLES[503], message)
+    response.headers["Retry-After"] = "30"
+    return response
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    database = Database(settings.database_url, echo=settings.sql_echo)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        database.dispose()
+
+    app = FastAPI(
+        title="Kursk Control Tracker",
+        description=DESCRIPTION,
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = database
+
+    app.add_middleware(SecurityHeadersMiddleware, tile_url=settings.tile_url, https=settings.https)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(OperationalError, database_unavailable)
+
+    app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
+    app.include_router(status_router)
+    app.include_router(settlements_router)
+    app.include_router(export_router)
+
+    @app.get("/healthz", tags=["health"], summary="Liveness and database reachability")
+    def healthz(database: DatabaseDep) -> Response:
+        try:
+            with database.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except OperationalError:
+            return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
+        return JSONResponse({"status": "ok", "database": "ok"})
+
+    return app

@@ -1,0 +1,58 @@
+"""What a valid settlement looks like on the way in (seed data, imports)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from app.settlements.models import ALIAS_SEPARATOR, LocationPrecision
+from app.validation import check_slug
+
+
+def _blank_to_none(value: object) -> object:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _slug(value: object) -> object:
+    return check_slug(value) if isinstance(value, str) else value
+
+
+def _aliases(value: object) -> object:
+    if isinstance(value, str):
+        return ALIAS_SEPARATOR.join(a.strip() for a in value.split(ALIAS_SEPARATOR) if a.strip())
+    return value
+
+
+Text200 = Annotated[str, Field(max_length=200)]
+Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
+Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+
+
+class SettlementIn(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    slug: Annotated[str, BeforeValidator(_slug), Field(min_length=1, max_length=80)]
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name_uk: Text200 = ""
+    name_ru: Text200 = ""
+    aliases: Annotated[str, BeforeValidator(_aliases), Field(max_length=2000)] = ""
+    district: Text200 = ""
+    region: Text200 = "Kursk"
+    lat: Annotated[Latitude | None, BeforeValidator(_blank_to_none)] = None
+    lon: Annotated[Longitude | None, BeforeValidator(_blank_to_none)] = None
+    location_precision: Annotated[LocationPrecision | None, BeforeValidator(_blank_to_none)] = None
+    population: Annotated[Annotated[int, Field(ge=0)] | None, BeforeValidator(_blank_to_none)] = (
+        None
+    )
+
+    @model_validator(mode="after")
+    def _coordinates_together(self) -> SettlementIn:
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("lat and lon go together: give both or neither")
+        if self.lat is None:
+            self.location_precision = LocationPrecision.unknown
+        elif self.location_precision in (None, LocationPrecision.unknown):
+            # Coordinates without a stated precision are taken as given.
+            self.location_precision = LocationPrecision.exact
+        return self

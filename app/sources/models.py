@@ -1,0 +1,55 @@
+"""Who said it: the organisations and channels that make claims."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, str_enum, utcnow
+
+
+class SourceKind(enum.StrEnum):
+    government = "government"
+    military = "military"
+    state_media = "state_media"
+    independent_media = "independent_media"
+    osint = "osint"
+    other = "other"
+
+
+class Side(enum.StrEnum):
+    russia = "russia"
+    ukraine = "ukraine"
+    neutral = "neutral"
+
+
+class Reliability(enum.StrEnum):
+    """Admiralty code: A completely reliable … E unreliable, F cannot be judged."""
+
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
+    E = "E"
+    F = "F"
+
+
+class Source(Base):
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[SourceKind] = mapped_column(str_enum(SourceKind, "source_kind"))
+    side: Mapped[Side] = mapped_column(str_enum(Side, "side"))
+    reliability: Mapped[Reliability] = mapped_column(
+        str_enum(Reliability, "reliability"), default=Reliability.F
+    )
+    homepage: Mapped[str] = mapped_column(String(2000), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Source {self.slug}>"

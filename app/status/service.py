@@ -1,0 +1,157 @@
+"""The queries behind the derivation rule: facts in, derived statuses out, in bounded queries."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, not_, select
+from sqlalchemy.orm import Session
+
+from app.claims import service as claims_service
+from app.claims.models import Claim, ControlStatus, ReviewState, Verification
+from app.settlements import service as settlements_service
+from app.settlements.models import Settlement
+from app.sources.models import Side, Source
+from app.status.derive import UNKNOWN, ClaimFact, Derived, Interval, derive_timeline
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementStatus:
+    settlement: Settlement
+    derived: Derived
+    since: date | None
+
+    @property
+    def status(self) -> ControlStatus:
+        return self.derived.status
+
+
+def facts_query(on: date, settlement_id: int | None = None) -> Select[tuple]:
+    """Step 1's candidates as rows: approved, not refuted, not superseded, as_of <= on."""
+    stmt = (
+        select(
+            Claim.settlement_id,
+            Claim.id,
+            Claim.status,
+            Claim.as_of,
+            Claim.published_on,
+            Claim.verification,
+            Source.side,
+        )
+        .join(Source, Claim.source_id == Source.id)
+        .where(
+            Claim.review_state == ReviewState.approved,
+            Claim.verification != Verification.refuted,
+            Claim.as_of <= on,
+            not_(claims_service.superseded_clause()),
+        )
+    )
+    if settlement_id is not None:
+        stmt = stmt.where(Claim.settlement_id == settlement_id)
+    return stmt
+
+
+def _facts_by_settlement(
+    session: Session, on: date, settlement_id: int | None = None
+) -> dict[int, list[ClaimFact]]:
+    grouped: dict[int, list[ClaimFact]] = defaultdict(list)
+    for row in session.execute(facts_query(on, settlement_id)):
+        grouped[row.settlement_id].append(
+            ClaimFact(
+                id=row.id,
+                status=row.status,
+                as_of=row.as_of,
+                published_on=row.published_on,
+                verification=row.verification,
+                side=row.side,
+            )
+        )
+    return grouped
+
+
+def timelines_on(session: Session, on: date, window_days: int) -> dict[int, list[Interval]]:
+    """Every settlement's timeline up to ``on``, from one query (settlements with claims only)."""
+    return {
+        settlement_id: derive_timeline(facts, window_days, until=on)
+        for settlement_id, facts in _facts_by_settlement(session, on).items()
+    }
+
+
+def settlement_timeline(
+    session: Session, settlement: Settlement, on: date, window_days: int
+) -> list[Interval]:
+    facts = _facts_by_settlement(session, on, settlement.id).get(settlement.id, [])
+    return derive_timeline(facts, window_days, until=on)
+
+
+def status_from_timeline(settlement: Settlement, timeline: Sequence[Interval]) -> SettlementStatus:
+    """The status on the timeline's last day, and since when it has held."""
+    if not timeline:
+        return SettlementStatus(settlement, UNKNOWN, None)
+    return SettlementStatus(settlement, timeline[-1].latest, timeline[-1].start)
+
+
+def status_table(
+    session: Session,
+    on: date,
+    window_days: int,
+    *,
+    q: str = "",
+    district: str = "",
+    status: ControlStatus | None = None,
+) -> list[SettlementStatus]:
+    """Every matching settlement with its derived status on ``on``: two queries in all."""
+    settlements = session.scalars(settlements_service.search_query(q, district)).all()
+    timelines = timelines_on(session, on, window_days)
+    rows = [status_from_timeline(s, timelines.get(s.id, [])) for s in settlements]
+    if status is not None:
+        rows = [r for r in rows if r.status == status]
+    return rows
+
+
+def search_rows(
+    session: Session, rows: Sequence[SettlementStatus], q: str
+) -> list[SettlementStatus]:
+    """The rows whose settlement a search for ``q`` finds (one query, rows already derived)."""
+    if not q.strip():
+        return list(rows)
+    wanted = settlements_service.matching_ids(session, q)
+    return [r for r in rows if r.settlement.id in wanted]
+
+
+def count_by_status(rows: Sequence[SettlementStatus]) -> dict[ControlStatus, int]:
+    counts = Counter(r.status for r in rows)
+    return {s: counts.get(s, 0) for s in ControlStatus}
+
+
+@dataclass(frozen=True, slots=True)
+class ContestedSettlement:
+    """A contested settlement and the claims that make it so, grouped by the side that made them."""
+
+    row: SettlementStatus
+    claims_by_side: dict[Side, list[Claim]]
+
+
+def contested(session: Session, rows: Sequence[SettlementStatus]) -> list[ContestedSettlement]:
+    """The contested set: each contested settlement with its competing claims (one query).
+
+    For a conflict these are the conflicting claims; where the latest claims themselves say
+    "contested", the claims in the window.
+    """
+    contested_rows = [r for r in rows if r.status == ControlStatus.contested]
+    wanted = {
+        r.settlement.id: (r.derived.conflicting_claim_ids or r.derived.window_claim_ids)
+        for r in contested_rows
+    }
+    claims = claims_service.by_ids(session, (i for ids in wanted.values() for i in ids))
+    result = []
+    for row in contested_rows:
+        by_side: dict[Side, list[Claim]] = {side: [] for side in Side}
+        for claim_id in wanted[row.settlement.id]:
+            claim = claims[claim_id]
+            by_side[claim.source.side].append(claim)
+        result.append(ContestedSettlement(row, by_side))
+    return result

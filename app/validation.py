@@ -1,0 +1,77 @@
+"""Field rules shared by forms, imports and the API: one place says what a valid value is."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from urllib.parse import urlsplit
+
+URL_MAX_LENGTH = 2000
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def check_http_url(value: str) -> str:
+    """An http(s) URL with a host, or empty. Anything else (javascript:, data:, ftp:) is refused."""
+    value = value.strip()
+    if not value:
+        return ""
+    if len(value) > URL_MAX_LENGTH:
+        raise ValueError(f"must be at most {URL_MAX_LENGTH} characters")
+    if _CONTROL_CHARS.search(value) or " " in value:
+        raise ValueError("must not contain spaces or control characters")
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ValueError("must start with http:// or https://")
+    if not parts.hostname:
+        raise ValueError("must name a host, as in https://example.org/page")
+    return value
+
+
+def is_safe_url(value: str | None) -> bool:
+    """For rendering: only http(s) links become clickable, whatever is in the database."""
+    if not value:
+        return False
+    try:
+        return bool(check_http_url(value))
+    except ValueError:
+        return False
+
+
+def parse_iso_date(value: str) -> date:
+    """A real calendar date written YYYY-MM-DD."""
+    value = value.strip()
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("is not a real calendar date") from None
+
+
+def check_plain_text(value: str, max_length: int) -> str:
+    """Plain text up to a length; NUL and other control characters (but newlines) refused."""
+    if len(value) > max_length:
+        raise ValueError(f"must be at most {max_length:,} characters (got {len(value):,})")
+    if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def field_errors(errors: list[dict[str, object]]) -> dict[str, str]:
+    """Pydantic errors as {field: message}, the first message per field, ready to show beside it."""
+    result: dict[str, str] = {}
+    for error in errors:
+        loc = error.get("loc") or ("",)
+        field = str(loc[-1]) if isinstance(loc, tuple | list) and loc else ""
+        message = str(error.get("msg", "is not valid"))
+        message = message.removeprefix("Value error, ")
+        result.setdefault(field, message)
+    return result
+
+
+def check_slug(value: str) -> str:
+    """A slug as the URLs use it: lower-case ASCII letters, digits and hyphens."""
+    value = value.strip().lower()
+    if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", value):
+        raise ValueError("must be lower-case ASCII letters, digits and hyphens, as in guyevo")
+    return value

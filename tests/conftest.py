@@ -1,0 +1,144 @@
+"""Fixtures: one demo database per session for reading; a fresh copy for every test that writes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import event
+
+from app.config import Settings
+from app.db import Database
+from app.main import create_app
+from tests.databases import TestDatabases, load_demo, load_reference, postgres_url
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def pytest_report_header() -> str:
+    return f"database backend: {'postgresql' if postgres_url() else 'sqlite'}; CI={IN_CI}"
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestDatabases]:
+    dbs = TestDatabases(tmp_path_factory.mktemp("databases"), postgres_url())
+    yield dbs
+    dbs.drop_all()
+
+
+def make_settings(database_url: str, **overrides: object) -> Settings:
+    return Settings(
+        database_url=database_url, secret_key="test-secret-key-not-for-production", **overrides
+    )
+
+
+@contextmanager
+def running_app(database_url: str, **overrides: object) -> Iterator[tuple[FastAPI, TestClient]]:
+    app = create_app(make_settings(database_url, **overrides))
+    with TestClient(app) as client:
+        yield app, client
+
+
+# --- the demo database, shared by every test that only reads -------------------------------
+
+
+@pytest.fixture(scope="session")
+def demo_url(databases: TestDatabases) -> str:
+    return databases.copy("demo", load_demo)
+
+
+@pytest.fixture(scope="session")
+def demo_app(demo_url: str) -> Iterator[FastAPI]:
+    with running_app(demo_url) as (app, _client):
+        yield app
+
+
+@pytest.fixture(scope="session")
+def client(demo_app: FastAPI) -> TestClient:
+    return TestClient(demo_app)
+
+
+@pytest.fixture(scope="session")
+def demo_db(demo_app: FastAPI) -> Database:
+    return demo_app.state.db
+
+
+# --- fresh databases, one per test that writes ---------------------------------------------
+
+
+@pytest.fixture
+def fresh_url(databases: TestDatabases) -> str:
+    """A copy of the demo database that this test may change."""
+    return databases.copy("demo", load_demo)
+
+
+@pytest.fixture
+def fresh_app(fresh_url: str) -> Iterator[FastAPI]:
+    with running_app(fresh_url) as (app, _client):
+        yield app
+
+
+@pytest.fixture
+def fresh_client(fresh_app: FastAPI) -> TestClient:
+    return TestClient(fresh_app)
+
+
+@pytest.fixture
+def fresh_db(fresh_app: FastAPI) -> Database:
+    return fresh_app.state.db
+
+
+@pytest.fixture
+def empty_db(databases: TestDatabases) -> Iterator[Database]:
+    """A migrated database with no rows at all."""
+    database = Database(databases.copy("empty"))
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def reference_db(databases: TestDatabases) -> Iterator[Database]:
+    """Settlements and sources of the demo data, no claims."""
+    database = Database(databases.copy("reference", load_reference))
+    yield database
+    database.dispose()
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@contextmanager
+def count_queries(database: Database) -> Iterator[QueryCounter]:
+    """Count the SQL statements sent through a database's engine (BEGIN/COMMIT aside)."""
+    counter = QueryCounter()
+
+    def before_cursor_execute(_conn, _cursor, statement, *_args) -> None:
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")):
+            counter.statements.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", before_cursor_execute)
+    try:
+        yield counter
+    finally:
+        event.remove(database.engine, "before_cursor_execute", before_cursor_execute)
+
+
+@pytest.fixture
+def artifacts_dir() -> Path:
+    path = Path(__file__).resolve().parent.parent / "test-artifacts"
+    path.mkdir(exist_ok=True)
+    return path

@@ -1,0 +1,127 @@
+"""The rule on the demo data (facts from public reporting), and its query budget."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from app.claims.models import Claim, ControlStatus, ReviewState
+from app.settlements.models import Settlement
+from app.sources.models import Side, Source, SourceKind
+from app.status import service as status_service
+from app.status.derive import Reason
+from tests.conftest import count_queries
+
+WINDOW = 14
+
+
+def status_on(database, slug: str, on: date):
+    with database.read_session() as session:
+        rows = status_service.status_table(session, on, WINDOW)
+    return next(r for r in rows if r.settlement.slug == slug)
+
+
+class TestDemoData:
+    """The checks data/README.md asks for."""
+
+    def test_guyevo_on_2025_04_08_is_russian_by_the_geolocated_mod_claim(self, demo_db):
+        row = status_on(demo_db, "guyevo", date(2025, 4, 8))
+        assert row.status == ControlStatus.russian_control
+        assert row.derived.confidence.value == "medium"
+        with demo_db.read_session() as session:
+            decider = session.get(Claim, row.derived.deciding_claim_id)
+            assert decider.source.slug == "russia-mod"
+            assert decider.verification.value == "geolocated"
+
+    @pytest.mark.parametrize("slug", ["gornal", "oleshnya"])
+    def test_gornal_and_oleshnya_on_2025_04_08_are_contested(self, demo_db, slug):
+        assert status_on(demo_db, slug, date(2025, 4, 8)).status == ControlStatus.contested
+
+    def test_sudzha_on_2024_08_20_is_ukrainian(self, demo_db):
+        row = status_on(demo_db, "sudzha", date(2024, 8, 20))
+        assert row.status == ControlStatus.ukrainian_control
+        assert row.since == date(2024, 8, 15)
+
+    def test_sudzha_changes_hands_on_2025_03_13(self, demo_db):
+        row = status_on(demo_db, "sudzha", date(2025, 3, 13))
+        assert row.status == ControlStatus.russian_control
+        assert row.since == date(2025, 3, 13)
+
+    def test_gornal_on_2025_04_27_is_contested_because_the_sides_disagree(self, demo_db):
+        row = status_on(demo_db, "gornal", date(2025, 4, 27))
+        assert row.status == ControlStatus.contested
+        assert row.derived.reason == Reason.conflict
+        with demo_db.read_session() as session:
+            sides = {session.get(Claim, i).source.side for i in row.derived.conflicting_claim_ids}
+        assert sides == {Side.russia, Side.ukraine}
+
+    def test_settlement_without_claims_is_unknown(self, demo_db):
+        row = status_on(demo_db, "staraya-sorochina", date(2025, 4, 8))
+        assert row.status == ControlStatus.unknown
+        assert row.since is None
+
+    def test_before_any_claim_everything_is_unknown(self, demo_db):
+        with demo_db.read_session() as session:
+            rows = status_service.status_table(session, date(2024, 1, 1), WINDOW)
+        assert {r.status for r in rows} == {ControlStatus.unknown}
+
+    def test_contested_set_carries_the_competing_claims_by_side(self, demo_db):
+        with demo_db.read_session() as session:
+            rows = status_service.status_table(session, date(2025, 4, 27), WINDOW)
+            contested = status_service.contested(session, rows)
+            gornal = next(c for c in contested if c.row.settlement.slug == "gornal")
+            assert {c.source.slug for c in gornal.claims_by_side[Side.russia]} == {
+                "ria-novosti",
+                "russia-general-staff",
+            }
+            assert {c.source.slug for c in gornal.claims_by_side[Side.ukraine]} == {
+                "deepstate",
+                "ua-general-staff",
+            }
+
+
+def add_settlements(database, count: int, start: int) -> None:
+    """`count` more settlements, each with two approved claims from different sides."""
+    with database.writing() as session:
+        ru = session.query(Source).filter_by(slug="ru").one_or_none()
+        if ru is None:
+            ru = Source(slug="ru", name="RU", kind=SourceKind.military, side=Side.russia)
+            ua = Source(slug="ua", name="UA", kind=SourceKind.military, side=Side.ukraine)
+            session.add_all([ru, ua])
+        else:
+            ua = session.query(Source).filter_by(slug="ua").one()
+        for n in range(start, start + count):
+            s = Settlement(slug=f"village-{n}", name=f"Village {n}", search_key=f"village {n}")
+            session.add(s)
+            for source, status, day in (
+                (ru, ControlStatus.russian_control, 1),
+                (ua, ControlStatus.ukrainian_control, 3 + n % 25),
+            ):
+                session.add(
+                    Claim(
+                        settlement=s,
+                        source=source,
+                        status=status,
+                        as_of=date(2025, 1, day),
+                        published_on=date(2025, 1, day),
+                        review_state=ReviewState.approved,
+                    )
+                )
+
+
+def test_status_of_all_settlements_takes_the_same_few_queries_at_any_size(empty_db):
+    add_settlements(empty_db, 10, 0)
+    with empty_db.read_session() as session, count_queries(empty_db) as small:
+        rows = status_service.status_table(session, date(2025, 2, 1), WINDOW)
+    assert len(rows) == 10
+
+    add_settlements(empty_db, 290, 10)
+    with empty_db.read_session() as session, count_queries(empty_db) as large:
+        rows = status_service.status_table(session, date(2025, 2, 1), WINDOW)
+    assert len(rows) == 300
+
+    assert large.count == small.count
+    assert large.count <= 3, large.statements
+    # The rule really ran: sides disagreeing within 14 days make a village contested.
+    assert {r.status for r in rows} == {ControlStatus.contested, ControlStatus.ukrainian_control}
