@@ -12,8 +12,8 @@ run: setup db
 	$(BIN)/kursk-tracker serve --host $(HOST) --port $(PORT)
 
 test: setup-dev
-	$(BIN)/ruff check app tests migrations bench
-	$(BIN)/ruff format --check app tests migrations bench
+	$(BIN)/ruff check app tests migrations
+	$(BIN)/ruff format --check app tests migrations
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # A stamp per install kind: re-run pip only when pyproject.toml changes.
@@ -50,11 +50,11 @@ db: setup
 	$(BIN)/kursk-tracker seed --if-empty
 
 lint: setup-dev
-	$(BIN)/ruff check app tests migrations bench
+	$(BIN)/ruff check app tests migrations
 
 format: setup-dev
-	$(BIN)/ruff format app tests migrations bench
-	$(BIN)/ruff check --fix app tests migrations bench
+	$(BIN)/ruff format app tests migrations
+	$(BIN)/ruff check --fix app tests migrations
 
 bench: setup-dev
 	$(BIN)/python bench/run.py
