@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -9,7 +11,9 @@ from typing import Annotated
 import typer
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from sqlalchemy.orm import Session
 
+from app.accounts.models import Role
 from app.config import PROJECT_ROOT, get_settings
 from app.db import Database
 
@@ -19,6 +23,9 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.")
 app.add_typer(db_app, name="db")
+user_app = typer.Typer(help="Editors, reviewers and admins.")
+app.add_typer(user_app, name="user")
+ROLE_HELP = "editor (submits), reviewer (also approves), admin (everything)"
 
 
 def _database() -> Database:
@@ -77,6 +84,101 @@ def seed(
         database.dispose()
     summary = ", ".join(f"{n} {what}" for what, n in sorted(added.items())) or "nothing new"
     typer.echo(f"seeded: {summary}")
+
+
+def _read_password() -> str:
+    """From a hidden prompt (asked twice), or from stdin when it is not a terminal."""
+    if sys.stdin.isatty():
+        return typer.prompt(
+            "Password (12 characters or more)", hide_input=True, confirmation_prompt=True
+        )
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _user_command(action: Callable[[Session], str]) -> None:
+    from app.accounts.service import AccountError
+
+    database = _database()
+    try:
+        with database.writing() as session:
+            message = action(session)
+    except AccountError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        database.dispose()
+    typer.echo(message)
+
+
+@user_app.command("create")
+def user_create(
+    username: Annotated[str, typer.Argument(help="Login name.")],
+    role: Annotated[Role, typer.Option(help=ROLE_HELP)] = Role.editor,
+) -> None:
+    """Create a user; the password is read from a prompt, or from stdin when piped."""
+    from app.accounts import service as accounts_service
+
+    password = _read_password()
+
+    def create(session: Session) -> str:
+        user = accounts_service.create_user(session, username, password, role)
+        return f"created {user.username} ({role.value})"
+
+    _user_command(create)
+
+
+@user_app.command("deactivate")
+def user_deactivate(username: Annotated[str, typer.Argument(help="Login name.")]) -> None:
+    """Deactivate a user: they can no longer log in, and their sessions end now."""
+    from app.accounts import service as accounts_service
+
+    def deactivate(session: Session) -> str:
+        return f"deactivated {accounts_service.deactivate_user(session, username).username}"
+
+    _user_command(deactivate)
+
+
+@user_app.command("role")
+def user_role(
+    username: Annotated[str, typer.Argument(help="Login name.")],
+    role: Annotated[Role, typer.Argument(help=ROLE_HELP)],
+) -> None:
+    """Change a user's role (takes effect on their next request)."""
+    from app.accounts import service as accounts_service
+
+    def change(session: Session) -> str:
+        return f"{accounts_service.set_role(session, username, role).username} is now {role.value}"
+
+    _user_command(change)
+
+
+@user_app.command("password")
+def user_password(username: Annotated[str, typer.Argument(help="Login name.")]) -> None:
+    """Set a new password (prompt or stdin); the user's sessions end."""
+    from app.accounts import service as accounts_service
+
+    password = _read_password()
+
+    def change(session: Session) -> str:
+        accounts_service.set_password(session, username, password)
+        return f"new password set for {username}"
+
+    _user_command(change)
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """List users with role and state."""
+    from app.accounts import service as accounts_service
+
+    database = _database()
+    try:
+        with database.read_session() as session:
+            for user in accounts_service.list_users(session):
+                state = "active" if user.active else "deactivated"
+                typer.echo(f"{user.username}\t{user.role.value}\t{state}")
+    finally:
+        database.dispose()
 
 
 @app.command()

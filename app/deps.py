@@ -1,8 +1,8 @@
-"""Dependencies, as Annotated shortcuts: SessionDep, SettingsDep, AsOfDep, SettlementDep."""
+"""Dependencies as Annotated shortcuts: sessions, settings, the current user and roles, dates."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, TypeVar
@@ -11,6 +11,8 @@ from fastapi import Depends, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.orm import Session
 
+from app.accounts import service as accounts_service
+from app.accounts.models import Role, User
 from app.config import Settings
 from app.db import Database
 from app.settlements import service as settlements_service
@@ -34,6 +36,49 @@ def get_session(database: Annotated[Database, Depends(get_database)]) -> Iterato
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_current_user(request: Request, session: SessionDep) -> User | None:
+    """The logged-in user, looked up once per request and kept on request.state for templates."""
+    if not hasattr(request.state, "user"):
+        session_id = request.session.get("sid") if "session" in request.scope else None
+        request.state.user = accounts_service.user_for_session(session, session_id)
+    return request.state.user
+
+
+OptionalUserDep = Annotated[User | None, Depends(get_current_user)]
+
+
+class LoginRequired(Exception):
+    """Raised for a write without a session: pages redirect to /login, the API answers 401."""
+
+
+def require_role(role: Role) -> Callable[[User | None], User]:
+    def dependency(user: OptionalUserDep) -> User:
+        if user is None:
+            raise LoginRequired
+        if not user.has_role(role):
+            raise HTTPException(
+                status_code=403,
+                detail=f"This needs the {role.value} role; you are logged in as {user.role.value}.",
+            )
+        return user
+
+    return dependency
+
+
+EditorDep = Annotated[User, Depends(require_role(Role.editor))]
+ReviewerDep = Annotated[User, Depends(require_role(Role.reviewer))]
+AdminDep = Annotated[User, Depends(require_role(Role.admin))]
+
+
+async def get_form(request: Request) -> dict[str, str]:
+    """A submitted form's text fields (parsed once; the CSRF check already read it)."""
+    form = await request.form()
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+FormDep = Annotated[dict[str, str], Depends(get_form)]
 
 
 def query_date(name: str, value: str | None) -> date | None:

@@ -6,18 +6,24 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
 
+from app.accounts.csrf import csrf_protect
+from app.accounts.router import router as accounts_router
+from app.accounts.service import SESSION_LIFETIME
+from app.claims.router import router as claims_router
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.db import Database
-from app.deps import DatabaseDep
+from app.deps import DatabaseDep, LoginRequired, get_current_user
 from app.interchange.router import router as export_router
 from app.security import SecurityHeadersMiddleware
 from app.settlements.router import router as settlements_router
@@ -90,7 +96,25 @@ async def validation_error(request: Request, exc: RequestValidationError) -> Res
     return error_page(request, 422, ERROR_TITLES[422], message, errors=errors)
 
 
+async def login_required(request: Request, exc: LoginRequired) -> Response:
+    if not wants_html(request):
+        return JSONResponse({"detail": "Log in first."}, status_code=401)
+    target = request.url.path
+    if request.method == "GET" and request.url.query:
+        target += "?" + request.url.query
+    return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
+
+
+SCHEMA_PROBLEMS = ("no such table", "no such column", "does not exist")
+
+
 async def database_unavailable(request: Request, exc: OperationalError) -> Response:
+    if any(problem in str(exc.orig) for problem in SCHEMA_PROBLEMS):
+        # Not an outage: the tables are older than the code. Say so, to the operator.
+        message = "The database schema is out of date. Run `kursk-tracker db upgrade`."
+        if not wants_html(request):
+            return JSONResponse({"detail": message}, status_code=500)
+        return error_page(request, 500, "Database not migrated", message)
     message = "The database cannot be reached right now. Please try again in a minute."
     if not wants_html(request):
         return JSONResponse({"detail": message}, status_code=503, headers={"Retry-After": "30"})
@@ -113,19 +137,32 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         version="0.1.0",
         lifespan=lifespan,
+        # Every request: CSRF check on writes first, then who is logged in (for templates too).
+        dependencies=[Depends(csrf_protect), Depends(get_current_user)],
     )
     app.state.settings = settings
     app.state.db = database
 
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.resolved_secret_key(),
+        session_cookie="kt_session",
+        max_age=int(SESSION_LIFETIME.total_seconds()),
+        same_site="lax",
+        https_only=settings.https,
+    )
     app.add_middleware(SecurityHeadersMiddleware, tile_url=settings.tile_url, https=settings.https)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(OperationalError, database_unavailable)
+    app.add_exception_handler(LoginRequired, login_required)
 
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     app.include_router(status_router)
     app.include_router(settlements_router)
     app.include_router(export_router)
+    app.include_router(claims_router)
+    app.include_router(accounts_router)
 
     @app.get("/healthz", tags=["health"], summary="Liveness and database reachability")
     def healthz(database: DatabaseDep) -> Response:

@@ -1,10 +1,20 @@
 """Every table, imported in one place so that Alembic and tests see the whole schema."""
 
-from app.accounts.models import AuditEvent, User
+from app.accounts.models import AuditEvent, LoginFailure, User, UserSession
 from app.claims.models import Claim
 from app.db import Base
 from app.settlements.models import Settlement
 from app.sources.models import Source
 from app.status.models import AreaFigure
 
-__all__ = ["AreaFigure", "AuditEvent", "Base", "Claim", "Settlement", "Source", "User"]
+__all__ = [
+    "AreaFigure",
+    "AuditEvent",
+    "Base",
+    "Claim",
+    "LoginFailure",
+    "Settlement",
+    "Source",
+    "User",
+    "UserSession",
+]

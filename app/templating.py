@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, pass_context
 from jinja2.runtime import Context
 from jinja2_fragments.fastapi import Jinja2Blocks
 
+from app.accounts.csrf import csrf_token
 from app.claims.models import STATUS_LABELS, ControlStatus, Verification
 from app.config import PROJECT_ROOT
 from app.sources.models import Side
@@ -24,7 +25,17 @@ env = Environment(
     lstrip_blocks=True,
     extensions=["jinja2.ext.do"],
 )
-templates = Jinja2Blocks(env=env)
+
+
+def _request_context(request: Request) -> dict[str, Any]:
+    """What every page may use: the logged-in user, and a CSRF token made only when asked for."""
+    return {
+        "current_user": getattr(request.state, "user", None),
+        "csrf_token": lambda: csrf_token(request),
+    }
+
+
+templates = Jinja2Blocks(env=env, context_processors=[_request_context])
 
 SIDE_LABELS = {Side.russia: "Russian", Side.ukraine: "Ukrainian", Side.neutral: "Neutral"}
 VERIFICATION_LABELS = {

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
+from typing import Any
 from urllib.parse import urlsplit
 
 URL_MAX_LENGTH = 2000
@@ -57,15 +59,33 @@ def check_plain_text(value: str, max_length: int) -> str:
     return value
 
 
-def field_errors(errors: list[dict[str, object]]) -> dict[str, str]:
+def _human_message(error: dict[str, Any]) -> str:
+    """Pydantic's message in words an editor understands."""
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    empty = kind in ("string_too_short", "too_short") and ctx.get("min_length") == 1
+    if kind == "missing" or empty:
+        return "is required"
+    if kind == "string_too_long":
+        return f"must be at most {ctx.get('max_length'):,} characters"
+    if kind == "enum":
+        return f"must be one of: {ctx.get('expected', '').replace(' or ', ', ')}".replace("'", "")
+    if kind in ("float_parsing", "int_parsing", "float_type", "int_type"):
+        return "must be a number"
+    if kind == "greater_than_equal":
+        return f"must be at least {ctx.get('ge')}"
+    if kind == "less_than_equal":
+        return f"must be at most {ctx.get('le')}"
+    return str(error.get("msg", "is not valid")).removeprefix("Value error, ")
+
+
+def field_errors(errors: Sequence[Any]) -> dict[str, str]:
     """Pydantic errors as {field: message}, the first message per field, ready to show beside it."""
     result: dict[str, str] = {}
     for error in errors:
         loc = error.get("loc") or ("",)
         field = str(loc[-1]) if isinstance(loc, tuple | list) and loc else ""
-        message = str(error.get("msg", "is not valid"))
-        message = message.removeprefix("Value error, ")
-        result.setdefault(field, message)
+        result.setdefault(field, _human_message(error))
     return result
 
 

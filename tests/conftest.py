@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -142,3 +143,73 @@ def artifacts_dir() -> Path:
     path = Path(__file__).resolve().parent.parent / "test-artifacts"
     path.mkdir(exist_ok=True)
     return path
+
+
+# --- people and their sessions --------------------------------------------------------------
+
+PASSWORD = "correct horse battery staple"
+_CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def make_user(database: Database, username: str, role: str = "editor", password: str = PASSWORD):
+    from app.accounts import service as accounts_service
+    from app.accounts.models import Role
+
+    with database.writing() as session:
+        user = accounts_service.create_user(session, username, password, Role(role))
+        return user.id
+
+
+def csrf_from(client: TestClient, path: str = "/login") -> str:
+    """The CSRF token a page hands out (as a browser would read it from a form)."""
+    match = _CSRF_FIELD.search(client.get(path).text)
+    assert match, f"no csrf_token on {path}"
+    return match.group(1)
+
+
+def log_in(client: TestClient, username: str, password: str = PASSWORD) -> TestClient:
+    token = csrf_from(client, "/login")
+    response = client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    return client
+
+
+@pytest.fixture
+def editor(fresh_app: FastAPI, fresh_db: Database) -> TestClient:
+    make_user(fresh_db, "erin", "editor")
+    return log_in(TestClient(fresh_app), "erin")
+
+
+@pytest.fixture
+def reviewer(fresh_app: FastAPI, fresh_db: Database) -> TestClient:
+    make_user(fresh_db, "rita", "reviewer")
+    return log_in(TestClient(fresh_app), "rita")
+
+
+@pytest.fixture
+def second_reviewer(fresh_app: FastAPI, fresh_db: Database) -> TestClient:
+    make_user(fresh_db, "ravi", "reviewer")
+    return log_in(TestClient(fresh_app), "ravi")
+
+
+@pytest.fixture
+def anonymous(fresh_app: FastAPI) -> TestClient:
+    return TestClient(fresh_app)
+
+
+def snapshot(database: Database, *, skip: tuple[str, ...] = ("login_failures",)) -> dict:
+    """Every row of every table: compare before and after to prove nothing changed."""
+    from sqlalchemy import select
+
+    from app.models import Base
+
+    with database.read_session() as session:
+        return {
+            name: sorted(map(repr, session.execute(select(table)).all()))
+            for name, table in Base.metadata.tables.items()
+            if name not in skip
+        }

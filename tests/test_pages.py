@@ -228,3 +228,18 @@ def test_any_status_option_is_an_empty_value_not_an_error(client):
     response = client.get("/settlements", params={"status": "", "district": "", "q": ""})
     assert response.status_code == 200
     assert response.text.count("<tr>") == 19  # header row and 18 settlements
+
+
+def test_tile_host_is_allowed_only_when_configured(databases):
+    from tests.conftest import running_app
+
+    url = databases.copy("demo")
+    with running_app(url) as (_app, plain):
+        csp = plain.get("/").headers["content-security-policy"]
+        assert "img-src 'self' data:;" in csp
+    with running_app(url, tile_url="https://tile.openstreetmap.org/{z}/{x}/{y}.png") as (
+        _app,
+        tiles,
+    ):
+        csp = tiles.get("/").headers["content-security-policy"]
+        assert "img-src 'self' data: https://tile.openstreetmap.org;" in csp

@@ -6,16 +6,20 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, select
+from sqlalchemy import Select, and_, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from app.accounts import audit
-from app.accounts.models import User
+from app.accounts.models import AuditEvent, User
 from app.claims.models import Claim, ControlStatus, ReviewState
 from app.claims.schemas import ClaimIn
 from app.db import utcnow
+from app.settlements import service as settlements_service
 from app.settlements.models import Settlement
+from app.sources import service as sources_service
 from app.sources.models import Source
+from app.sources.schemas import SourceIn
+from app.text import fold
 
 
 def superseded_clause() -> object:
@@ -188,3 +192,203 @@ def add(
         session, audit_action, "claim", claim.id, actor=submitted_by, after=snapshot(claim)
     )
     return claim
+
+
+class ClaimRefused(Exception):
+    """A submission that cannot be stored, with a message per field."""
+
+    def __init__(self, errors: dict[str, str], *, duplicate_id: int | None = None) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+        self.duplicate_id = duplicate_id
+
+
+class ReviewRefused(Exception):
+    """A review decision that cannot be taken: ``status_code`` says why (403 own, 409 decided)."""
+
+    def __init__(self, message: str, status_code: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+
+
+def resolve_settlement(session: Session, text: str) -> Settlement | None:
+    """A settlement by slug, or by a name or spelling that names exactly one settlement."""
+    text = text.strip()
+    if not text:
+        return None
+    settlement = settlements_service.get_by_slug(session, text.lower())
+    if settlement is not None:
+        return settlement
+    folded = fold(text)
+    candidates = [
+        s for s in settlements_service.search(session, text) if folded in s.search_key.split("\n")
+    ]
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def submit(
+    session: Session,
+    data: ClaimIn,
+    *,
+    user: User,
+    supersedes_id: int | None = None,
+    new_source: SourceIn | None = None,
+) -> Claim:
+    """An editor's claim or correction, pending review; unknown references, duplicates refused."""
+    errors: dict[str, str] = {}
+    settlement = resolve_settlement(session, data.settlement)
+    if settlement is None:
+        errors["settlement"] = f"no settlement called “{data.settlement}”: pick one from the list"
+    supersedes = None
+    if supersedes_id is not None:
+        supersedes = session.get(Claim, supersedes_id)
+        if supersedes is None or supersedes.review_state != ReviewState.approved:
+            errors["supersedes"] = "only an approved claim can be corrected"
+        elif settlement is not None and supersedes.settlement_id != settlement.id:
+            errors["settlement"] = (
+                "a correction is about the same settlement as the claim it corrects"
+            )
+    if new_source is not None:
+        source = sources_service.get_by_slug(session, new_source.slug)
+        if source is None:
+            source, _ = sources_service.upsert(session, new_source.model_dump())
+            session.flush()
+            audit.record(
+                session,
+                "source.create",
+                "source",
+                source.id,
+                actor=user,
+                after=new_source.model_dump(),
+            )
+    else:
+        source = sources_service.get_by_slug(session, data.source)
+        if source is None:
+            errors["source"] = f"no source called “{data.source}”: pick one, or add a new one"
+    if errors:
+        raise ClaimRefused(errors)
+    assert settlement is not None and source is not None
+    lock_settlement(session, settlement.id)
+    duplicate = find_duplicate(
+        session,
+        settlement_id=settlement.id,
+        source_id=source.id,
+        as_of=data.as_of,
+        status=data.status,
+    )
+    if duplicate is not None and (supersedes is None or duplicate.id != supersedes.id):
+        raise ClaimRefused(
+            {"settlement": f"this claim is already recorded as claim #{duplicate.id}"},
+            duplicate_id=duplicate.id,
+        )
+    return add(
+        session,
+        data,
+        settlement=settlement,
+        source=source,
+        submitted_by=user,
+        supersedes=supersedes,
+        audit_action="claim.correct" if supersedes else "claim.submit",
+    )
+
+
+def lock_settlement(session: Session, settlement_id: int) -> None:
+    """Serialise writes about one settlement, so that a duplicate check and its insert are atomic.
+
+    SQLite's write transactions are already serial (BEGIN IMMEDIATE); PostgreSQL takes a
+    transaction-scoped advisory lock on the settlement.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(settlement_id)))
+
+
+def decide(
+    session: Session,
+    claim_id: int,
+    *,
+    reviewer: User,
+    approve: bool,
+    version: int | None,
+    note: str = "",
+) -> Claim:
+    """Approve or reject a pending claim, once: the first decision wins, the second gets 409."""
+    claim = session.get(Claim, claim_id)
+    if claim is None:
+        raise ReviewRefused("There is no such claim.", 404)
+    if claim.submitted_by_id == reviewer.id:
+        raise ReviewRefused("Nobody reviews their own claim: ask another reviewer.", 403)
+    if claim.review_state != ReviewState.pending or (
+        version is not None and version != claim.version
+    ):
+        raise ReviewRefused(_already_decided(session, claim), 409)
+    before = snapshot(claim)
+    new_state = ReviewState.approved if approve else ReviewState.rejected
+    # Compare-and-set on the version: of two reviewers acting at once, exactly one row matches.
+    result = session.execute(
+        update(Claim)
+        .where(
+            Claim.id == claim.id,
+            Claim.version == claim.version,
+            Claim.review_state == ReviewState.pending,
+        )
+        .values(
+            review_state=new_state,
+            review_note=note,
+            reviewed_by_id=reviewer.id,
+            reviewed_at=utcnow(),
+            version=Claim.version + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        session.expire(claim)
+        raise ReviewRefused(_already_decided(session, claim), 409)
+    session.expire(claim)
+    action = "claim.approve" if approve else "claim.reject"
+    audit.record(
+        session, action, "claim", claim.id, actor=reviewer, before=before, after=snapshot(claim)
+    )
+    return claim
+
+
+def _already_decided(session: Session, claim: Claim) -> str:
+    session.refresh(claim)
+    if claim.review_state == ReviewState.pending:
+        return "This claim changed since you opened it. Reload the page and review it again."
+    who = claim.reviewed_by.username if claim.reviewed_by else "someone"
+    state = claim.review_state.value
+    return f"This claim was already {state} by {who}; your decision was not recorded."
+
+
+def pending_queue(session: Session, limit: int = 200) -> Sequence[Claim]:
+    """Claims waiting for review, oldest first."""
+    return session.scalars(
+        select(Claim)
+        .where(Claim.review_state == ReviewState.pending)
+        .order_by(Claim.created_at, Claim.id)
+        .limit(limit)
+    ).all()
+
+
+def count_pending(session: Session) -> int:
+    return (
+        session.scalar(
+            select(func.count()).select_from(Claim).where(Claim.review_state == ReviewState.pending)
+        )
+        or 0
+    )
+
+
+def corrections_of(session: Session, claim_id: int) -> Sequence[Claim]:
+    return session.scalars(
+        select(Claim).where(Claim.supersedes_id == claim_id).order_by(Claim.id)
+    ).all()
+
+
+def audit_trail(session: Session, claim_id: int) -> Sequence[AuditEvent]:
+    return session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.entity_type == "claim", AuditEvent.entity_id == str(claim_id))
+        .order_by(AuditEvent.at, AuditEvent.id)
+    ).all()

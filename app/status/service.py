@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -15,7 +15,14 @@ from app.claims.models import Claim, ControlStatus, ReviewState, Verification
 from app.settlements import service as settlements_service
 from app.settlements.models import Settlement
 from app.sources.models import Side, Source
-from app.status.derive import UNKNOWN, ClaimFact, Derived, Interval, derive_timeline
+from app.status.derive import (
+    UNKNOWN,
+    ClaimFact,
+    Derived,
+    Interval,
+    derive_status,
+    derive_timeline,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +36,7 @@ class SettlementStatus:
         return self.derived.status
 
 
-def facts_query(on: date, settlement_id: int | None = None) -> Select[tuple]:
+def facts_query(on: date, settlement_ids: Collection[int] | None = None) -> Select[tuple]:
     """Step 1's candidates as rows: approved, not refuted, not superseded, as_of <= on."""
     stmt = (
         select(
@@ -49,16 +56,16 @@ def facts_query(on: date, settlement_id: int | None = None) -> Select[tuple]:
             not_(claims_service.superseded_clause()),
         )
     )
-    if settlement_id is not None:
-        stmt = stmt.where(Claim.settlement_id == settlement_id)
+    if settlement_ids is not None:
+        stmt = stmt.where(Claim.settlement_id.in_(settlement_ids))
     return stmt
 
 
 def _facts_by_settlement(
-    session: Session, on: date, settlement_id: int | None = None
+    session: Session, on: date, settlement_ids: Collection[int] | None = None
 ) -> dict[int, list[ClaimFact]]:
     grouped: dict[int, list[ClaimFact]] = defaultdict(list)
-    for row in session.execute(facts_query(on, settlement_id)):
+    for row in session.execute(facts_query(on, settlement_ids)):
         grouped[row.settlement_id].append(
             ClaimFact(
                 id=row.id,
@@ -72,6 +79,48 @@ def _facts_by_settlement(
     return grouped
 
 
+def fact_of(claim: Claim) -> ClaimFact:
+    """A claim as the rule sees it, as if it were approved (for "what would change" previews)."""
+    return ClaimFact(
+        id=claim.id,
+        status=claim.status,
+        as_of=claim.as_of,
+        published_on=claim.published_on,
+        verification=claim.verification,
+        side=claim.source.side,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewPreview:
+    """A pending claim's settlement now, and as it would be if the claim were approved."""
+
+    now: Derived
+    if_approved: Derived
+
+    @property
+    def changes_status(self) -> bool:
+        return self.now.status != self.if_approved.status
+
+
+def review_previews(
+    session: Session, claims: Sequence[Claim], on: date, window_days: int
+) -> dict[int, ReviewPreview]:
+    """For each pending claim, what approving it would do (one query for the whole queue)."""
+    facts = _facts_by_settlement(session, on, {c.settlement_id for c in claims})
+    previews = {}
+    for claim in claims:
+        current = facts.get(claim.settlement_id, [])
+        # A correction replaces the claim it supersedes; a claim dated later than `on` is
+        # judged on its own date.
+        kept = [f for f in current if f.id != claim.supersedes_id]
+        previews[claim.id] = ReviewPreview(
+            now=derive_status(current, on, window_days),
+            if_approved=derive_status([*kept, fact_of(claim)], max(on, claim.as_of), window_days),
+        )
+    return previews
+
+
 def timelines_on(session: Session, on: date, window_days: int) -> dict[int, list[Interval]]:
     """Every settlement's timeline up to ``on``, from one query (settlements with claims only)."""
     return {
@@ -83,7 +132,7 @@ def timelines_on(session: Session, on: date, window_days: int) -> dict[int, list
 def settlement_timeline(
     session: Session, settlement: Settlement, on: date, window_days: int
 ) -> list[Interval]:
-    facts = _facts_by_settlement(session, on, settlement.id).get(settlement.id, [])
+    facts = _facts_by_settlement(session, on, {settlement.id}).get(settlement.id, [])
     return derive_timeline(facts, window_days, until=on)
 
 

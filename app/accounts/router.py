@@ -1,0 +1,118 @@
+"""Login, logout and the audit log."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+
+from app.accounts import csrf
+from app.accounts import service as accounts_service
+from app.accounts.models import AuditEvent, User
+from app.deps import DatabaseDep, FormDep, OptionalUserDep, ReviewerDep, SessionDep
+from app.templating import render
+
+router = APIRouter()
+AUDIT_PAGE = 50
+WRONG_CREDENTIALS = "Wrong username or password."
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site: no open redirect to //evil.example or https://…"""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return "/"
+
+
+@router.get("/login", include_in_schema=False)
+def login_form(
+    request: Request, user: OptionalUserDep, next: Annotated[str, Query(max_length=500)] = "/"
+) -> Response:
+    return render(
+        request, "login.html", {"as_of": date.today(), "next": safe_next(next), "username": ""}
+    )
+
+
+@router.post("/login", include_in_schema=False)
+def login(request: Request, database: DatabaseDep, raw: FormDep) -> Response:
+    username = raw.get("username", "")[:80]
+    password = raw.get("password", "")[:1024]
+    target = safe_next(raw.get("next"))
+    with database.writing() as session:
+        result = accounts_service.login(session, username, password)
+    if not result.ok:
+        if result.retry_after is not None:
+            minutes = max(1, round(result.retry_after.total_seconds() / 60))
+            error, status = (
+                f"Too many failed attempts for this username. Try again in {minutes} minute"
+                f"{'' if minutes == 1 else 's'}.",
+                429,
+            )
+        else:
+            error, status = WRONG_CREDENTIALS, 401
+        context = {"as_of": date.today(), "next": target, "username": username, "error": error}
+        response = render(request, "login.html", context, status_code=status)
+        if result.retry_after is not None:
+            response.headers["Retry-After"] = str(int(result.retry_after.total_seconds()) + 1)
+        return response
+    # A new session at login: nothing from before (a planted cookie) carries over.
+    request.session.clear()
+    request.session["sid"] = result.session_id
+    csrf.rotate(request)
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/logout", include_in_schema=False)
+def logout(request: Request, database: DatabaseDep) -> Response:
+    session_id = request.session.get("sid")
+    if session_id:
+        with database.writing() as session:
+            accounts_service.logout(session, session_id)
+    request.session.clear()
+    return RedirectResponse("/", status_code=303)
+
+
+@router.get("/audit", include_in_schema=False)
+def audit_log(
+    request: Request,
+    session: SessionDep,
+    user: ReviewerDep,
+    action: Annotated[str, Query(max_length=60)] = "",
+    actor: Annotated[str, Query(max_length=80)] = "",
+    entity: Annotated[str, Query(max_length=80, description="claim:12, user:3, …")] = "",
+    before: Annotated[int | None, Query(ge=1, description="Show events older than this id")] = None,
+) -> Response:
+    stmt = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(AUDIT_PAGE + 1)
+    if action:
+        stmt = stmt.where(AuditEvent.action == action)
+    if actor:
+        stmt = stmt.join(User, AuditEvent.actor_id == User.id).where(User.username == actor)
+    if entity:
+        entity_type, _, entity_id = entity.partition(":")
+        stmt = stmt.where(AuditEvent.entity_type == entity_type)
+        if entity_id:
+            stmt = stmt.where(AuditEvent.entity_id == entity_id)
+    if before:
+        stmt = stmt.where(AuditEvent.id < before)
+    events = session.scalars(stmt).all()
+    more = len(events) > AUDIT_PAGE
+    events = events[:AUDIT_PAGE]
+    actions = session.scalars(
+        select(AuditEvent.action).distinct().order_by(AuditEvent.action)
+    ).all()
+    return render(
+        request,
+        "audit.html",
+        {
+            "as_of": date.today(),
+            "events": events,
+            "actions": actions,
+            "action": action,
+            "actor": actor,
+            "entity": entity,
+            "older": events[-1].id if more and events else None,
+        },
+    )

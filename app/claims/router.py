@@ -1,0 +1,238 @@
+"""Claim pages: submit, inline checks, one claim, corrections, the review queue and decisions."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.claims import service as claims_service
+from app.claims.forms import CLAIM_FIELDS, NEW_SOURCE, parse_claim_form
+from app.claims.models import Claim, ControlStatus, ReviewState, Verification
+from app.deps import (
+    DatabaseDep,
+    EditorDep,
+    FormDep,
+    OptionalUserDep,
+    ReviewerDep,
+    SessionDep,
+    SettingsDep,
+)
+from app.settlements import service as settlements_service
+from app.sources import service as sources_service
+from app.sources.models import Side, SourceKind
+from app.status import service as status_service
+from app.templating import is_htmx, render
+
+router = APIRouter()
+ClaimId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+SUGGESTIONS = 20
+
+
+def form_context(session: Any, **extra: Any) -> dict[str, Any]:
+    return {
+        "as_of": date.today(),
+        "sources": sources_service.list_sources(session),
+        "settlement_options": settlements_service.search(session)[:200],
+        "statuses": list(ControlStatus),
+        "verifications": [v for v in Verification],
+        "kinds": list(SourceKind),
+        "sides": list(Side),
+        "NEW_SOURCE": NEW_SOURCE,
+        "errors": {},
+        **extra,
+    }
+
+
+@router.get("/claims/new", include_in_schema=False)
+def new_claim_form(
+    request: Request, session: SessionDep, user: EditorDep, settlement: str = ""
+) -> Response:
+    if is_htmx(request) and request.headers.get("HX-Trigger-Name") == "settlement":
+        # Type-ahead: the <datalist> block of this page, with the settlements that match.
+        options = settlements_service.search(session, settlement)[:SUGGESTIONS]
+        return render(
+            request,
+            "claim_form.html",
+            form_context(session, settlement_options=options),
+            block="settlement_options",
+        )
+    values = {name: "" for name in CLAIM_FIELDS}
+    values.update(settlement=settlement, verification="unverified")
+    return render(request, "claim_form.html", form_context(session, values=values))
+
+
+@router.get("/claims/{claim_id}/correct", include_in_schema=False)
+def correct_claim_form(
+    request: Request, claim_id: ClaimId, session: SessionDep, user: EditorDep
+) -> Response:
+    claim = _visible_claim(session, claim_id, user)
+    if claim.review_state != ReviewState.approved:
+        raise HTTPException(
+            409, "Only an approved claim can be corrected; a pending one can be rejected."
+        )
+    values = {
+        "settlement": claim.settlement.slug,
+        "status": claim.status.value,
+        "as_of": claim.as_of.isoformat(),
+        "published_on": claim.published_on.isoformat(),
+        "source": claim.source.slug,
+        "source_url": claim.source_url,
+        "verification": claim.verification.value,
+        "summary": claim.summary,
+    }
+    return render(
+        request, "claim_form.html", form_context(session, values=values, supersedes=claim)
+    )
+
+
+@router.post("/claims/new", include_in_schema=False)
+def submit_claim(
+    request: Request,
+    session: SessionDep,
+    database: DatabaseDep,
+    user: EditorDep,
+    raw: FormDep,
+) -> Response:
+    form = parse_claim_form(raw)
+    supersedes = _supersedes(session, raw.get("supersedes", ""), form.errors)
+    duplicate = None
+    if form.ok and "supersedes" not in form.errors:
+        try:
+            with database.writing() as write:
+                claim = claims_service.submit(
+                    write,
+                    form.claim,
+                    user=write.merge(user),
+                    supersedes_id=supersedes.id if supersedes else None,
+                    new_source=form.new_source,
+                )
+                claim_id = claim.id
+            return RedirectResponse(f"/claims/{claim_id}", status_code=303)
+        except claims_service.ClaimRefused as refused:
+            form.errors.update(refused.errors)
+            # The write session is gone (rolled back): look the duplicate up again to show it.
+            duplicate = (
+                claims_service.get(session, refused.duplicate_id) if refused.duplicate_id else None
+            )
+    context = form_context(
+        session, values=form.values, errors=form.errors, supersedes=supersedes, duplicate=duplicate
+    )
+    return render(request, "claim_form.html", context, status_code=409 if duplicate else 422)
+
+
+@router.post("/claims/check", include_in_schema=False)
+def check_claim(request: Request, session: SessionDep, user: EditorDep, raw: FormDep) -> Response:
+    """Inline validation while the form is filled in: its error slots, swapped out of band.
+
+    Only fields that hold something (or the one just left) are judged, so that an untouched
+    field is not scolded.
+    """
+    form = parse_claim_form(raw)
+    if (
+        form.claim is not None
+        and claims_service.resolve_settlement(session, form.claim.settlement) is None
+    ):
+        form.errors["settlement"] = f"no settlement called “{raw.get('settlement', '')}”"
+    touched = {name for name, value in raw.items() if value.strip()}
+    touched.add(request.headers.get("HX-Trigger-Name", ""))
+    errors = {k: v for k, v in form.errors.items() if k in touched}
+    return render(
+        request,
+        "claim_form.html",
+        form_context(session, values=form.values, errors=errors),
+        block="field_errors",
+    )
+
+
+def _supersedes(session: Any, raw_id: str, errors: dict[str, str]) -> Claim | None:
+    if not raw_id.strip():
+        return None
+    if not raw_id.strip().isdigit():
+        errors["supersedes"] = "must be a claim number"
+        return None
+    claim = claims_service.get(session, int(raw_id))
+    if claim is None or claim.review_state != ReviewState.approved:
+        errors["supersedes"] = "only an approved claim can be corrected"
+        return None
+    return claim
+
+
+def _visible_claim(session: Any, claim_id: int, user: Any) -> Claim:
+    """Approved claims are public; pending and rejected ones only for the team."""
+    claim = claims_service.get(session, claim_id)
+    if claim is None or (claim.review_state != ReviewState.approved and user is None):
+        raise HTTPException(404, f"There is no claim #{claim_id} here.")
+    return claim
+
+
+@router.get("/claims/{claim_id}", include_in_schema=False)
+def claim_detail(
+    request: Request, claim_id: ClaimId, session: SessionDep, user: OptionalUserDep
+) -> Response:
+    claim = _visible_claim(session, claim_id, user)
+    return render(
+        request,
+        "claim.html",
+        {
+            "as_of": date.today(),
+            "claim": claim,
+            "corrections": claims_service.corrections_of(session, claim.id),
+            "trail": claims_service.audit_trail(session, claim.id),
+        },
+    )
+
+
+@router.get("/review", include_in_schema=False)
+def review_queue(
+    request: Request, session: SessionDep, settings: SettingsDep, user: ReviewerDep
+) -> Response:
+    today = date.today()
+    queue = claims_service.pending_queue(session)
+    previews = status_service.review_previews(session, queue, today, settings.contest_window_days)
+    return render(
+        request,
+        "review.html",
+        {"as_of": today, "queue": queue, "previews": previews},
+    )
+
+
+def _decide(
+    claim_id: int, database: Any, user: Any, raw: dict[str, str], approve: bool
+) -> Response:
+    version_text = raw.get("version", "").strip()
+    version = int(version_text) if version_text.isdigit() else None
+    note = raw.get("review_note", "").strip()
+    if len(note) > 2000:
+        raise HTTPException(422, "review_note: must be at most 2,000 characters")
+    try:
+        with database.writing() as write:
+            claims_service.decide(
+                write,
+                claim_id,
+                reviewer=write.merge(user),
+                approve=approve,
+                version=version,
+                note=note,
+            )
+    except claims_service.ReviewRefused as refused:
+        raise HTTPException(refused.status_code, refused.message) from None
+    return RedirectResponse(
+        raw.get("next") if raw.get("next") == "/review" else f"/claims/{claim_id}", 303
+    )
+
+
+@router.post("/claims/{claim_id}/approve", include_in_schema=False)
+def approve_claim(
+    claim_id: ClaimId, database: DatabaseDep, user: ReviewerDep, raw: FormDep
+) -> Response:
+    return _decide(claim_id, database, user, raw, approve=True)
+
+
+@router.post("/claims/{claim_id}/reject", include_in_schema=False)
+def reject_claim(
+    claim_id: ClaimId, database: DatabaseDep, user: ReviewerDep, raw: FormDep
+) -> Response:
+    return _decide(claim_id, database, user, raw, approve=False)

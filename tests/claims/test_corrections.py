@@ -1,0 +1,73 @@
+"""Corrections: a new claim replaces an approved one; the old one stays visible, not counting."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.claims.models import Claim
+from tests.claims.test_review import decide, status_of
+from tests.conftest import csrf_from, snapshot
+
+
+def sudzha_recapture_id(fresh_db) -> int:
+    with fresh_db.read_session() as session:
+        return session.scalar(
+            select(Claim.id).where(Claim.summary == "Ministry of Defence says Sudzha was retaken.")
+        )
+
+
+def test_correction_replaces_the_old_claim_once_approved(editor, reviewer, anonymous, fresh_db):
+    old_id = sudzha_recapture_id(fresh_db)
+    form = editor.get(f"/claims/{old_id}/correct").text
+    assert f'name="supersedes" value="{old_id}"' in form
+    assert 'value="2025-03-13"' in form  # prefilled from the claim
+    response = editor.post(
+        "/claims/new",
+        data={
+            "csrf_token": csrf_from(editor, "/claims/new"),
+            "supersedes": str(old_id),
+            "settlement": "sudzha",
+            "status": "contested",
+            "as_of": "2025-03-13",
+            "published_on": "2025-03-13",
+            "source": "russia-mod",
+            "verification": "unverified",
+            "summary": "Corrected: the Ministry said fighting was still going on in Sudzha.",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    new_id = int(response.headers["location"].rsplit("/", 1)[1])
+    assert status_of(anonymous, "sudzha", "2025-03-14") == "russian_control"  # pending: no effect
+
+    assert decide(reviewer, new_id, "approve").status_code == 303
+    assert status_of(anonymous, "sudzha", "2025-03-14") == "contested"
+    old_page = anonymous.get(f"/claims/{old_id}").text
+    assert "Corrected" in old_page and f'href="/claims/{new_id}"' in old_page
+    settlement_page = anonymous.get("/settlements/sudzha?as_of=2025-03-14").text
+    assert f"corrected by claim #{new_id}" in settlement_page
+    with fresh_db.read_session() as session:
+        assert session.get(Claim, old_id).review_state.value == "approved"  # kept as it was
+
+
+def test_only_approved_claims_can_be_corrected(editor, fresh_db):
+    from tests.claims.test_review import ukrainian_sudzha
+
+    pending_id = ukrainian_sudzha(editor)
+    assert editor.get(f"/claims/{pending_id}/correct").status_code == 409
+    before = snapshot(fresh_db)
+    response = editor.post(
+        "/claims/new",
+        data={
+            "csrf_token": csrf_from(editor, "/claims/new"),
+            "supersedes": str(pending_id),
+            "settlement": "sudzha",
+            "status": "contested",
+            "as_of": "2025-03-13",
+            "source": "tass",
+            "verification": "unverified",
+        },
+    )
+    assert response.status_code == 422
+    assert "only an approved claim can be corrected" in response.text
+    assert snapshot(fresh_db) == before
