@@ -129,3 +129,16 @@ def get_settlement(slug: str, session: SessionDep) -> Settlement:
 
 
 SettlementDep = Annotated[Settlement, Depends(get_settlement)]
+
+
+def load_date_nav(
+    request: Request, session: SessionDep, settings: SettingsDep, as_of: AsOfDep
+) -> None:
+    """For the date control: the previous and next dates on which some status changed."""
+    from app.status import service as status_service
+
+    history = status_service.region_history(session, settings.contest_window_days)
+    request.state.date_nav = status_service.date_nav(history, as_of)
+
+
+DATED_PAGE = [Depends(load_date_nav)]

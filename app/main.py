@@ -27,6 +27,7 @@ from app.deps import DatabaseDep, LoginRequired, get_current_user
 from app.interchange.router import router as export_router
 from app.security import SecurityHeadersMiddleware
 from app.settlements.router import router as settlements_router
+from app.sources.router import router as sources_router
 from app.status.router import router as status_router
 from app.templating import render
 from app.validation import field_errors
@@ -163,6 +164,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(export_router)
     app.include_router(claims_router)
     app.include_router(accounts_router)
+    app.include_router(sources_router)
 
     @app.get("/healthz", tags=["health"], summary="Liveness and database reachability")
     def healthz(database: DatabaseDep) -> Response:

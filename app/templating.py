@@ -31,6 +31,7 @@ def _request_context(request: Request) -> dict[str, Any]:
     """What every page may use: the logged-in user, and a CSRF token made only when asked for."""
     return {
         "current_user": getattr(request.state, "user", None),
+        "date_nav": getattr(request.state, "date_nav", (None, None)),
         "csrf_token": lambda: csrf_token(request),
     }
 
@@ -68,7 +69,13 @@ def url_for_page(context: Context, path: str, **params: Any) -> str:
     return path + ("?" + urlencode(query) if query else "")
 
 
+def without(params: Any, *names: str) -> dict[str, str]:
+    """Query parameters minus some: for links that replace one parameter and keep the rest."""
+    return {k: v for k, v in params.items() if k not in names}
+
+
 env.filters["human_date"] = human_date
+env.filters["without"] = without
 env.filters["status_label"] = status_label
 env.filters["side_label"] = lambda side: SIDE_LABELS[Side(side)]
 env.filters["verification_label"] = lambda v: VERIFICATION_LABELS[Verification(v)]
@@ -97,12 +104,20 @@ def render(
     name: str,
     context: dict[str, Any],
     *,
-    block: str | None = None,
+    fragments: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    """The full page, or only ``block`` of it when HTMX asks."""
+    """The full page, or one block of it when HTMX targets that block's element.
+
+    ``fragments`` maps the id of an element HTMX may target to the block that renders it.
+    Any other HTMX request (the date control swaps the whole #page) gets the full page.
+    """
     context.setdefault("today", date.today())
-    extra = {"block_name": block} if block and is_htmx(request) else {}
+    extra: dict[str, Any] = {}
+    if is_htmx(request) and fragments:
+        block = fragments.get(request.headers.get("HX-Target", ""))
+        if block:
+            extra["block_name"] = block
     response = templates.TemplateResponse(request, name, context, status_code=status_code, **extra)
-    response.headers["Vary"] = "HX-Request"
+    response.headers["Vary"] = "HX-Request, HX-Target"
     return response

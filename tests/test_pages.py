@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-HTMX = {"HX-Request": "true"}
+HTMX = {"HX-Request": "true", "HX-Target": "results"}
 
 
 def text_of(html: str) -> str:
@@ -65,7 +65,7 @@ class TestSettlementList:
         assert "<html" not in response.text
         assert response.text.lstrip().startswith('<section id="results"')
         assert "/settlements/gornal" in response.text
-        assert "HX-Request" in response.headers["vary"]
+        assert "HX-Target" in response.headers["vary"]
 
     def test_full_page_without_htmx(self, client):
         response = client.get("/settlements", params={"q": "gornal"})
@@ -164,15 +164,25 @@ class TestContested:
         assert "No settlement is contested" in client.get("/contested?as_of=2024-01-01").text
 
 
-PAGES = ["/", "/settlements", "/settlements/guyevo", "/contested", "/about/method"]
+PAGES = [
+    "/",
+    "/settlements",
+    "/settlements/guyevo",
+    "/contested",
+    "/about/method",
+    "/timeline",
+    "/map",
+    "/sources",
+    "/sources/russia-mod",
+]
 
 
 class TestEveryPage:
     @pytest.mark.parametrize("path", PAGES)
     def test_says_which_date_it_shows(self, client, path):
         html = client.get(path, params={"as_of": "2025-03-01"}).text
-        assert "1 Mar 2025</title>" in html
-        assert "as it stood on <strong>1 Mar 2025</strong>" in html
+        assert "· 1 Mar 2025 · Kursk Control Tracker</title>" in html
+        assert "As it stood on <strong>1 Mar 2025</strong>" in html
 
     @pytest.mark.parametrize("path", PAGES)
     @pytest.mark.parametrize(

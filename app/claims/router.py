@@ -57,7 +57,7 @@ def new_claim_form(
             request,
             "claim_form.html",
             form_context(session, settlement_options=options),
-            block="settlement_options",
+            fragments={"settlement-options": "settlement_options"},
         )
     values = {name: "" for name in CLAIM_FIELDS}
     values.update(settlement=settlement, verification="unverified")
@@ -143,7 +143,7 @@ def check_claim(request: Request, session: SessionDep, user: EditorDep, raw: For
         request,
         "claim_form.html",
         form_context(session, values=form.values, errors=errors),
-        block="field_errors",
+        fragments={"claim-form": "field_errors"},
     )
 
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
 from app.deps import AsOfDep, DatabaseDep, SettingsDep, query_date
-from app.interchange import exports
+from app.interchange import exports, geojson
 
 router = APIRouter(prefix="/export", tags=["export"])
 
@@ -31,14 +31,21 @@ def claims_csv(
     source: Annotated[str | None, Query(max_length=80)] = None,
     since: Annotated[str | None, Query(description="Earliest as_of (YYYY-MM-DD).")] = None,
     until: Annotated[str | None, Query(description="Latest as_of (YYYY-MM-DD).")] = None,
+    as_of: Annotated[
+        str | None, Query(description="The claims known on this date: same as until.")
+    ] = None,
 ) -> StreamingResponse:
+    until_date = query_date("until", until)
+    as_of_date = query_date("as_of", as_of)
+    if as_of_date and (until_date is None or as_of_date < until_date):
+        until_date = as_of_date
     chunks = exports.claims_csv(
         database,
         settings,
         settlement=settlement,
         source=source,
         since=query_date("since", since),
-        until=query_date("until", until),
+        until=until_date,
     )
     return csv_response(chunks, f"claims-{date.today().isoformat()}.csv")
 
@@ -54,4 +61,16 @@ def settlements_csv(database: DatabaseDep, settings: SettingsDep) -> StreamingRe
 def status_csv(database: DatabaseDep, settings: SettingsDep, as_of: AsOfDep) -> StreamingResponse:
     return csv_response(
         exports.status_csv(database, settings, on=as_of), f"status-{as_of.isoformat()}.csv"
+    )
+
+
+@router.get("/status.geojson", summary="Derived status of every placed settlement, as GeoJSON")
+def status_geojson(
+    database: DatabaseDep, settings: SettingsDep, as_of: AsOfDep
+) -> StreamingResponse:
+    """A FeatureCollection; settlements without coordinates are counted in ``skipped``."""
+    return StreamingResponse(
+        geojson.status_geojson(database, settings, on=as_of),
+        media_type="application/geo+json",
+        headers={"Content-Disposition": f'inline; filename="status-{as_of.isoformat()}.geojson"'},
     )

@@ -9,12 +9,12 @@ from fastapi.responses import Response
 
 from app.claims import service as claims_service
 from app.claims.models import ControlStatus
-from app.deps import AsOfDep, SessionDep, SettingsDep, SettlementDep, query_enum
+from app.deps import DATED_PAGE, AsOfDep, SessionDep, SettingsDep, SettlementDep, query_enum
 from app.settlements import service as settlements_service
 from app.status import service as status_service
 from app.templating import render
 
-router = APIRouter()
+router = APIRouter(dependencies=DATED_PAGE)
 
 
 @router.get("/settlements", include_in_schema=False)
@@ -42,7 +42,7 @@ def settlement_list(
             "district": district,
             "districts": settlements_service.districts(session),
         },
-        block="results",
+        fragments={"results": "results"},
     )
 
 

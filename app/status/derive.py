@@ -223,28 +223,33 @@ def derive_status(
     return decide(in_window(candidates, anchor, window_days))
 
 
-def derive_timeline(
-    claims: Iterable[ClaimFact],
-    window_days: int = DEFAULT_WINDOW_DAYS,
-    until: date | None = None,
-) -> list[Interval]:
-    """Intervals of constant derived status, oldest first, up to ``until`` (inclusive).
+def derive_history(
+    claims: Iterable[ClaimFact], window_days: int = DEFAULT_WINDOW_DAYS
+) -> list[tuple[date, Derived]]:
+    """The rule evaluated on every date a status can change: each distinct claim date.
 
-    The status can only change on a claim's as_of date, so the rule is evaluated once per
-    distinct date, over a sliding window of sorted candidates.
+    Between two such dates nothing changes (the window is anchored at the latest claim), so
+    this list answers "what was the status on D" for every D by looking up the last entry
+    on or before D. One pass over the sorted candidates, with a sliding window.
     """
-    candidates = sorted(
-        (c for c in claims if is_candidate(c) and (until is None or c.as_of <= until)),
-        key=lambda c: c.as_of,
-    )
-    if not candidates:
-        return []
+    candidates = sorted((c for c in claims if is_candidate(c)), key=lambda c: c.as_of)
     dates = [c.as_of for c in candidates]
-    intervals: list[Interval] = []
+    history = []
     for day in sorted(set(dates)):
         hi = bisect_right(dates, day)
         lo = bisect_right(dates, day - timedelta(days=window_days))
-        derived = decide(candidates[lo:hi])
+        history.append((day, decide(candidates[lo:hi])))
+    return history
+
+
+def timeline_from_history(
+    history: Sequence[tuple[date, Derived]], until: date | None = None
+) -> list[Interval]:
+    """Merge a history into intervals of constant status, up to ``until`` (inclusive)."""
+    intervals: list[Interval] = []
+    for day, derived in history:
+        if until is not None and day > until:
+            break
         if intervals and intervals[-1].status == derived.status:
             intervals[-1] = replace(intervals[-1], latest=derived)
             continue
@@ -252,6 +257,15 @@ def derive_timeline(
             intervals[-1] = replace(intervals[-1], end=day)
         intervals.append(Interval(day, None, derived, derived))
     return intervals
+
+
+def derive_timeline(
+    claims: Iterable[ClaimFact],
+    window_days: int = DEFAULT_WINDOW_DAYS,
+    until: date | None = None,
+) -> list[Interval]:
+    """Intervals of constant derived status, oldest first, up to ``until`` (inclusive)."""
+    return timeline_from_history(derive_history(claims, window_days), until)
 
 
 def status_since(timeline: Sequence[Interval]) -> date | None:

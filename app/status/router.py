@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from app import charts
 from app.claims import service as claims_service
-from app.deps import AsOfDep, SessionDep, SettingsDep
+from app.deps import DATED_PAGE, AsOfDep, SessionDep, SettingsDep, query_enum
+from app.settlements import service as settlements_service
+from app.settlements.models import Settlement
+from app.sources.models import Side
 from app.status import service as status_service
 from app.templating import render
 
-router = APIRouter()
+router = APIRouter(dependencies=DATED_PAGE)
 
 
 # The dashboard's settlement finder shows this many rows; the list page shows all.
 FINDER_LIMIT = 12
+# The timeline page lists this many changes, newest first.
+CHANGES_LIMIT = 300
+# The dashboard lists the latest few.
+LATEST_CHANGES = 8
 
 
 @router.get("/", include_in_schema=False)
@@ -28,21 +37,29 @@ def dashboard(
     q: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
     rows = status_service.status_table(session, as_of, settings.contest_window_days)
+    history = status_service.region_history(session, settings.contest_window_days)
+    figures = status_service.area_figures(session, as_of)
     return render(
         request,
         "dashboard.html",
         {
             "as_of": as_of,
+            "area_figures": figures,
+            "latest_area": status_service.latest_area(figures),
+            "area_chart": charts.area_chart(figures, as_of),
+            "latest_changes": status_service.changes(session, history, as_of, limit=LATEST_CHANGES),
+            "tile_url": settings.tile_url,
+            "tile_attribution": settings.tile_attribution,
             "counts": status_service.count_by_status(rows),
             "total": len(rows),
             "contested": status_service.contested(session, rows),
-            "latest_claims": claims_service.latest_approved(session, as_of, limit=10),
+            "latest_claims": claims_service.latest_approved(session, as_of, limit=6),
             "window_days": settings.contest_window_days,
             "q": q,
             "finder_rows": status_service.search_rows(session, rows, q),
             "finder_limit": FINDER_LIMIT,
         },
-        block="finder_results",
+        fragments={"finder-results": "finder_results"},
     )
 
 
@@ -68,4 +85,58 @@ def method(request: Request, settings: SettingsDep, as_of: AsOfDep) -> Response:
         request,
         "method.html",
         {"as_of": as_of, "window_days": settings.contest_window_days},
+    )
+
+
+@router.get("/timeline", include_in_schema=False)
+def region_timeline(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    as_of: AsOfDep,
+    district: Annotated[str, Query(max_length=200)] = "",
+    side: Annotated[str | None, Query(description="russia, ukraine or neutral")] = None,
+) -> Response:
+    wanted_side = query_enum("side", side, Side)
+    history = status_service.region_history(session, settings.contest_window_days)
+    settlement_ids = session.scalars(
+        settlements_service.search_query(district=district).with_only_columns(Settlement.id)
+    ).all()
+    return render(
+        request,
+        "timeline.html",
+        {
+            "as_of": as_of,
+            "chart": charts.stacked_status_chart(
+                history.counts_series(settlement_ids, as_of), len(settlement_ids), as_of
+            ),
+            "total": len(settlement_ids),
+            "changes": status_service.changes(
+                session, history, as_of, district=district, side=wanted_side, limit=CHANGES_LIMIT
+            ),
+            "changes_limit": CHANGES_LIMIT,
+            "district": district,
+            "side": wanted_side,
+            "districts": settlements_service.districts(session),
+        },
+    )
+
+
+@router.get("/map", include_in_schema=False)
+def status_map(
+    request: Request, session: SessionDep, settings: SettingsDep, as_of: AsOfDep
+) -> Response:
+    rows = status_service.status_table(session, as_of, settings.contest_window_days)
+    history = status_service.region_history(session, settings.contest_window_days)
+    return render(
+        request,
+        "map.html",
+        {
+            "as_of": as_of,
+            "unplaced": [r for r in rows if not r.settlement.has_coordinates],
+            "placed": sum(1 for r in rows if r.settlement.has_coordinates),
+            "slider_days": [d for d in history.change_days if d <= max(as_of, date.today())],
+            "tile_url": settings.tile_url,
+            "tile_attribution": settings.tile_attribution,
+        },
     )

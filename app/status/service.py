@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+import threading
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Select, not_, select
+from sqlalchemy import Select, func, not_, select
 from sqlalchemy.orm import Session
 
 from app.claims import service as claims_service
@@ -21,8 +23,9 @@ from app.status.derive import (
     Derived,
     Interval,
     derive_status,
-    derive_timeline,
 )
+from app.status.history import ChangeEvent, RegionHistory
+from app.status.models import AreaFigure, Holder
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +39,10 @@ class SettlementStatus:
         return self.derived.status
 
 
-def facts_query(on: date, settlement_ids: Collection[int] | None = None) -> Select[tuple]:
-    """Step 1's candidates as rows: approved, not refuted, not superseded, as_of <= on."""
+def facts_query(
+    on: date | None = None, settlement_ids: Collection[int] | None = None
+) -> Select[tuple]:
+    """Step 1's candidates as rows: approved, not refuted, not superseded (as_of <= on)."""
     stmt = (
         select(
             Claim.settlement_id,
@@ -52,17 +57,18 @@ def facts_query(on: date, settlement_ids: Collection[int] | None = None) -> Sele
         .where(
             Claim.review_state == ReviewState.approved,
             Claim.verification != Verification.refuted,
-            Claim.as_of <= on,
             not_(claims_service.superseded_clause()),
         )
     )
+    if on is not None:
+        stmt = stmt.where(Claim.as_of <= on)
     if settlement_ids is not None:
         stmt = stmt.where(Claim.settlement_id.in_(settlement_ids))
     return stmt
 
 
 def _facts_by_settlement(
-    session: Session, on: date, settlement_ids: Collection[int] | None = None
+    session: Session, on: date | None = None, settlement_ids: Collection[int] | None = None
 ) -> dict[int, list[ClaimFact]]:
     grouped: dict[int, list[ClaimFact]] = defaultdict(list)
     for row in session.execute(facts_query(on, settlement_ids)):
@@ -121,19 +127,45 @@ def review_previews(
     return previews
 
 
-def timelines_on(session: Session, on: date, window_days: int) -> dict[int, list[Interval]]:
-    """Every settlement's timeline up to ``on``, from one query (settlements with claims only)."""
-    return {
-        settlement_id: derive_timeline(facts, window_days, until=on)
-        for settlement_id, facts in _facts_by_settlement(session, on).items()
-    }
+# The region's history, per database and window, with the revision of the claims it was
+# built from. Any approval (or correction) changes the revision, so it is never stale.
+_HISTORY_CACHE: OrderedDict[tuple[str, int], tuple[tuple[Any, ...], RegionHistory]] = OrderedDict()
+_HISTORY_CACHE_SIZE = 8
+_history_lock = threading.Lock()
+
+
+def claims_revision(session: Session) -> tuple[Any, ...]:
+    """Changes whenever the set of approved claims does: count, newest id, latest review."""
+    row = session.execute(
+        select(func.count(), func.max(Claim.id), func.max(Claim.reviewed_at)).where(
+            Claim.review_state == ReviewState.approved
+        )
+    ).one()
+    return tuple(row)
+
+
+def region_history(session: Session, window_days: int) -> RegionHistory:
+    """Every settlement's derived history: from cache, or rebuilt from one facts query."""
+    key = (session.get_bind().engine.url.render_as_string(hide_password=True), window_days)
+    revision = claims_revision(session)
+    with _history_lock:
+        cached = _HISTORY_CACHE.get(key)
+        if cached is not None and cached[0] == revision:
+            _HISTORY_CACHE.move_to_end(key)
+            return cached[1]
+    history = RegionHistory.build(_facts_by_settlement(session), window_days)
+    with _history_lock:
+        _HISTORY_CACHE[key] = (revision, history)
+        _HISTORY_CACHE.move_to_end(key)
+        while len(_HISTORY_CACHE) > _HISTORY_CACHE_SIZE:
+            _HISTORY_CACHE.popitem(last=False)
+    return history
 
 
 def settlement_timeline(
     session: Session, settlement: Settlement, on: date, window_days: int
 ) -> list[Interval]:
-    facts = _facts_by_settlement(session, on, {settlement.id}).get(settlement.id, [])
-    return derive_timeline(facts, window_days, until=on)
+    return region_history(session, window_days).of(settlement.id).timeline(on)
 
 
 def status_from_timeline(settlement: Settlement, timeline: Sequence[Interval]) -> SettlementStatus:
@@ -152,10 +184,10 @@ def status_table(
     district: str = "",
     status: ControlStatus | None = None,
 ) -> list[SettlementStatus]:
-    """Every matching settlement with its derived status on ``on``: two queries in all."""
+    """Every matching settlement with its derived status on ``on``: three queries at most."""
     settlements = session.scalars(settlements_service.search_query(q, district)).all()
-    timelines = timelines_on(session, on, window_days)
-    rows = [status_from_timeline(s, timelines.get(s.id, [])) for s in settlements]
+    history = region_history(session, window_days)
+    rows = [SettlementStatus(s, *history.on(s.id, on)) for s in settlements]
     if status is not None:
         rows = [r for r in rows if r.status == status]
     return rows
@@ -204,3 +236,59 @@ def contested(session: Session, rows: Sequence[SettlementStatus]) -> list[Contes
             by_side[claim.source.side].append(claim)
         result.append(ContestedSettlement(row, by_side))
     return result
+
+
+def area_figures(session: Session, until: date) -> Sequence[AreaFigure]:
+    """Area held by each side as stated by sources, oldest first, up to a date."""
+    return session.scalars(
+        select(AreaFigure)
+        .where(AreaFigure.as_of <= until)
+        .order_by(AreaFigure.as_of, AreaFigure.id)
+    ).all()
+
+
+def latest_area(figures: Sequence[AreaFigure]) -> dict[Holder, AreaFigure]:
+    """The most recent figure per holder among these."""
+    latest: dict[Holder, AreaFigure] = {}
+    for figure in figures:
+        latest[figure.holder] = figure
+    return latest
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A change of derived status, with the settlement and the claims that made it."""
+
+    event: ChangeEvent
+    settlement: Settlement
+    claims: list[Claim]
+
+
+def changes(
+    session: Session,
+    history: RegionHistory,
+    until: date,
+    *,
+    district: str = "",
+    side: Side | None = None,
+    limit: int | None = None,
+) -> list[Change]:
+    """Changes of derived status up to ``until``, newest first, filtered (two queries)."""
+    settlements = {
+        s.id: s for s in session.scalars(settlements_service.search_query(district=district))
+    }
+    events = [
+        e
+        for e in reversed(history.events_until(until))
+        if e.settlement_id in settlements and (side is None or side in e.sides)
+    ][:limit]
+    claims = claims_service.by_ids(session, (i for e in events for i in e.claim_ids))
+    return [
+        Change(e, settlements[e.settlement_id], [claims[i] for i in e.claim_ids if i in claims])
+        for e in events
+    ]
+
+
+def date_nav(history: RegionHistory, on: date) -> tuple[date | None, date | None]:
+    """The nearest dates before and after ``on`` when some settlement's status changed."""
+    return history.previous_change(on), history.next_change(on)

@@ -64,7 +64,9 @@ def test_token_of_another_session_is_refused(editor, anonymous, fresh_db):
 def test_header_token_works_for_htmx(editor):
     token = csrf_from(editor, "/claims/new")
     response = editor.post(
-        "/claims/check", data=FORM, headers={"X-CSRF-Token": token, "HX-Request": "true"}
+        "/claims/check",
+        data=FORM,
+        headers={"X-CSRF-Token": token, "HX-Request": "true", "HX-Target": "claim-form"},
     )
     assert response.status_code == 200
 

@@ -88,7 +88,11 @@ def page(browser):
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on(
         "console",
-        lambda message: errors.append(message.text) if message.type == "error" else None,
+        lambda message: (
+            errors.append(f"{message.text} at {message.location}")
+            if message.type == "error"
+            else None
+        ),
     )
     yield page
     context.close()

@@ -184,7 +184,7 @@ def test_inline_check_reports_only_touched_fields(editor):
     response = editor.post(
         "/claims/check",
         data={"as_of": "2025-02-30", "csrf_token": token},
-        headers={"HX-Request": "true", "HX-Trigger-Name": "as_of"},
+        headers={"HX-Request": "true", "HX-Target": "claim-form", "HX-Trigger-Name": "as_of"},
     )
     assert response.status_code == 200
     assert "<html" not in response.text
@@ -199,7 +199,7 @@ def test_inline_check_knows_unknown_settlements(editor):
     response = editor.post(
         "/claims/check",
         data={**GOOD, "settlement": "atlantis", "csrf_token": token},
-        headers={"HX-Request": "true", "HX-Trigger-Name": "settlement"},
+        headers={"HX-Request": "true", "HX-Target": "claim-form", "HX-Trigger-Name": "settlement"},
     )
     assert "no settlement called" in error_beside(response.text, "settlement")
 
@@ -208,7 +208,11 @@ def test_settlement_type_ahead(editor):
     response = editor.get(
         "/claims/new",
         params={"settlement": "горн"},
-        headers={"HX-Request": "true", "HX-Trigger-Name": "settlement"},
+        headers={
+            "HX-Request": "true",
+            "HX-Target": "settlement-options",
+            "HX-Trigger-Name": "settlement",
+        },
     )
     assert response.text.lstrip().startswith('<datalist id="settlement-options">')
     assert 'value="gornal"' in response.text

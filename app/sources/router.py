@@ -1,0 +1,95 @@
+"""Source pages: who said what, and how their claims fared."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+
+from app.claims.models import Claim, ReviewState
+from app.deps import (
+    DATED_PAGE,
+    AsOfDep,
+    DatabaseDep,
+    FormDep,
+    ReviewerDep,
+    SessionDep,
+    SettingsDep,
+)
+from app.sources import service as sources_service
+from app.sources.models import Reliability
+from app.sources.track_record import HORIZON_DAYS, Outcome
+from app.status import service as status_service
+from app.templating import render
+
+router = APIRouter()
+
+
+@router.get("/sources", include_in_schema=False, dependencies=DATED_PAGE)
+def source_list(
+    request: Request, session: SessionDep, settings: SettingsDep, as_of: AsOfDep
+) -> Response:
+    history = status_service.region_history(session, settings.contest_window_days)
+    return render(
+        request,
+        "sources.html",
+        {
+            "as_of": as_of,
+            "sources": sources_service.list_sources(session),
+            "records": sources_service.track_records(session, history, date.today()),
+            "Outcome": Outcome,
+            "horizon": HORIZON_DAYS,
+        },
+    )
+
+
+def _source_or_404(session: SessionDep, slug: str) -> sources_service.Source:
+    source = sources_service.get_by_slug(session, slug)
+    if source is None:
+        raise HTTPException(404, f"There is no source “{slug}” here.")
+    return source
+
+
+@router.get("/sources/{slug}", include_in_schema=False, dependencies=DATED_PAGE)
+def source_detail(
+    request: Request, slug: str, session: SessionDep, settings: SettingsDep, as_of: AsOfDep
+) -> Response:
+    source = _source_or_404(session, slug)
+    history = status_service.region_history(session, settings.contest_window_days)
+    record = sources_service.track_records(session, history, date.today(), source.id).get(source.id)
+    claims = session.scalars(
+        select(Claim)
+        .where(
+            Claim.source_id == source.id,
+            Claim.review_state == ReviewState.approved,
+            Claim.as_of <= as_of,
+        )
+        .order_by(Claim.as_of.desc(), Claim.id.desc())
+    ).all()
+    return render(
+        request,
+        "source.html",
+        {
+            "as_of": as_of,
+            "source": source,
+            "record": record,
+            "claims": claims,
+            "Outcome": Outcome,
+            "horizon": HORIZON_DAYS,
+            "reliabilities": list(Reliability),
+        },
+    )
+
+
+@router.post("/sources/{slug}/reliability", include_in_schema=False)
+def set_reliability(slug: str, database: DatabaseDep, user: ReviewerDep, raw: FormDep) -> Response:
+    try:
+        grade = Reliability(raw.get("reliability", "").strip().upper())
+    except ValueError:
+        raise HTTPException(422, "reliability: must be one of A, B, C, D, E, F") from None
+    with database.writing() as session:
+        source = _source_or_404(session, slug)
+        sources_service.set_reliability(session, source, grade, actor=session.merge(user))
+    return RedirectResponse(f"/sources/{slug}", status_code=303)

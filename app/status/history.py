@@ -1,0 +1,158 @@
+"""The derived history of the whole region: every settlement's status on every day, at once.
+
+Built from the facts in one pass (``derive_history`` per settlement), it answers the status
+on any date by a binary search, the timeline of any settlement, and every change of status
+in the region (the /timeline page, the dashboard's latest changes, the date control's
+previous/next buttons). Pure: no database here, the service feeds it and caches it.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+
+from app.claims.models import ControlStatus
+from app.sources.models import Side
+from app.status.derive import (
+    UNKNOWN,
+    ClaimFact,
+    Derived,
+    Interval,
+    derive_history,
+    timeline_from_history,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementHistory:
+    days: list[date]
+    derived: list[Derived]
+    intervals: list[Interval]  # to the latest claim; the last one open-ended
+    starts: list[date]  # the intervals' start dates, for binary search
+
+    @classmethod
+    def build(cls, facts: Iterable[ClaimFact], window_days: int) -> SettlementHistory:
+        history = derive_history(facts, window_days)
+        intervals = timeline_from_history(history)
+        return cls(
+            days=[day for day, _ in history],
+            derived=[derived for _, derived in history],
+            intervals=intervals,
+            starts=[iv.start for iv in intervals],
+        )
+
+    def on(self, day: date) -> tuple[Derived, date | None]:
+        """The derived status on ``day`` and the date it has held since."""
+        i = bisect_right(self.days, day) - 1
+        if i < 0:
+            return UNKNOWN, None
+        j = bisect_right(self.starts, day) - 1
+        return self.derived[i], self.intervals[j].start
+
+    def timeline(self, until: date) -> list[Interval]:
+        """The intervals up to ``until``; the last one open, with the reasons as on ``until``."""
+        shown = [iv for iv in self.intervals if iv.start <= until]
+        if not shown:
+            return []
+        derived, _ = self.on(until)
+        shown[-1] = replace(shown[-1], end=None, latest=derived)
+        return shown
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeEvent:
+    """One settlement's derived status changed on ``day``."""
+
+    day: date
+    settlement_id: int
+    before: ControlStatus
+    after: ControlStatus
+    derived: Derived  # the derivation that day: which claims made the change
+    sides: frozenset[Side]  # sides of the sources behind it
+
+    @property
+    def claim_ids(self) -> tuple[int, ...]:
+        if self.derived.deciding_claim_id is not None:
+            return (self.derived.deciding_claim_id,)
+        return self.derived.conflicting_claim_ids
+
+
+EMPTY = SettlementHistory([], [], [], [])
+
+
+class RegionHistory:
+    def __init__(
+        self, settlements: Mapping[int, SettlementHistory], events: list[ChangeEvent]
+    ) -> None:
+        self.settlements = settlements
+        self.events = sorted(events, key=lambda e: (e.day, e.settlement_id))
+        self._event_days = [e.day for e in self.events]
+        self.change_days = sorted({e.day for e in self.events})
+
+    @classmethod
+    def build(cls, facts: Mapping[int, Sequence[ClaimFact]], window_days: int) -> RegionHistory:
+        settlements = {}
+        events = []
+        for settlement_id, settlement_facts in facts.items():
+            history = SettlementHistory.build(settlement_facts, window_days)
+            settlements[settlement_id] = history
+            side_of = {f.id: f.side for f in settlement_facts}
+            before = ControlStatus.unknown
+            for interval in history.intervals:
+                derived = interval.derived
+                ids = (
+                    (derived.deciding_claim_id,)
+                    if derived.deciding_claim_id is not None
+                    else derived.conflicting_claim_ids or derived.window_claim_ids
+                )
+                events.append(
+                    ChangeEvent(
+                        day=interval.start,
+                        settlement_id=settlement_id,
+                        before=before,
+                        after=interval.status,
+                        derived=derived,
+                        sides=frozenset(side_of[i] for i in ids if i in side_of),
+                    )
+                )
+                before = interval.status
+        return cls(settlements, events)
+
+    def of(self, settlement_id: int) -> SettlementHistory:
+        return self.settlements.get(settlement_id, EMPTY)
+
+    def on(self, settlement_id: int, day: date) -> tuple[Derived, date | None]:
+        return self.of(settlement_id).on(day)
+
+    def events_until(self, day: date) -> list[ChangeEvent]:
+        return self.events[: bisect_right(self._event_days, day)]
+
+    def previous_change(self, day: date) -> date | None:
+        i = bisect_left(self.change_days, day) - 1
+        return self.change_days[i] if i >= 0 else None
+
+    def next_change(self, day: date) -> date | None:
+        i = bisect_right(self.change_days, day)
+        return self.change_days[i] if i < len(self.change_days) else None
+
+    def counts_series(
+        self, settlement_ids: Iterable[int], until: date
+    ) -> list[tuple[date, dict[ControlStatus, int]]]:
+        """How many of these settlements had each status, after each day's changes."""
+        wanted = set(settlement_ids)
+        counts: Counter[ControlStatus] = Counter({ControlStatus.unknown: len(wanted)})
+        series: list[tuple[date, dict[ControlStatus, int]]] = []
+        for event in self.events_until(until):
+            if event.settlement_id not in wanted:
+                continue
+            counts[event.before] -= 1
+            counts[event.after] += 1
+            snapshot = {s: counts[s] for s in ControlStatus}
+            if series and series[-1][0] == event.day:
+                series[-1] = (event.day, snapshot)
+            else:
+                series.append((event.day, snapshot))
+        return series

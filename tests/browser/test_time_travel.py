@@ -1,0 +1,60 @@
+"""Moving through time in a real browser: the dashboard and the map follow the date."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+
+def test_date_control_moves_the_dashboard_and_the_url(page, demo_server, artifacts_dir):
+    page.goto(f"{demo_server}/?as_of=2024-08-20")
+    expect(page.locator("#headline-title")).to_have_text("On 20 Aug 2024")
+    page.evaluate("window.__still_same_page = true")
+
+    page.locator(".timebar a[rel=next]").click()  # the next change of status
+    expect(page.locator("#headline-title")).to_have_text("On 29 Aug 2024")
+    expect(page).to_have_url(f"{demo_server}/?as_of=2024-08-29")
+    assert page.evaluate("window.__still_same_page") is True  # swapped, not reloaded
+    expect(page).to_have_title(
+        "Who controls the Kursk region · 29 Aug 2024 · Kursk Control Tracker"
+    )
+
+    page.fill("#as_of", "2025-04-08")
+    page.locator(".date-control button[type=submit]").click()
+    expect(page.locator("#headline-title")).to_have_text("On 8 Apr 2025")
+    expect(page).to_have_url(f"{demo_server}/?as_of=2025-04-08")
+    expect(page.locator(".headline__lead")).to_contain_text("58 km²")
+    expect(page.locator(".map .map-marker")).to_have_count(10)
+    page.screenshot(path=str(artifacts_dir / "dashboard-2025-04-08.png"), full_page=True)
+
+    page.go_back()
+    expect(page.locator("#headline-title")).to_have_text("On 29 Aug 2024")
+
+
+def test_map_shows_markers_and_the_slider_moves_it(page, demo_server, artifacts_dir):
+    page.goto(f"{demo_server}/map?as_of=2025-04-08")
+    markers = page.locator(".map .map-marker")
+    expect(markers).to_have_count(10)
+    expect(page.locator(".map .map-marker--contested")).to_have_count(2)  # Gornal, Oleshnya
+    expect(page.locator(".map .approx-circle")).to_have_count(7)  # 3 of 10 placed are exact
+    page.locator(".map .map-marker", has_text="Gornal").click()
+    expect(page.locator(".leaflet-popup")).to_contain_text("Contested")
+    expect(page.locator(".leaflet-popup")).to_contain_text("Russian 'Sever' group of forces")
+    page.screenshot(path=str(artifacts_dir / "map-2025-04-08.png"), full_page=True)
+
+    slider = page.locator("#map-slider")
+    slider.focus()
+    slider.press("Home")  # the first date on which a status changed
+    expect(page).to_have_url(f"{demo_server}/map?as_of=2024-08-10")
+    expect(page.locator("h1")).to_have_text("Map on 10 Aug 2024")
+    expect(page.locator(".map .map-marker--contested")).to_have_count(1)  # Guyevo, by ISW
+    expect(page.locator(".map .map-marker--unknown")).to_have_count(9)
+
+
+def test_timeline_chart_click_moves_the_date(page, demo_server):
+    page.goto(f"{demo_server}/timeline?as_of=2025-04-27")
+    page.locator('.chart__slice[href="/timeline?as_of=2025-03-13"]').click()
+    expect(page).to_have_url(f"{demo_server}/timeline?as_of=2025-03-13")
+    expect(page.locator(".timebar__date")).to_contain_text("13 Mar 2025")

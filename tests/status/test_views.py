@@ -1,0 +1,152 @@
+"""The views that show the front line move: timeline, map data, time travel, area held."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.test_pages import text_of
+
+
+class TestTimeline:
+    def test_sudzha_change_on_2025_03_13_with_its_source(self, client):
+        html = client.get("/timeline?as_of=2025-04-08").text
+        row = html[html.index(">2025-03-13<") :]
+        row = text_of(row[: row.index("</li>")])
+        assert "Sudzha" in row
+        assert "Ukrainian control → Russian control" in row
+        assert "Russian Ministry of Defence" in row and "(unverified)" in row
+
+    def test_conflicts_name_both_sides(self, client):
+        html = client.get("/timeline?as_of=2025-04-27").text
+        row = html[html.index(">2025-04-27<") :]
+        row = text_of(row[: row.index("</li>")])
+        assert "Oleshnya" in row and "conflicting claims from DeepState" in row
+
+    def test_changes_after_the_date_are_not_shown(self, client):
+        html = client.get("/timeline?as_of=2025-03-12").text
+        assert ">2025-03-13<" not in html
+        assert ">2025-03-12<" in html
+
+    def test_filter_by_side(self, client):
+        html = client.get("/timeline?as_of=2025-04-27&side=neutral").text
+        changes = re.findall(r'<li class="change">', html)
+        assert len(changes) == 1  # ISW's Guyevo claim of 2024-08-10
+        assert "Institute for the Study of War" in html
+
+    def test_filter_by_district(self, client):
+        html = client.get("/timeline?as_of=2025-04-27&district=Korenevsky").text
+        assert len(re.findall(r'<li class="change">', html)) == 1
+        assert "Korenevo" in html
+        assert "of Korenevsky district" in html
+
+    def test_bad_side_is_refused_naming_it(self, client):
+        response = client.get("/timeline?side=martians")
+        assert response.status_code == 422
+        assert "side" in text_of(response.text)
+
+    def test_chart_is_labelled_and_every_slice_moves_the_date(self, client):
+        html = client.get("/timeline?as_of=2025-04-27").text
+        svg = html[
+            html.index('<svg class="chart__svg"') : html.index("</svg>", html.index("chart__svg"))
+        ]
+        assert "Russian control 14 at the end" in svg
+        assert 'href="/timeline?as_of=2025-03-13"' in svg
+        assert "13 Mar 2025: Russian control" in svg
+        legend = text_of(html[html.index('class="legend"') :][:2000])
+        assert "Contested: 3" in legend
+
+
+class TestMapData:
+    def test_geojson_properties_and_precision(self, client):
+        data = client.get("/export/status.geojson?as_of=2025-04-08").json()
+        assert data["type"] == "FeatureCollection"
+        features = {f["properties"]["settlement"]: f for f in data["features"]}
+        guyevo = features["guyevo"]
+        assert guyevo["geometry"] == {"type": "Point", "coordinates": [35.25, 51.1]}
+        props = guyevo["properties"]
+        assert props["location_precision"] == "approximate"
+        assert props["status"] == "russian_control"
+        assert props["since"] == "2025-04-02"
+        assert props["confidence"] == "medium"
+        assert props["latest_claims"][0]["source"] == "Russian Ministry of Defence"
+        assert features["sudzha"]["properties"]["location_precision"] == "exact"
+
+    def test_settlements_without_coordinates_are_counted_not_drawn(self, client):
+        data = client.get("/export/status.geojson?as_of=2025-04-08").json()
+        assert data["skipped"] == 8
+        assert "martynovka" not in {f["properties"]["settlement"] for f in data["features"]}
+        assert len(data["features"]) == 10
+
+    def test_map_page_lists_unplaced_settlements(self, client):
+        html = client.get("/map?as_of=2025-04-08").text
+        side = text_of(html[html.index('id="unplaced-title"') :][:4000])
+        assert "No coordinates (8)" in side
+        assert "Martynovka" in side
+        assert 'data-geojson="/export/status.geojson?as_of=2025-04-08"' in html
+        assert 'id="map-slider"' in html
+
+    def test_geojson_bad_date(self, client):
+        response = client.get("/export/status.geojson?as_of=2025-13-01")
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["field"] == "as_of"
+
+
+class TestTimeTravel:
+    def test_previous_and_next_change_links(self, client):
+        html = client.get("/settlements?as_of=2025-03-10&q=sud").text
+        assert 'href="/settlements?as_of=2025-03-09&amp;q=sud"' in html  # previous change
+        assert 'href="/settlements?as_of=2025-03-11&amp;q=sud"' not in html  # not a change
+        assert 'href="/settlements?as_of=2025-03-12&amp;q=sud"' in html  # next change
+
+    def test_no_next_change_after_the_last(self, client):
+        html = client.get("/?as_of=2025-05-01").text
+        assert 'rel="next"' not in html
+        assert 'rel="prev"' in html
+
+    def test_claims_export_honours_as_of(self, client):
+        import csv
+        import io
+
+        rows = list(
+            csv.DictReader(io.StringIO(client.get("/export/claims.csv?as_of=2024-08-31").text))
+        )
+        assert len(rows) == 5
+        assert max(r["as_of"] for r in rows) <= "2024-08-31"
+
+
+class TestAreaHeld:
+    def test_headline_names_the_figure_and_its_source(self, client):
+        body = text_of(client.get("/?as_of=2025-04-08").text)
+        assert "Ukraine holds 58 km² per DeepState (8 Apr 2025)" in body
+
+    def test_figure_in_force_on_an_earlier_date(self, client):
+        body = text_of(client.get("/?as_of=2024-12-01").text)
+        assert "Ukraine holds 800 km² per General Staff of the Armed Forces of Ukraine" in body
+
+    def test_chart_points_name_their_source(self, client):
+        html = client.get("/?as_of=2025-04-08").text
+        assert "8 Apr 2025: 58 km² held by Ukraine, per DeepState" in html
+        assert "15 Mar 2025: 110 km² held by Ukraine, per Reuters" in html
+
+    def test_no_figures_before_the_first(self, client):
+        assert "No area figures up to this date" in client.get("/?as_of=2024-08-01").text
+
+
+@pytest.mark.parametrize(
+    "day", ["2024-08-10", "2024-12-01", "2025-03-13", "2025-04-27", "2026-01-01"]
+)
+def test_history_agrees_with_the_rule_on_any_day(demo_db, day):
+    """The cached region history gives exactly what the rule gives, claim by claim."""
+    from datetime import date
+
+    from app.status import service as status_service
+    from app.status.derive import derive_status
+
+    on = date.fromisoformat(day)
+    with demo_db.read_session() as session:
+        facts = status_service._facts_by_settlement(session, on)
+        rows = status_service.status_table(session, on, 14)
+    for row in rows:
+        assert row.derived == derive_status(facts.get(row.settlement.id, []), on, 14)
