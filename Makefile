@@ -34,9 +34,10 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 # Third-party browser files come from the npm registry, never from git.
 static/vendor/.stamp: node_modules/.package-lock.json
-	mkdir -p static/vendor/leaflet
+	mkdir -p static/vendor/leaflet static/vendor/swagger-ui
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
 	cp -R node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css node_modules/leaflet/dist/images static/vendor/leaflet/
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css static/vendor/swagger-ui/
 	touch $@
 
 vendor: static/vendor/.stamp

@@ -208,27 +208,56 @@ def serve(
 def export(
     what: Annotated[str, typer.Argument(help="claims, settlements or status")],
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Date for status (YYYY-MM-DD); default today.")
+        str | None,
+        typer.Option("--as-of", help="Date (YYYY-MM-DD): status on it; claims up to it."),
     ] = None,
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="File to write; default stdout.")
     ] = None,
+    settlement: Annotated[str | None, typer.Option(help="claims: one settlement (slug)")] = None,
+    source: Annotated[str | None, typer.Option(help="claims: one source (slug)")] = None,
+    side: Annotated[str | None, typer.Option(help="claims: russia, ukraine or neutral")] = None,
+    status: Annotated[str | None, typer.Option(help="claims and status: one status")] = None,
+    verification: Annotated[str | None, typer.Option(help="claims: one verification")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="claims: as_of on or after (YYYY-MM-DD)")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="claims: as_of on or before (YYYY-MM-DD)")
+    ] = None,
+    district: Annotated[str | None, typer.Option(help="claims and status: one district")] = None,
 ) -> None:
-    """Write a CSV export to stdout or a file."""
+    """Write a CSV export to stdout or a file, with the same filters as the web exports."""
     from app.interchange import exports
-    from app.validation import parse_iso_date
+    from app.interchange.filters import FilterError, claim_filters, status_filters
 
     if what not in exports.EXPORTS:
         typer.echo(f"unknown export {what!r}: choose one of {', '.join(exports.EXPORTS)}", err=True)
         raise typer.Exit(2)
     try:
-        on = parse_iso_date(as_of) if as_of else date.today()
-    except ValueError as error:
-        typer.echo(f"--as-of {error}", err=True)
+        if what == "claims":
+            filters = claim_filters(
+                settlement=settlement,
+                source=source,
+                side=side,
+                status=status,
+                verification=verification,
+                since=since,
+                until=until,
+                as_of=as_of,
+                district=district,
+            )
+            on = date.today()
+        else:
+            filters, on = status_filters(as_of=as_of, district=district, status=status)
+    except FilterError as error:
+        typer.echo(f"--{error.field.replace('_', '-')}: {error.message}", err=True)
         raise typer.Exit(2) from None
+    if what == "settlements":
+        filters = {}
     database = _database()
     try:
-        chunks = exports.EXPORTS[what](database, get_settings(), on=on)
+        chunks = exports.EXPORTS[what](database, get_settings(), on=on, **filters)
         if output is None:
             out = typer.get_binary_stream("stdout")
             for chunk in chunks:
@@ -240,6 +269,102 @@ def export(
                     f.write(chunk)
     finally:
         database.dispose()
+
+
+@app.command("import")
+def import_file(
+    file: Annotated[
+        Path, typer.Argument(help="A claims or settlements CSV (as the exports write them).")
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check every row and report; store nothing.")
+    ] = False,
+    approve: Annotated[
+        bool,
+        typer.Option("--approve", help="Store claims as approved (the operator acts as admin)."),
+    ] = False,
+) -> None:
+    """Import a CSV file: every row is checked; one bad row and nothing is stored."""
+    from app.interchange.importer import ImportRefused, commit_import, plan_import
+
+    try:
+        data = file.read_bytes()
+    except OSError as error:
+        typer.echo(f"cannot read {file}: {error.strerror}", err=True)
+        raise typer.Exit(2) from None
+    database = _database()
+    try:
+        if dry_run:
+            with database.read_session() as session:
+                plan = plan_import(session, data)
+        else:
+            try:
+                with database.writing() as session:
+                    plan = commit_import(
+                        session, data, user=None, approve=approve, filename=file.name
+                    )
+            except ImportRefused as refused:
+                plan = refused.plan
+    finally:
+        database.dispose()
+    for warning in plan.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    for problem in plan.problems:
+        column = f", column {problem.column}" if problem.column else ""
+        value = f" (was {problem.value!r})" if problem.value else ""
+        typer.echo(f"{file.name}: line {problem.line}{column}: {problem.reason}{value}", err=True)
+    for skipped in plan.skipped:
+        typer.echo(f"{file.name}: line {skipped.line}: skipped, {skipped.reason}", err=True)
+    kind = plan.kind.value if plan.kind else "rows"
+    if not plan.ok:
+        refused_rows = len({p.line for p in plan.problems})
+        typer.echo(
+            f"refused: {refused_rows} bad row(s) of {plan.rows}; nothing was stored", err=True
+        )
+        raise typer.Exit(1)
+    verb = "would add" if dry_run else "added"
+    state = (
+        ""
+        if plan.kind is not None and plan.kind.value != "claims"
+        else (" (approved)" if approve else " (pending review)")
+    )
+    typer.echo(
+        f"{verb} {len(plan.add)} {kind}{state}, updated {len(plan.update)}, "
+        f"skipped {len(plan.skipped)} duplicate(s), of {plan.rows} row(s)"
+    )
+
+
+@app.command()
+def backup(path: Annotated[Path, typer.Argument(help="File to write the copy to.")]) -> None:
+    """A consistent copy of the SQLite database, taken while it serves (online backup)."""
+    import sqlite3
+
+    from sqlalchemy.engine import make_url
+
+    url = make_url(get_settings().database_url)
+    if url.get_backend_name() != "sqlite":
+        typer.echo(
+            "backup copies SQLite files; for PostgreSQL use pg_dump, e.g.\n"
+            f"  pg_dump --format=custom --file={path} '{_redacted(str(url))}'",
+            err=True,
+        )
+        raise typer.Exit(2)
+    if path.exists():
+        typer.echo(f"{path} exists: choose a new file name", err=True)
+        raise typer.Exit(2)
+    source = sqlite3.connect(url.database or "")
+    target = sqlite3.connect(path)
+    try:
+        with target:
+            source.backup(target, pages=1024)
+        check = target.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        source.close()
+        target.close()
+    if check != "ok":
+        typer.echo(f"the copy failed its integrity check: {check}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"backed up to {path} (integrity check: ok)")
 
 
 if __name__ == "__main__":

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     # Served over https (directly or behind a proxy): session cookies get `Secure`.
     https: bool = False
     sql_echo: bool = False
+    # Largest CSV file accepted by the web import, in megabytes (the CLI has no limit).
+    max_upload_mb: int = Field(default=20, ge=1, le=1024)
 
     @field_validator("database_url")
     @classmethod

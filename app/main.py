@@ -20,16 +20,19 @@ from starlette.middleware.sessions import SessionMiddleware
 from app.accounts.csrf import csrf_protect
 from app.accounts.router import router as accounts_router
 from app.accounts.service import SESSION_LIFETIME
+from app.api.router import router as api_router
 from app.claims.router import router as claims_router
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.db import Database
 from app.deps import DatabaseDep, LoginRequired, get_current_user
+from app.interchange.feeds import router as feeds_router
+from app.interchange.import_router import router as import_router
 from app.interchange.router import router as export_router
-from app.security import SecurityHeadersMiddleware
+from app.security import SecurityHeadersMiddleware, refuse_nul_characters
 from app.settlements.router import router as settlements_router
 from app.sources.router import router as sources_router
 from app.status.router import router as status_router
-from app.templating import render
+from app.templating import render, templates
 from app.validation import field_errors
 
 DESCRIPTION = "Who controls which settlement in the Kursk region, since when, and on whose word."
@@ -38,7 +41,7 @@ DESCRIPTION = "Who controls which settlement in the Kursk region, since when, an
 def wants_html(request: Request) -> bool:
     """Pages get HTML error pages; the API and downloads get JSON."""
     path = request.url.path
-    if path.startswith(("/api/", "/export/", "/healthz")):
+    if path.startswith(("/api/", "/export/", "/healthz")) or path.endswith(".atom"):
         return False
     accept = request.headers.get("accept", "")
     return "text/html" in accept or "*/*" in accept or not accept
@@ -138,8 +141,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         version="0.1.0",
         lifespan=lifespan,
-        # Every request: CSRF check on writes first, then who is logged in (for templates too).
-        dependencies=[Depends(csrf_protect), Depends(get_current_user)],
+        # Our own /docs page: FastAPI's loads Swagger UI from a CDN with an inline script,
+        # which neither our CSP nor an offline machine allows.
+        docs_url=None,
+        redoc_url=None,
+        # Every request: no NUL bytes, the CSRF check on writes, then who is logged in.
+        dependencies=[
+            Depends(refuse_nul_characters),
+            Depends(csrf_protect),
+            Depends(get_current_user),
+        ],
     )
     app.state.settings = settings
     app.state.db = database
@@ -165,6 +176,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(claims_router)
     app.include_router(accounts_router)
     app.include_router(sources_router)
+    app.include_router(import_router)
+    app.include_router(api_router)
+    app.include_router(feeds_router)
+
+    @app.get("/docs", include_in_schema=False)
+    def api_docs(request: Request) -> Response:
+        return templates.TemplateResponse(request, "api_docs.html", {})
 
     @app.get("/healthz", tags=["health"], summary="Liveness and database reachability")
     def healthz(database: DatabaseDep) -> Response:

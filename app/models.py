@@ -3,6 +3,7 @@
 from app.accounts.models import AuditEvent, LoginFailure, User, UserSession
 from app.claims.models import Claim
 from app.db import Base
+from app.interchange.models import ImportBatch
 from app.settlements.models import Settlement
 from app.sources.models import Source
 from app.status.models import AreaFigure
@@ -12,6 +13,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Claim",
+    "ImportBatch",
     "LoginFailure",
     "Settlement",
     "Source",

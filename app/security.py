@@ -1,9 +1,12 @@
-"""Security headers on every response (a pure ASGI middleware: it never buffers a stream)."""
+"""Security headers on every response (a pure ASGI middleware: it never buffers a stream),
+and the one check every request passes: no NUL characters in what it sends."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -60,3 +63,37 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+async def refuse_nul_characters(request: Request) -> None:
+    """No text parameter may hold a NUL: PostgreSQL cannot store one, and no person types one.
+
+    Checked for every request, before any route, so the answer is one clear 422 everywhere
+    instead of a database error somewhere.
+    """
+    problems = [
+        {"loc": ("query", name), "msg": f"{name} must not contain NUL characters", "type": "nul"}
+        for name, value in request.query_params.multi_items()
+        if "\x00" in value or "\x00" in name
+    ]
+    if "\x00" in request.url.path:
+        problems.append(
+            {"loc": ("path",), "msg": "the address contains a NUL character", "type": "nul"}
+        )
+    if request.method not in ("GET", "HEAD") and request.headers.get("content-type", "").startswith(
+        FORM_TYPES
+    ):
+        try:
+            form = await request.form()
+        except Exception:
+            return  # unreadable bodies are refused by the CSRF check with a clear message
+        problems += [
+            {"loc": ("body", name), "msg": f"{name} must not contain NUL characters", "type": "nul"}
+            for name, value in form.multi_items()
+            if isinstance(value, str) and "\x00" in value
+        ]
+    if problems:
+        raise RequestValidationError(problems)

@@ -213,3 +213,11 @@ def snapshot(database: Database, *, skip: tuple[str, ...] = ("login_failures",))
             for name, table in Base.metadata.tables.items()
             if name not in skip
         }
+
+
+@pytest.fixture(scope="session")
+def api_schema(demo_app: FastAPI):
+    """The app's own OpenAPI document, for schemathesis to generate requests from."""
+    import schemathesis
+
+    return schemathesis.openapi.from_asgi("/openapi.json", demo_app)

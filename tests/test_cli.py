@@ -55,3 +55,81 @@ def test_export_to_a_file(cli_env, tmp_path):
     target = tmp_path / "claims.csv"
     assert run(cli_env, "export", "claims", "-o", str(target)).exit_code == 0
     assert target.read_text(encoding="utf-8").startswith("claim_id,settlement,")
+
+
+def test_round_trip_through_the_command_line(tmp_path, monkeypatch):
+    """seed --reference-only, import an export with --approve, export again: the same rows."""
+    source_db = f"sqlite:///{tmp_path / 'source.db'}"
+    target_db = f"sqlite:///{tmp_path / 'target.db'}"
+    runner = CliRunner()
+
+    def with_db(url: str, *args: str, input: str | None = None):
+        monkeypatch.setenv("KT_DATABASE_URL", url)
+        get_settings.cache_clear()
+        return runner.invoke(app, list(args), input=input, catch_exceptions=False)
+
+    with_db(source_db, "db", "upgrade")
+    with_db(source_db, "seed")
+    first = tmp_path / "claims.csv"
+    with_db(source_db, "export", "claims", "-o", str(first))
+
+    with_db(target_db, "db", "upgrade")
+    assert "16 sources" in with_db(target_db, "seed", "--reference-only").output
+    dry = with_db(target_db, "import", str(first), "--dry-run")
+    assert dry.exit_code == 0 and "would add 35 claims" in dry.output
+    done = with_db(target_db, "import", str(first), "--approve")
+    assert done.exit_code == 0 and "added 35 claims (approved)" in done.output
+    again = with_db(target_db, "import", str(first), "--approve")
+    assert "added 0 claims" in again.output and "skipped 35 duplicate(s)" in again.output
+    second = tmp_path / "again.csv"
+    with_db(target_db, "export", "claims", "-o", str(second))
+
+    def rows(path):
+        return [
+            {k: v for k, v in r.items() if k != "claim_id"}
+            for r in csv.DictReader(io.StringIO(path.read_text(encoding="utf-8")))
+        ]
+
+    assert rows(second) == rows(first)
+    get_settings.cache_clear()
+
+
+def test_import_refuses_a_file_with_a_bad_row(cli_env, tmp_path):
+    run(cli_env, "db", "upgrade")
+    run(cli_env, "seed", "--reference-only")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "settlement,status,as_of,source\nsudzha,contested,2025-01-01,tass\n"
+        "sudzha,liberated,2025-01-02,tass\n",
+        encoding="utf-8",
+    )
+    result = cli_env.invoke(app, ["import", str(bad)])
+    assert result.exit_code == 1
+    assert "bad.csv: line 3, column status: must be one of" in result.output
+    assert "nothing was stored" in result.output
+    export = run(cli_env, "export", "claims")
+    assert export.output.strip().count("\n") == 0  # header only
+    assert cli_env.invoke(app, ["import", str(tmp_path / "missing.csv")]).exit_code == 2
+
+
+def test_export_filters_on_the_command_line(cli_env):
+    run(cli_env, "db", "upgrade")
+    run(cli_env, "seed")
+    result = run(cli_env, "export", "claims", "--side", "neutral")
+    assert result.output.count("\n") == 2
+    assert cli_env.invoke(app, ["export", "claims", "--side", "martians"]).exit_code == 2
+    status = run(cli_env, "export", "status", "--as-of", "2025-04-08", "--status", "contested")
+    assert status.output.count("\n") == 4
+
+
+def test_backup_gives_a_consistent_copy(cli_env, tmp_path):
+    run(cli_env, "db", "upgrade")
+    run(cli_env, "seed")
+    target = tmp_path / "backup.db"
+    result = run(cli_env, "backup", str(target))
+    assert result.exit_code == 0 and "integrity check: ok" in result.output
+    import sqlite3
+
+    with sqlite3.connect(target) as copy:
+        assert copy.execute("SELECT count(*) FROM claims").fetchone()[0] == 35
+    assert cli_env.invoke(app, ["backup", str(target)]).exit_code == 2  # never overwrites

@@ -13,6 +13,7 @@ from app.db import Base, str_enum, utcnow
 
 if TYPE_CHECKING:
     from app.accounts.models import User
+    from app.interchange.models import ImportBatch
     from app.settlements.models import Settlement
     from app.sources.models import Source
 
@@ -86,12 +87,15 @@ class Claim(Base):
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), index=True)
     # Optimistic locking for review: a decision names the version it saw.
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The file a claim came from, when it was imported (its provenance; one audit event per file).
+    import_id: Mapped[str | None] = mapped_column(ForeignKey("import_batches.id"), index=True)
 
     settlement: Mapped[Settlement] = relationship(lazy="joined", innerjoin=True)
     source: Mapped[Source] = relationship(lazy="joined", innerjoin=True)
     submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
     reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
     supersedes: Mapped[Claim | None] = relationship(remote_side=[id])
+    import_batch: Mapped[ImportBatch | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<Claim {self.id} {self.status} {self.as_of}>"

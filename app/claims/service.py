@@ -11,13 +11,13 @@ from sqlalchemy.orm import Session, aliased
 
 from app.accounts import audit
 from app.accounts.models import AuditEvent, User
-from app.claims.models import Claim, ControlStatus, ReviewState
+from app.claims.models import Claim, ControlStatus, ReviewState, Verification
 from app.claims.schemas import ClaimIn
 from app.db import utcnow
 from app.settlements import service as settlements_service
 from app.settlements.models import Settlement
 from app.sources import service as sources_service
-from app.sources.models import Source
+from app.sources.models import Side, Source
 from app.sources.schemas import SourceIn
 from app.text import fold
 
@@ -83,8 +83,12 @@ def export_query(
     *,
     settlement: str | None = None,
     source: str | None = None,
+    side: Side | None = None,
+    status: ControlStatus | None = None,
+    verification: Verification | None = None,
     since: date | None = None,
     until: date | None = None,
+    district: str | None = None,
 ) -> Select[Any]:
     """Approved claims as flat rows named like the CSV columns, oldest first.
 
@@ -114,10 +118,18 @@ def export_query(
         stmt = stmt.where(Settlement.slug == settlement)
     if source:
         stmt = stmt.where(Source.slug == source)
+    if side:
+        stmt = stmt.where(Source.side == side)
+    if status:
+        stmt = stmt.where(Claim.status == status)
+    if verification:
+        stmt = stmt.where(Claim.verification == verification)
     if since:
         stmt = stmt.where(Claim.as_of >= since)
     if until:
         stmt = stmt.where(Claim.as_of <= until)
+    if district:
+        stmt = stmt.where(Settlement.district == district)
     return stmt
 
 
@@ -392,3 +404,16 @@ def audit_trail(session: Session, claim_id: int) -> Sequence[AuditEvent]:
         .where(AuditEvent.entity_type == "claim", AuditEvent.entity_id == str(claim_id))
         .order_by(AuditEvent.at, AuditEvent.id)
     ).all()
+
+
+def recently_approved(
+    session: Session, *, settlement_id: int | None = None, limit: int = 50
+) -> Sequence[Claim]:
+    """Approved claims, most recently approved first: what a feed reader has not seen yet."""
+    stmt = select(Claim).where(Claim.review_state == ReviewState.approved)
+    if settlement_id is not None:
+        stmt = stmt.where(Claim.settlement_id == settlement_id)
+    stmt = stmt.order_by(
+        func.coalesce(Claim.reviewed_at, Claim.created_at).desc(), Claim.id.desc()
+    ).limit(limit)
+    return session.scalars(stmt).all()

@@ -12,6 +12,8 @@ import re
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
+# First characters that may need a quote: checked first, as nearly every cell has none.
+_RISKY_FIRST = frozenset("=+-@\t\r'")
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 
@@ -19,8 +21,8 @@ def escape_cell(value: object) -> str:
     """The text to write for one cell."""
     if value is None:
         return ""
-    text = value if isinstance(value, str) else str(value)
-    if not text:
+    text = value if value.__class__ is str else str(value)
+    if not text or text[0] not in _RISKY_FIRST:
         return text
     if text.startswith(QUOTE):
         return QUOTE + text

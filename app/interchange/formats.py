@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Row
 
-from app.interchange.csv_safe import escape_row
+from app.interchange.csv_safe import escape_cell, escape_row
 from app.settlements.models import Settlement
 from app.status.service import SettlementStatus
 
@@ -64,9 +64,13 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def claim_row(row: Row[Any]) -> list[str]:
-    """One row of claims_service.export_query(), as CSV cells."""
-    return escape_row([_text(row._mapping[c]) for c in CLAIM_COLUMNS])
+def claim_row(row: Row[Any] | tuple[Any, ...]) -> list[str]:
+    """One row of claims_service.export_query() (its columns are CLAIM_COLUMNS), as CSV cells.
+
+    The hot loop of every claims export: positional, and str() is each value's CSV text
+    (dates give YYYY-MM-DD, StrEnums their value, ints their digits).
+    """
+    return [escape_cell(value) for value in row]
 
 
 def settlement_row(s: Settlement) -> list[str]:

@@ -83,7 +83,7 @@ TOMORROW = (date.today() + timedelta(days=1)).isoformat()
         ("source_url", "https://example.org/" + "a" * 2000, "at most 2000"),
         ("source_url", "https://exa mple.org", "spaces"),
         ("summary", "x" * 2001, "at most 2,000 characters"),
-        ("summary", "null byte \x00 inside", "control characters"),
+        ("summary", "bell \x07 inside", "control characters"),
         ("settlement", "atlantis", "no settlement called"),
         ("settlement", "", "is required"),
         ("source", "rumour-mill", "no source called"),
@@ -100,6 +100,15 @@ def test_bad_field_is_refused_beside_the_field_and_nothing_changes(
     # The user's input is kept (what HTML escaping leaves of it).
     if field == "summary" and "\x00" not in value:
         assert value[:100] in response.text
+    assert snapshot(fresh_db) == before
+
+
+@pytest.mark.parametrize("field", ["summary", "settlement", "source_url", "as_of"])
+def test_nul_characters_are_refused_before_anything_else(editor, fresh_db, field):
+    before = snapshot(fresh_db)
+    response = submit(editor, **{field: "x\x00y"})
+    assert response.status_code == 422
+    assert f"{field} must not contain NUL characters" in response.text
     assert snapshot(fresh_db) == before
 
 

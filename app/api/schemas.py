@@ -1,0 +1,103 @@
+"""Response models of the JSON API: what /docs documents, field by field."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+from app.claims.models import ControlStatus, Verification
+from app.settlements.models import LocationPrecision
+from app.sources.models import Reliability, Side, SourceKind
+from app.status.derive import Confidence, Reason
+from app.status.models import Holder
+
+
+class SettlementOut(BaseModel):
+    slug: str
+    name: str
+    name_uk: str
+    name_ru: str
+    aliases: list[str]
+    district: str
+    region: str
+    lat: float | None
+    lon: float | None
+    location_precision: LocationPrecision
+    url: str = Field(description="The settlement's page.")
+
+
+class SourceOut(BaseModel):
+    slug: str
+    name: str
+    kind: SourceKind
+    side: Side
+    reliability: Reliability = Field(
+        description="Admiralty code, A (reliable) to F (cannot be judged)."
+    )
+    homepage: str
+
+
+class ClaimOut(BaseModel):
+    claim_id: int
+    settlement: str
+    settlement_name: str
+    status: ControlStatus
+    as_of: date
+    published_on: date
+    source: str
+    source_side: Side
+    source_url: str
+    verification: Verification
+    summary: str
+
+
+class ClaimPage(BaseModel):
+    items: list[ClaimOut]
+    next: str | None = Field(description="The URL of the next page, or null on the last page.")
+
+
+class StatusOut(BaseModel):
+    settlement: str
+    name: str
+    district: str
+    lat: float | None
+    lon: float | None
+    status: ControlStatus
+    since: date | None
+    confidence: Confidence | None
+    reason: Reason
+    latest_claim_as_of: date | None
+    deciding_claim_id: int | None
+    conflicting_claim_ids: list[int]
+
+
+class StatusPage(BaseModel):
+    as_of: date
+    window_days: int
+    items: list[StatusOut]
+
+
+class SettlementDetail(BaseModel):
+    settlement: SettlementOut
+    status: StatusOut
+    claims: list[ClaimOut] = Field(description="Approved claims up to as_of, newest first.")
+
+
+class AreaFigureOut(BaseModel):
+    as_of: date
+    holder: Holder
+    area_km2: float
+    source: str
+    source_name: str
+    source_url: str
+    summary: str
+
+
+class Problem(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorOut(BaseModel):
+    detail: list[Problem] | str

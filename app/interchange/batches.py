@@ -1,0 +1,169 @@
+"""Web imports: an uploaded file is checked (a dry run), shown, then committed on request.
+
+Checking and committing run in a worker thread so that a large file does not hold the
+request; the page polls its progress (rows done / total). Progress lives in this process:
+the outcome (summary, state) is written to the batch row, which any process can read.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts import audit
+from app.accounts.models import User
+from app.db import Database, utcnow
+from app.interchange.csv_io import decode, read_rows
+from app.interchange.importer import (
+    ImportRefused,
+    commit_import,
+    detect_kind,
+    lock_imports,
+    plan_import,
+)
+from app.interchange.models import ImportBatch, ImportKind, ImportState
+
+# A request waits this long for the work before answering with a progress page.
+WAIT_SECONDS = 2.0
+
+
+@dataclass
+class Progress:
+    phase: str  # "checking" or "committing"
+    done: int = 0
+    total: int = 0
+    finished: bool = False
+
+
+_progress: dict[str, Progress] = {}
+_lock = threading.Lock()
+
+
+def progress_of(batch_id: str) -> Progress | None:
+    with _lock:
+        return _progress.get(batch_id)
+
+
+def _reporter(batch_id: str, phase: str) -> Any:
+    with _lock:
+        _progress[batch_id] = Progress(phase)
+
+    def report(done: int, total: int) -> None:
+        with _lock:
+            entry = _progress[batch_id]
+            entry.done, entry.total = done, total
+
+    return report
+
+
+def _finish(batch_id: str) -> None:
+    with _lock:
+        if batch_id in _progress:
+            _progress[batch_id].finished = True
+
+
+def create(
+    session: Session, *, user: User, filename: str, content: bytes, approve: bool
+) -> ImportBatch:
+    try:
+        header, _rows = read_rows(decode(content)[:10_000])
+        kind = detect_kind(header) or ImportKind.claims
+    except ValueError:
+        kind = ImportKind.claims  # the check will say what is wrong with the file
+    batch = ImportBatch(
+        id=secrets.token_urlsafe(16),
+        kind=kind,
+        filename=filename[:255],
+        content=content,
+        user_id=user.id,
+        approve=approve,
+    )
+    session.add(batch)
+    session.flush()
+    audit.record(
+        session,
+        "import.upload",
+        "import",
+        batch.id,
+        actor=user,
+        after={"file": batch.filename, "bytes": len(content), "approve": approve},
+    )
+    return batch
+
+
+def get(session: Session, batch_id: str) -> ImportBatch | None:
+    return session.get(ImportBatch, batch_id)
+
+
+def recent(session: Session, user: User, limit: int = 10) -> list[ImportBatch]:
+    return list(
+        session.scalars(
+            select(ImportBatch)
+            .where(ImportBatch.user_id == user.id)
+            .order_by(ImportBatch.created_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def check(database: Database, batch_id: str) -> None:
+    """The dry run: plan every row, store the summary on the batch."""
+    report = _reporter(batch_id, "checking")
+    try:
+        with database.read_session() as session:
+            batch = session.get(ImportBatch, batch_id)
+            assert batch is not None
+            plan = plan_import(session, batch.content, report)
+        with database.writing() as session:
+            batch = session.get(ImportBatch, batch_id)
+            assert batch is not None
+            if batch.state != ImportState.committed:
+                batch.summary = plan.summary()
+                batch.state = ImportState.checked if plan.ok else ImportState.refused
+    finally:
+        _finish(batch_id)
+
+
+def commit(database: Database, batch_id: str, user_id: int) -> None:
+    """Store the batch's rows in one transaction, with the batch marked committed in it."""
+    report = _reporter(batch_id, "committing")
+    try:
+        with database.writing() as session:
+            lock_imports(session)  # before reading the state: a double click commits once
+            batch = session.get(ImportBatch, batch_id)
+            user = session.get(User, user_id)
+            assert batch is not None and user is not None
+            if batch.state == ImportState.committed:
+                return
+            plan = commit_import(
+                session,
+                batch.content,
+                user=user,
+                approve=batch.approve,
+                batch_id=batch.id,
+                filename=batch.filename,
+                progress=report,
+            )
+            batch.summary = plan.summary()
+            batch.state = ImportState.committed
+            batch.committed_at = utcnow()
+    except ImportRefused as refused:
+        with database.writing() as session:
+            batch = session.get(ImportBatch, batch_id)
+            assert batch is not None
+            batch.summary = refused.plan.summary()
+            batch.state = ImportState.refused
+    finally:
+        _finish(batch_id)
+
+
+def run(target: Any, *args: Any) -> None:
+    """Start the work in a thread and give it a moment: small files finish before we answer."""
+    thread = threading.Thread(target=target, args=args, daemon=True)
+    thread.start()
+    thread.join(WAIT_SECONDS)

@@ -1,0 +1,54 @@
+"""Atom feeds of approved claims: the whole region, and one settlement."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from app.claims import service as claims_service
+from app.deps import SessionDep, SettlementDep
+from app.templating import templates
+
+router = APIRouter(tags=["feeds"])
+ATOM = "application/atom+xml; charset=utf-8"
+
+
+def _feed(request: Request, claims: list, title: str, page: str) -> Response:
+    newest = max((c.reviewed_at or c.created_at for c in claims), default=datetime.now(UTC))
+    response = templates.TemplateResponse(
+        request,
+        "feed.atom",
+        {
+            "title": title,
+            "claims": claims,
+            "base": str(request.base_url).rstrip("/"),
+            "path": request.url.path,
+            "page": page,
+            "updated": newest.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        },
+        media_type=ATOM,
+    )
+    return response
+
+
+@router.get("/feed.atom", summary="Approved claims, newest first (Atom)", response_class=Response)
+def region_feed(request: Request, session: SessionDep) -> Response:
+    claims = list(claims_service.recently_approved(session))
+    return _feed(request, claims, "Kursk Control Tracker: approved claims", "/")
+
+
+@router.get(
+    "/settlements/{slug}/feed.atom",
+    summary="Approved claims about one settlement, newest first (Atom)",
+    response_class=Response,
+)
+def settlement_feed(request: Request, settlement: SettlementDep, session: SessionDep) -> Response:
+    claims = list(claims_service.recently_approved(session, settlement_id=settlement.id))
+    return _feed(
+        request,
+        claims,
+        f"Kursk Control Tracker: {settlement.name}",
+        f"/settlements/{settlement.slug}",
+    )

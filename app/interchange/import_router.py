@@ -1,0 +1,117 @@
+"""The web import: upload a CSV, see the dry run, confirm, watch it commit."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import UploadFile
+
+from app.accounts.models import Role
+from app.deps import DatabaseDep, EditorDep, SessionDep, SettingsDep
+from app.interchange import batches
+from app.interchange.models import ImportState
+from app.templating import render
+
+router = APIRouter()
+
+
+async def read_upload(request: Request) -> dict[str, Any]:
+    """The uploaded file (bytes, name) and the form's other fields, size-limited."""
+    limit = request.app.state.settings.max_upload_mb * 1024 * 1024
+    form = await request.form()
+    upload = form.get("file")
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    if not isinstance(upload, UploadFile):
+        return {"content": None, "filename": "", **fields}
+    content = await upload.read(limit + 1)
+    if len(content) > limit:
+        raise HTTPException(413, f"The file is larger than {limit // (1024 * 1024)} MB.")
+    return {"content": content, "filename": upload.filename or "upload.csv", **fields}
+
+
+UploadDep = Annotated[dict[str, Any], Depends(read_upload)]
+
+
+@router.get("/import", include_in_schema=False)
+def import_form(request: Request, session: SessionDep, user: EditorDep) -> Response:
+    return render(
+        request,
+        "import.html",
+        {"as_of": date.today(), "recent": batches.recent(session, user), "error": None},
+    )
+
+
+@router.post("/import", include_in_schema=False)
+def upload(
+    request: Request,
+    session: SessionDep,
+    database: DatabaseDep,
+    settings: SettingsDep,
+    user: EditorDep,
+    form: UploadDep,
+) -> Response:
+    if not form["content"]:
+        context = {
+            "as_of": date.today(),
+            "recent": batches.recent(session, user),
+            "error": "Choose a CSV file to upload (it is empty or missing).",
+        }
+        return render(request, "import.html", context, status_code=422)
+    # Only an admin may have imported claims count at once; everyone else's wait for review.
+    approve = form.get("approve") == "yes" and user.has_role(Role.admin)
+    with database.writing() as write:
+        batch = batches.create(
+            write,
+            user=write.merge(user),
+            filename=form["filename"],
+            content=form["content"],
+            approve=approve,
+        )
+        batch_id = batch.id
+    batches.run(batches.check, database, batch_id)
+    return RedirectResponse(f"/import/{batch_id}", status_code=303)
+
+
+def _own_batch(session: Any, batch_id: str, user: Any) -> Any:
+    batch = batches.get(session, batch_id)
+    if batch is None or (batch.user_id != user.id and not user.has_role(Role.reviewer)):
+        raise HTTPException(404, "There is no such import.")
+    return batch
+
+
+@router.get("/import/{batch_id}", include_in_schema=False)
+def batch_page(request: Request, batch_id: str, session: SessionDep, user: EditorDep) -> Response:
+    batch = _own_batch(session, batch_id, user)
+    progress = batches.progress_of(batch_id)
+    working = progress is not None and not progress.finished
+    return render(
+        request,
+        "import_batch.html",
+        {
+            "as_of": date.today(),
+            "batch": batch,
+            "summary": batch.summary or {},
+            "progress": progress,
+            "working": working,
+            "ImportState": ImportState,
+        },
+        fragments={"import-status": "status"},
+    )
+
+
+@router.post("/import/{batch_id}/commit", include_in_schema=False)
+def commit_batch(
+    batch_id: str, session: SessionDep, database: DatabaseDep, user: EditorDep
+) -> Response:
+    batch = _own_batch(session, batch_id, user)
+    if batch.user_id != user.id:
+        raise HTTPException(403, "Only the person who uploaded a file can commit it.")
+    if batch.state == ImportState.committed:
+        raise HTTPException(409, "This file was already imported.")
+    if batch.state != ImportState.checked:
+        raise HTTPException(409, "This file has bad rows: fix them and upload it again.")
+    batches.run(batches.commit, database, batch_id, user.id)
+    return RedirectResponse(f"/import/{batch_id}", status_code=303)

@@ -1,0 +1,404 @@
+"""CSV import: plan every row first (a dry run), then store all of it or nothing.
+
+The plan validates each row with the same rules as the submit form (ClaimIn, known settlement
+and source), names every bad row by line and column, and skips rows that repeat an existing
+claim or an earlier row of the file. Committing re-plans inside the write transaction, so two
+imports of the same file at once cannot both store it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from app.accounts import audit
+from app.accounts.models import User
+from app.claims.models import Claim, ControlStatus, ReviewState
+from app.claims.schemas import ClaimIn
+from app.db import utcnow
+from app.interchange.csv_io import CsvRow, decode, read_rows
+from app.interchange.formats import CLAIM_COLUMNS, SETTLEMENT_COLUMNS
+from app.interchange.models import ImportKind
+from app.settlements import service as settlements_service
+from app.settlements.models import ALIAS_SEPARATOR, Settlement
+from app.settlements.schemas import SettlementIn
+from app.sources.models import Source
+from app.text import fold
+from app.validation import field_errors
+
+# Reported per file at most; the count says how many more there were.
+MAX_PROBLEMS_SHOWN = 1000
+# Rows to be added that the web preview lists.
+PREVIEW_ROWS = 100
+INSERT_BATCH = 1000
+REQUIRED = {
+    ImportKind.claims: ("settlement", "status", "as_of", "source"),
+    ImportKind.settlements: ("slug", "name"),
+}
+KNOWN = {
+    ImportKind.claims: set(CLAIM_COLUMNS),
+    ImportKind.settlements: set(SETTLEMENT_COLUMNS) | {"location_precision", "population"},
+}
+# Columns that describe a row but are not stored from it (the export writes them for readers).
+INFORMATIONAL = {"claim_id", "settlement_name", "source_side"}
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    line: int
+    column: str
+    reason: str
+    value: str = ""  # what the cell held, shortened, to find it in the file
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedClaim:
+    line: int
+    claim: ClaimIn
+    settlement_id: int
+    source_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedRow:
+    line: int
+    reason: str
+    existing_claim_id: int | None = None
+
+
+@dataclass
+class ImportPlan:
+    kind: ImportKind | None
+    rows: int = 0
+    add: list[Any] = field(default_factory=list)  # PlannedClaim or SettlementIn
+    update: list[SettlementIn] = field(default_factory=list)  # settlements gaining aliases
+    skipped: list[SkippedRow] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and self.kind is not None
+
+    def problem(self, line: int, column: str, reason: str, value: str = "") -> None:
+        shown = value if len(value) <= 80 else value[:77] + "…"
+        self.problems.append(RowProblem(line, column, reason, shown))
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind.value if self.kind else None,
+            "rows": self.rows,
+            "added": len(self.add),
+            "updated": len(self.update),
+            "skipped": len(self.skipped),
+            "refused_rows": len({p.line for p in self.problems}),
+            "problems": [
+                {"line": p.line, "column": p.column, "reason": p.reason, "value": p.value}
+                for p in self.problems[:MAX_PROBLEMS_SHOWN]
+            ],
+            "skipped_rows": [
+                {"line": s.line, "reason": s.reason, "existing_claim_id": s.existing_claim_id}
+                for s in self.skipped[:MAX_PROBLEMS_SHOWN]
+            ],
+            "warnings": self.warnings,
+            "preview": [_preview(item) for item in (self.add + self.update)[:PREVIEW_ROWS]],
+        }
+
+
+def _preview(item: Any) -> dict[str, Any]:
+    if isinstance(item, PlannedClaim):
+        c = item.claim
+        return {
+            "line": item.line,
+            "settlement": c.settlement,
+            "status": c.status.value,
+            "as_of": c.as_of.isoformat(),
+            "source": c.source,
+            "verification": c.verification.value,
+        }
+    return {"settlement": item.slug, "name": item.name, "aliases": item.aliases}
+
+
+class ImportRefused(Exception):
+    def __init__(self, plan: ImportPlan) -> None:
+        super().__init__(f"{len(plan.problems)} problem(s); nothing was stored")
+        self.plan = plan
+
+
+def detect_kind(header: Sequence[str]) -> ImportKind | None:
+    columns = set(header)
+    if {"status", "as_of"} & columns or "source" in columns:
+        return ImportKind.claims
+    if "slug" in columns and "name" in columns:
+        return ImportKind.settlements
+    return None
+
+
+def plan_import(session: Session, data: bytes, progress: Progress | None = None) -> ImportPlan:
+    """Check a file without storing anything: what would be added, skipped and refused."""
+    try:
+        text = decode(data)
+    except ValueError as error:
+        plan = ImportPlan(kind=None)
+        plan.problem(1, "", str(error))
+        return plan
+    if "\x00" in text:
+        plan = ImportPlan(kind=None)
+        plan.problem(1, "", "the file contains NUL bytes: it is not a CSV text file")
+        return plan
+    try:
+        header, rows = read_rows(text)
+        kind = detect_kind(header)
+        plan = ImportPlan(kind=kind)
+        if not header or kind is None:
+            plan.problem(
+                1,
+                "",
+                "the first line must be a header naming the columns, as in the claims export "
+                f"({','.join(CLAIM_COLUMNS)}) or the settlements export",
+            )
+            return plan
+        missing = [c for c in REQUIRED[kind] if c not in header]
+        if missing:
+            plan.problem(1, ",".join(missing), f"required column missing: {', '.join(missing)}")
+            return plan
+        duplicates = sorted({c for c in header if header.count(c) > 1})
+        if duplicates:
+            plan.problem(1, ",".join(duplicates), "column named twice in the header")
+            return plan
+        extra = [c for c in header if c and c not in KNOWN[kind]]
+        if extra:
+            plan.warnings.append(
+                f"column{'s' if len(extra) > 1 else ''} ignored: {', '.join(extra)}"
+            )
+        all_rows = list(rows)
+    except Exception as error:  # the csv module's own errors (e.g. a NUL inside quotes)
+        plan = ImportPlan(kind=None)
+        plan.problem(1, "", f"the file cannot be read as CSV: {error}")
+        return plan
+    plan.rows = len(all_rows)
+    if kind is ImportKind.claims:
+        _plan_claims(session, plan, all_rows, progress)
+    else:
+        _plan_settlements(session, plan, all_rows, progress)
+    return plan
+
+
+def _every(rows: Sequence[CsvRow], progress: Progress | None) -> Iterator[tuple[int, CsvRow]]:
+    total = len(rows)
+    for i, row in enumerate(rows):
+        if progress is not None and i % 500 == 0:
+            progress(i, total)
+        yield i, row
+    if progress is not None:
+        progress(total, total)
+
+
+class _SettlementIndex:
+    """Slugs and every folded spelling -> settlement ids, loaded once per import."""
+
+    def __init__(self, session: Session) -> None:
+        self.by_slug: dict[str, int] = {}
+        self.by_name: dict[str, set[int]] = defaultdict(set)
+        for sid, slug, key in session.execute(
+            select(Settlement.id, Settlement.slug, Settlement.search_key)
+        ):
+            self.by_slug[slug] = sid
+            for name in key.split("\n"):
+                self.by_name[name].add(sid)
+
+    def resolve(self, text: str) -> int | None:
+        text = text.strip()
+        if text.lower() in self.by_slug:
+            return self.by_slug[text.lower()]
+        ids = self.by_name.get(fold(text), set())
+        return next(iter(ids)) if len(ids) == 1 else None
+
+
+def _existing_keys(
+    session: Session, settlement_ids: Iterable[int]
+) -> dict[tuple[int, int, date, ControlStatus], int]:
+    """Claims already stored (rejected ones aside) for these settlements: key -> claim id."""
+    keys: dict[tuple[int, int, date, ControlStatus], int] = {}
+    ids = sorted(set(settlement_ids))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for cid, sid, src, as_of, status in session.execute(
+            select(Claim.id, Claim.settlement_id, Claim.source_id, Claim.as_of, Claim.status)
+            .where(Claim.settlement_id.in_(chunk), Claim.review_state != ReviewState.rejected)
+            .order_by(Claim.id)
+        ):
+            keys.setdefault((sid, src, as_of, status), cid)
+    return keys
+
+
+def _plan_claims(
+    session: Session, plan: ImportPlan, rows: Sequence[CsvRow], progress: Progress | None
+) -> None:
+    settlements = _SettlementIndex(session)
+    sources = {
+        slug: (sid, side)
+        for sid, slug, side in session.execute(select(Source.id, Source.slug, Source.side))
+    }
+    valid: list[PlannedClaim] = []
+    for _, row in _every(rows, progress):
+        values = {k: v for k, v in row.values.items() if k not in INFORMATIONAL}
+        try:
+            claim = ClaimIn.model_validate(values)
+        except ValidationError as error:
+            for column, reason in field_errors(error.errors()).items():
+                plan.problem(row.line, column, reason, row.values.get(column, ""))
+            continue
+        settlement_id = settlements.resolve(claim.settlement)
+        source = sources.get(claim.source)
+        if settlement_id is None:
+            plan.problem(
+                row.line, "settlement", "no such settlement (slug or name)", claim.settlement
+            )
+        if source is None:
+            plan.problem(row.line, "source", "no such source (slug)", claim.source)
+        elif (stated := row.values.get("source_side", "").strip()) not in ("", source[1].value):
+            plan.problem(
+                row.line, "source_side", f"says {stated!r} but {claim.source} is {source[1].value}"
+            )
+            continue
+        if settlement_id is None or source is None:
+            continue
+        valid.append(PlannedClaim(row.line, claim, settlement_id, source[0]))
+    existing = _existing_keys(session, (p.settlement_id for p in valid))
+    seen: dict[tuple[int, int, date, ControlStatus], int] = {}
+    for planned in valid:
+        key = (planned.settlement_id, planned.source_id, planned.claim.as_of, planned.claim.status)
+        if key in existing:
+            plan.skipped.append(
+                SkippedRow(
+                    planned.line, f"already recorded as claim #{existing[key]}", existing[key]
+                )
+            )
+        elif key in seen:
+            plan.skipped.append(SkippedRow(planned.line, f"repeats line {seen[key]} of this file"))
+        else:
+            seen[key] = planned.line
+            plan.add.append(planned)
+
+
+def _plan_settlements(
+    session: Session, plan: ImportPlan, rows: Sequence[CsvRow], progress: Progress | None
+) -> None:
+    stored = {s.slug: s for s in session.scalars(select(Settlement))}
+    seen: dict[str, int] = {}
+    for _, row in _every(rows, progress):
+        try:
+            item = SettlementIn.model_validate(row.values)
+        except ValidationError as error:
+            for column, reason in field_errors(error.errors()).items():
+                plan.problem(row.line, column or "lat", reason, row.values.get(column, ""))
+            continue
+        if item.slug in seen:
+            plan.skipped.append(
+                SkippedRow(row.line, f"repeats line {seen[item.slug]} of this file")
+            )
+            continue
+        seen[item.slug] = row.line
+        current = stored.get(item.slug)
+        if current is None:
+            plan.add.append(item)
+            continue
+        new_aliases = [
+            a for a in item.aliases.split(ALIAS_SEPARATOR) if a and a not in current.alias_list
+        ]
+        if new_aliases:
+            plan.update.append(
+                item.model_copy(update={"aliases": ALIAS_SEPARATOR.join(new_aliases)})
+            )
+        else:
+            plan.skipped.append(SkippedRow(row.line, f"settlement {item.slug} is already recorded"))
+
+
+def _counts(plan: ImportPlan) -> dict[str, Any]:
+    summary = plan.summary()
+    return {k: summary[k] for k in ("kind", "rows", "added", "updated", "skipped")}
+
+
+def lock_imports(session: Session) -> None:
+    """One import commits at a time (SQLite: BEGIN IMMEDIATE already; PostgreSQL: a lock)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(0x4B54494D)))  # "KTIM"
+
+
+def commit_import(
+    session: Session,
+    data: bytes,
+    *,
+    user: User | None,
+    approve: bool,
+    batch_id: str | None = None,
+    filename: str = "",
+    progress: Progress | None = None,
+) -> ImportPlan:
+    """Store a file's rows in the caller's write transaction, all or none (ImportRefused)."""
+    lock_imports(session)
+    plan = plan_import(session, data, progress)
+    if not plan.ok:
+        raise ImportRefused(plan)
+    now = utcnow()
+    if plan.kind is ImportKind.claims:
+        rows = [
+            {
+                "settlement_id": p.settlement_id,
+                "source_id": p.source_id,
+                "status": p.claim.status,
+                "as_of": p.claim.as_of,
+                "published_on": p.claim.published_on or p.claim.as_of,
+                "source_url": p.claim.source_url,
+                "verification": p.claim.verification,
+                "summary": p.claim.summary,
+                "review_state": ReviewState.approved if approve else ReviewState.pending,
+                "review_note": "approved on import" if approve else "",
+                "submitted_by_id": user.id if user else None,
+                "reviewed_by_id": user.id if (user and approve) else None,
+                "reviewed_at": now if approve else None,
+                "created_at": now,
+                "version": 1,
+                "import_id": batch_id,
+            }
+            for p in plan.add
+        ]
+        for start in range(0, len(rows), INSERT_BATCH):
+            session.execute(insert(Claim), rows[start : start + INSERT_BATCH])
+    else:
+        for item in plan.add:
+            settlement, _ = settlements_service.upsert(session, item.model_dump())
+        for item in plan.update:
+            settlement = settlements_service.get_by_slug(session, item.slug)
+            assert settlement is not None
+            merged = ALIAS_SEPARATOR.join(
+                [*settlement.alias_list, *item.aliases.split(ALIAS_SEPARATOR)]
+            )
+            settlements_service.upsert(session, {"slug": item.slug, "aliases": merged})
+    audit.record(
+        session,
+        "import.commit",
+        "import",
+        batch_id or "",
+        actor=user,
+        after={
+            "file": filename,
+            "approved": approve,
+            **{
+                k: v
+                for k, v in plan.summary().items()
+                if k in ("kind", "rows", "added", "updated", "skipped")
+            },
+        },
+    )
+    return plan

@@ -1,0 +1,230 @@
+"""CSV import: checked row by row, all or nothing, duplicates skipped, and a lossless round trip."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from app.claims.models import Claim, ReviewState
+from app.interchange import exports
+from app.interchange.importer import ImportRefused, commit_import, plan_import
+from app.settlements.models import Settlement
+from tests.conftest import make_settings, snapshot
+
+HEADER = "settlement,status,as_of,published_on,source,source_url,verification,summary"
+
+
+def csv_bytes(lines: list[str], *, bom: bool = False, sep: str = ",") -> bytes:
+    text = "\r\n".join(line.replace(",", sep) if sep != "," else line for line in lines) + "\r\n"
+    return ("\ufeff" if bom else "").encode() + text.encode("utf-8")
+
+
+SLUGS = ["sudzha", "guyevo", "gornal", "oleshnya", "plekhovo", "korenevo", "martynovka"]
+STATUSES = ["contested", "russian_control", "ukrainian_control"]
+
+
+def good_rows(n: int) -> list[str]:
+    """n distinct valid claims by TASS: settlements, then past dates, then statuses vary."""
+    from datetime import date, timedelta
+
+    start = date(2021, 1, 1)
+    rows = []
+    for i in range(n):
+        slug = SLUGS[i % len(SLUGS)]
+        day = start + timedelta(days=(i // len(SLUGS)) % 1000)
+        status = STATUSES[(i // (len(SLUGS) * 1000)) % len(STATUSES)]
+        rows.append(f"{slug},{status},{day.isoformat()},,tass,,unverified,Row {i}")
+    return rows
+
+
+def claim_count(database) -> int:
+    with database.read_session() as session:
+        return session.scalar(select(func.count()).select_from(Claim))
+
+
+def export_rows(database) -> list[dict[str, str]]:
+    data = b"".join(exports.claims_csv(database, make_settings(database.url)))
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+
+
+def test_round_trip_export_import_export_is_identical(demo_db, reference_db):
+    exported = b"".join(exports.claims_csv(demo_db, make_settings(demo_db.url)))
+    with reference_db.writing() as session:
+        plan = commit_import(session, exported, user=None, approve=True)
+    assert len(plan.add) == 35 and not plan.skipped
+    before = export_rows(demo_db)
+    after = export_rows(reference_db)
+    strip = lambda rows: [{k: v for k, v in r.items() if k != "claim_id"} for r in rows]  # noqa: E731
+    assert strip(after) == strip(before)
+
+
+def test_one_bad_row_among_a_thousand_stores_nothing_and_names_the_line(fresh_db):
+    rows = good_rows(1000)
+    rows[636] = "sudzha,contested,2024-02-30,,tass,,unverified,bad date"
+    data = csv_bytes([HEADER, *rows])
+    before = claim_count(fresh_db)
+    with pytest.raises(ImportRefused) as refused, fresh_db.writing() as session:
+        commit_import(session, data, user=None, approve=False)
+    problems = refused.value.plan.problems
+    assert [(p.line, p.column) for p in problems] == [(638, "as_of")]  # header is line 1
+    assert "not a real calendar date" in problems[0].reason
+    assert claim_count(fresh_db) == before
+
+
+def test_every_bad_row_is_reported(fresh_db):
+    data = csv_bytes(
+        [
+            HEADER,
+            "atlantis,contested,2025-01-01,,tass,,unverified,",
+            "sudzha,liberated,2025-01-01,,tass,,unverified,",
+            "sudzha,contested,2025-01-01,,tass,javascript:alert(1),unverified,",
+            "sudzha,contested,2025-01-01,,rumours,,unverified,",
+            "sudzha,contested,2025-01-05,2025-01-01,tass,,unverified,",
+            "sudzha,contested,2025-01-01,,tass,,unverified," + "x" * 2001,
+        ]
+    )
+    with fresh_db.read_session() as session:
+        plan = plan_import(session, data)
+    assert [(p.line, p.column) for p in plan.problems] == [
+        (2, "settlement"),
+        (3, "status"),
+        (4, "source_url"),
+        (5, "source"),
+        (6, "published_on"),
+        (7, "summary"),
+    ]
+
+
+@pytest.mark.parametrize(("bom", "sep"), [(True, ","), (False, ";"), (True, ";")])
+def test_bom_and_semicolon_files_import(fresh_db, bom, sep):
+    data = csv_bytes([HEADER, *good_rows(3)], bom=bom, sep=sep)
+    with fresh_db.writing() as session:
+        plan = commit_import(session, data, user=None, approve=False)
+    assert len(plan.add) == 3 and plan.ok
+
+
+def test_columns_in_any_order_extra_ones_warned(fresh_db):
+    data = csv_bytes(
+        [
+            "notes,source,as_of,status,settlement",
+            "my own note,tass,2023-05-01,contested,sudzha",
+        ]
+    )
+    with fresh_db.read_session() as session:
+        plan = plan_import(session, data)
+    assert plan.ok and len(plan.add) == 1
+    assert plan.warnings == ["column ignored: notes"]
+
+
+def test_duplicates_of_stored_claims_and_of_earlier_rows_are_skipped_and_counted(fresh_db):
+    data = csv_bytes(
+        [
+            HEADER,
+            "gornal,contested,2025-04-08,,tass,,unverified,already in the demo data",
+            "sudzha,contested,2023-01-01,,tass,,unverified,new",
+            "sudzha,contested,2023-01-01,,tass,,geolocated,same key again",
+        ]
+    )
+    with fresh_db.writing() as session:
+        plan = commit_import(session, data, user=None, approve=False)
+    assert len(plan.add) == 1
+    assert [(s.line, s.reason[:20]) for s in plan.skipped] == [
+        (2, "already recorded as "),
+        (4, "repeats line 3 of th"),
+    ]
+    with fresh_db.writing() as session:
+        again = commit_import(session, data, user=None, approve=False)
+    assert len(again.add) == 0 and len(again.skipped) == 3
+
+
+def test_pending_unless_approved(fresh_db):
+    with fresh_db.writing() as session:
+        commit_import(session, csv_bytes([HEADER, *good_rows(2)]), user=None, approve=False)
+    with fresh_db.writing() as session:
+        commit_import(
+            session,
+            csv_bytes([HEADER, "sudzha,contested,2022-06-01,,tass,,unverified,x"]),
+            user=None,
+            approve=True,
+        )
+    with fresh_db.read_session() as session:
+        states = session.execute(
+            select(Claim.review_state, func.count())
+            .where(Claim.as_of < date(2024, 1, 1))
+            .group_by(Claim.review_state)
+        ).all()
+    assert dict(states) == {ReviewState.pending: 2, ReviewState.approved: 1}
+
+
+def test_source_side_must_match_the_source(fresh_db):
+    data = csv_bytes(
+        ["settlement,status,as_of,source,source_side", "sudzha,contested,2023-01-01,tass,ukraine"]
+    )
+    with fresh_db.read_session() as session:
+        plan = plan_import(session, data)
+    assert [(p.line, p.column) for p in plan.problems] == [(2, "source_side")]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "header"),
+        (b"\xff\xfe\x00b\x00a\x00d", "not UTF-8"),
+        ("naïve".encode("latin-1"), "not UTF-8"),
+        (b"settlement,status\nsudzha,contested\n", "required column missing: as_of, source"),
+        (b"a,b,c\n1,2,3\n", "header"),
+        (b"settlement,status,as_of,source,status\nx,y,z,w,v\n", "column named twice"),
+        (b"settlement,status,as_of,source\nsudzha,contested,2023-01-01,tass\x00\n", "NUL"),
+    ],
+)
+def test_unreadable_files_are_refused_with_a_reason(fresh_db, data, message):
+    before = snapshot(fresh_db)
+    with fresh_db.read_session() as session:
+        plan = plan_import(session, data)
+    assert not plan.ok
+    assert message in plan.problems[0].reason
+    with pytest.raises(ImportRefused), fresh_db.writing() as session:
+        commit_import(session, data, user=None, approve=True)
+    assert snapshot(fresh_db) == before
+
+
+def test_formula_cells_come_back_unchanged(fresh_db):
+    data = csv_bytes(
+        [
+            HEADER,
+            'sudzha,contested,2023-01-01,,tass,,unverified,\'=HYPERLINK("http://x")',
+            "sudzha,contested,2023-01-02,,tass,,unverified,'-5 km from the border",
+        ]
+    )
+    with fresh_db.writing() as session:
+        commit_import(session, data, user=None, approve=True)
+    with fresh_db.read_session() as session:
+        stored = sorted(
+            session.scalars(select(Claim.summary).where(Claim.as_of < date(2024, 1, 1)))
+        )
+    assert stored == ["-5 km from the border", '=HYPERLINK("http://x")']
+    written = {r["summary"] for r in export_rows(fresh_db)}
+    assert '\'=HYPERLINK("http://x")' in written and "'-5 km from the border" in written
+
+
+def test_settlements_import_adds_new_ones_and_aliases(fresh_db):
+    data = csv_bytes(
+        [
+            "slug,name,name_uk,name_ru,aliases,district,region,lat,lon",
+            "zaoleshenka,Zaoleshenka,Заолешенка,Заолешенка,Zaoleshenka,Sudzhansky,Kursk,51.19,35.23",
+            "guyevo,Guyevo,,,Guievo|Huieve,Sudzhansky,Kursk,,",
+        ]
+    )
+    with fresh_db.writing() as session:
+        plan = commit_import(session, data, user=None, approve=False)
+    assert (len(plan.add), len(plan.update)) == (1, 1)
+    with fresh_db.read_session() as session:
+        guyevo = session.scalar(select(Settlement).where(Settlement.slug == "guyevo"))
+        assert guyevo.alias_list == ["Guevo", "Huieve", "Gujewo", "Guievo"]
+        assert "guievo" in guyevo.search_key
+        new = session.scalar(select(Settlement).where(Settlement.slug == "zaoleshenka"))
+        assert new.location_precision.value == "exact"
