@@ -133,3 +133,18 @@ def test_backup_gives_a_consistent_copy(cli_env, tmp_path):
     with sqlite3.connect(target) as copy:
         assert copy.execute("SELECT count(*) FROM claims").fetchone()[0] == 35
     assert cli_env.invoke(app, ["backup", str(target)]).exit_code == 2  # never overwrites
+
+
+def test_the_installed_command_runs_on_its_own(tmp_path):
+    """The console script in a fresh process: nothing it needs may come from pytest's imports."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(sys.executable).parent / "kursk-tracker"
+    env = {**os.environ, "KT_DATABASE_URL": f"sqlite:///{tmp_path / 'alone.db'}"}
+    for args in (["db", "upgrade"], ["seed"], ["export", "status", "--as-of", "2025-04-08"]):
+        result = subprocess.run([str(script), *args], env=env, capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+    assert "gornal,Gornal,Sudzhansky" in result.stdout
