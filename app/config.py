@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     # Served over https (directly or behind a proxy): session cookies get `Secure`.
     https: bool = False
     sql_echo: bool = False
+    # Keep rendered pages for readers without a session, per content revision (app.page_cache).
+    page_cache: bool = True
+    # Derive the region's history when the server starts, not on the first request.
+    warm_caches: bool = True
     # Largest CSV file accepted by the web import, in megabytes (the CLI has no limit).
     max_upload_mb: int = Field(default=20, ge=1, le=1024)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Date, Engine, MetaData, create_engine, event
+from sqlalchemy import Date, Engine, MetaData, Select, String, create_engine, event, type_coerce
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.compiler import compiles
@@ -68,6 +68,25 @@ def _date_minus_days_default(element: date_minus_days, compiler: Any, **kw: Any)
 def _date_minus_days_sqlite(element: date_minus_days, compiler: Any, **kw: Any) -> str:
     (column,) = element.clauses
     return f"date({compiler.process(column, **kw)}, '-{element.days} days')"
+
+
+def as_driver_values(stmt: Select[Any]) -> Select[Any]:
+    """The same query, its values passed through as the database driver gives them.
+
+    SQLAlchemy would turn each date and enum into a Python object on the way out; for the
+    hundreds of thousands of rows of an export or a full derivation that costs more than
+    the query, and the callers turn them into text (or look them up) anyway. On SQLite dates
+    come back as their stored ISO text, on PostgreSQL as dates; enums as their values.
+    """
+    return stmt.with_only_columns(
+        *(type_coerce(column, String).label(column.name) for column in stmt.selected_columns),
+        maintain_column_froms=True,
+    )
+
+
+def iso_date(value: str | date) -> date:
+    """A date column read with as_driver_values(): text on SQLite, a date on PostgreSQL."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _install_sqlite_pragmas(engine: Engine) -> None:

@@ -4,6 +4,7 @@ from app.accounts.models import AuditEvent, LoginFailure, User, UserSession
 from app.claims.models import Claim
 from app.db import Base
 from app.interchange.models import ImportBatch
+from app.revisions import ContentRevision
 from app.settlements.models import Settlement
 from app.sources.models import Source
 from app.status.models import AreaFigure
@@ -13,6 +14,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Claim",
+    "ContentRevision",
     "ImportBatch",
     "LoginFailure",
     "Settlement",

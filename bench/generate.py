@@ -16,7 +16,7 @@ import argparse
 import random
 import sys
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import insert, select
@@ -138,6 +138,7 @@ def claims(rng: random.Random, settlement_ids: list[int], source_rows: list[dict
                                    [70, 20, 8, 2])[0]
         review = rng.choices(["approved", "pending", "rejected"], [95, 4, 1])[0]
         as_of = START + timedelta(days=day)
+        reviewed = datetime.combine(as_of, datetime.min.time()) + timedelta(hours=rng.randrange(72))
         yield {
             "settlement_id": settlement_id,
             "source_id": rng.choice(by_side[side]),
@@ -148,6 +149,7 @@ def claims(rng: random.Random, settlement_ids: list[int], source_rows: list[dict
             "verification": verification,
             "summary": f"{side.capitalize()} source reports {status.replace('_', ' ')}.",
             "review_state": review,
+            "reviewed_at": None if review == "pending" else reviewed,
             "version": 1,
         }
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.accounts.models import AuditEvent
 from app.claims.models import ControlStatus, Verification
 from app.sources.models import Source
-from app.sources.track_record import JudgedClaim, Outcome, judge
+from app.sources.track_record import Confirmations, JudgedClaim, Outcome, judge
 from app.status.derive import Derived, Reason
 from tests.conftest import csrf_from, snapshot
 from tests.test_pages import text_of
@@ -121,11 +121,16 @@ class TestJudge:
             verification=Verification.confirmed,
         )
         assert (
-            judge(_claim(), [agree], _status(ControlStatus.unknown), self.TODAY)
+            judge(_claim(), Confirmations([agree]), _status(ControlStatus.unknown), self.TODAY)
             == Outcome.confirmed
         )
         assert (
-            judge(_claim(), [agree, disagree], _status(ControlStatus.unknown), self.TODAY)
+            judge(
+                _claim(),
+                Confirmations([agree, disagree]),
+                _status(ControlStatus.unknown),
+                self.TODAY,
+            )
             == Outcome.refuted
         )
 
@@ -145,18 +150,28 @@ class TestJudge:
             status=ControlStatus.contested,
         )
         assert (
-            judge(_claim(), [late, own], _status(ControlStatus.russian_control), self.TODAY)
+            judge(
+                _claim(),
+                Confirmations([late, own]),
+                _status(ControlStatus.russian_control),
+                self.TODAY,
+            )
             == Outcome.borne_out
         )
 
     def test_derived_status_thirty_days_later(self):
         assert (
-            judge(_claim(), [], _status(ControlStatus.contested), self.TODAY)
+            judge(_claim(), Confirmations([]), _status(ControlStatus.contested), self.TODAY)
             == Outcome.contradicted
         )
 
     def test_too_recent(self):
         assert (
-            judge(_claim(as_of=date(2025, 5, 20)), [], _status(ControlStatus.contested), self.TODAY)
+            judge(
+                _claim(as_of=date(2025, 5, 20)),
+                Confirmations([]),
+                _status(ControlStatus.contested),
+                self.TODAY,
+            )
             == Outcome.too_recent
         )

@@ -47,6 +47,11 @@ class Verification(enum.StrEnum):
     refuted = "refuted"
 
 
+# Value -> member, for code that reads raw column values by the hundred thousand.
+STATUS_OF = {s.value: s for s in ControlStatus}
+VERIFICATION_OF = {v.value: v for v in Verification}
+
+
 class ReviewState(enum.StrEnum):
     pending = "pending"
     approved = "approved"
@@ -61,7 +66,8 @@ class Claim(Base):
         Index("ix_claims_settlement_state_as_of", "settlement_id", "review_state", "as_of"),
         Index("ix_claims_source_as_of", "source_id", "as_of"),
         Index("ix_claims_review_state_created", "review_state", "created_at"),
-        Index("ix_claims_as_of", "as_of"),
+        # Approved claims by date: exports, the API's pages and "latest claims" read this order.
+        Index("ix_claims_state_as_of_id", "review_state", "as_of", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -82,7 +88,7 @@ class Claim(Base):
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    reviewed_at: Mapped[datetime | None] = mapped_column()
+    reviewed_at: Mapped[datetime | None] = mapped_column(index=True)
     # A correction points at the claim it replaces; the replaced claim is kept.
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), index=True)
     # Optimistic locking for review: a decision names the version it saw.

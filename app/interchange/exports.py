@@ -6,11 +6,11 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, String, select, type_coerce
+from sqlalchemy import select
 
 from app.claims import service as claims_service
 from app.config import Settings
-from app.db import Database
+from app.db import Database, as_driver_values
 from app.interchange.formats import (
     CLAIM_COLUMNS,
     SETTLEMENT_COLUMNS,
@@ -27,23 +27,11 @@ from app.status import service as status_service
 FETCH_BATCH = 2000
 
 
-def as_text(stmt: Select[Any]) -> Select[Any]:
-    """The same query, its values passed through as the driver gives them.
-
-    SQLAlchemy would turn each date and enum into a Python object, only for the CSV writer
-    to turn it back into the same text; on SQLite they are stored as that text already.
-    """
-    return stmt.with_only_columns(
-        *(type_coerce(column, String).label(column.name) for column in stmt.selected_columns),
-        maintain_column_froms=True,
-    )
-
-
 def claims_csv(database: Database, settings: Settings, **filters: Any) -> Iterator[bytes]:
     filters.pop("on", None)  # claims are bounded by until, not by the date of a status
     # Core, not the ORM: plain rows, fetched in batches (a server-side cursor on PostgreSQL).
     with database.engine.connect() as connection:
-        stmt = as_text(claims_service.export_query(**filters)).execution_options(
+        stmt = as_driver_values(claims_service.export_query(**filters)).execution_options(
             yield_per=FETCH_BATCH
         )
         rows = (claim_row(row) for row in connection.execute(stmt))

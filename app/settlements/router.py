@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -15,6 +16,8 @@ from app.status import service as status_service
 from app.templating import render
 
 router = APIRouter(dependencies=DATED_PAGE)
+# Claims listed per page of a settlement, newest first.
+CLAIMS_PAGE = 100
 
 
 @router.get("/settlements", include_in_schema=False)
@@ -53,13 +56,16 @@ def settlement_detail(
     session: SessionDep,
     settings: SettingsDep,
     as_of: AsOfDep,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
-    timeline = status_service.settlement_timeline(
-        session, settlement, as_of, settings.contest_window_days
-    )
+    window = settings.contest_window_days
+    timeline = status_service.settlement_timeline(session, settlement, as_of, window)
     current = status_service.status_from_timeline(settlement, timeline)
-    all_claims = claims_service.claims_of_settlement(session, settlement.id)
-    shown = [c for c in all_claims if c.as_of <= as_of]
+    shown, later = claims_service.count_of_settlement(session, settlement.id, as_of)
+    claims = claims_service.claims_of_settlement(
+        session, settlement.id, up_to=as_of, limit=CLAIMS_PAGE, offset=(page - 1) * CLAIMS_PAGE
+    )
+    latest = current.derived.latest_as_of
     return render(
         request,
         "settlement.html",
@@ -68,9 +74,15 @@ def settlement_detail(
             "settlement": settlement,
             "current": current,
             "timeline": timeline,
-            "claims": shown,
-            "later_claims": len(all_claims) - len(shown),
-            "superseded": claims_service.superseded_ids(session, (c.id for c in shown)),
-            "window_days": settings.contest_window_days,
+            "claims": claims,
+            "claims_total": shown,
+            "page": page,
+            "pages": max(1, -(-shown // CLAIMS_PAGE)),
+            "later_claims": later,
+            # The window of the rule: claims dated in (window_start, latest] counted today.
+            "window_start": latest - timedelta(days=window) if latest else None,
+            "window_end": latest,
+            "superseded": claims_service.superseded_ids(session, (c.id for c in claims)),
+            "window_days": window,
         },
     )

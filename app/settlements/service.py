@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.settlements.models import ALIAS_SEPARATOR, Settlement
+from app import revisions
+from app.cache import RevisionCache, database_key
+from app.settlements.models import ALIAS_SEPARATOR, LocationPrecision, Settlement
 from app.text import fold
 
 
@@ -28,32 +30,74 @@ def get_by_slug(session: Session, slug: str) -> Settlement | None:
     return session.scalar(select(Settlement).where(Settlement.slug == slug))
 
 
-def search_query(q: str = "", district: str = "") -> Select[tuple[Settlement]]:
-    """Settlements whose name, Ukrainian or Russian name, or an alias contains ``q``."""
-    stmt = select(Settlement).order_by(Settlement.name)
-    if q.strip():
-        # LIKE wildcards in the query are matched literally.
-        needle = fold(q.strip()).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(Settlement.search_key.like(f"%{needle}%", escape="\\"))
-    if district:
-        stmt = stmt.where(Settlement.district == district)
-    return stmt
+@dataclass(frozen=True, slots=True)
+class SettlementRow:
+    """A settlement as lists, maps and exports show it: read-only, shared between requests."""
+
+    id: int
+    slug: str
+    name: str
+    name_uk: str
+    name_ru: str
+    aliases: str
+    district: str
+    region: str
+    lat: float | None
+    lon: float | None
+    location_precision: LocationPrecision
+    search_key: str
+
+    @property
+    def alias_list(self) -> list[str]:
+        return [a for a in self.aliases.split(ALIAS_SEPARATOR) if a]
+
+    @property
+    def has_coordinates(self) -> bool:
+        return self.lat is not None and self.lon is not None
 
 
-def search(session: Session, q: str = "", district: str = "") -> Sequence[Settlement]:
-    return session.scalars(search_query(q, district)).all()
+class Directory:
+    """Every settlement, in name order, with the one search the whole app uses."""
+
+    def __init__(self, rows: list[SettlementRow]) -> None:
+        self.rows = rows
+        self.by_id = {r.id: r for r in rows}
+        self.districts = sorted({r.district for r in rows if r.district})
+
+    def search(self, q: str = "", district: str = "") -> list[SettlementRow]:
+        """Settlements whose name, Ukrainian or Russian name, or an alias contains ``q``."""
+        needle = fold(q.strip())
+        return [
+            r
+            for r in self.rows
+            if (not needle or needle in r.search_key) and (not district or r.district == district)
+        ]
 
 
-def matching_ids(session: Session, q: str) -> set[int]:
-    """Ids of the settlements a search for ``q`` finds."""
-    return set(session.scalars(search_query(q).with_only_columns(Settlement.id)))
+_directories: RevisionCache[Directory] = RevisionCache()
+
+
+def directory(session: Session) -> Directory:
+    """The settlement directory, loaded once per content revision."""
+    key = database_key(session)
+    revision = revisions.current(session)
+    cached = _directories.get(key, revision)
+    if cached is not None:
+        return cached
+    columns = [getattr(Settlement, f.name) for f in fields(SettlementRow)]
+    rows = [
+        SettlementRow(*row)
+        for row in session.execute(select(*columns).order_by(Settlement.name, Settlement.id))
+    ]
+    return _directories.put(key, revision, Directory(rows))
+
+
+def search(session: Session, q: str = "", district: str = "") -> list[SettlementRow]:
+    return directory(session).search(q, district)
 
 
 def districts(session: Session) -> list[str]:
-    rows = session.scalars(
-        select(Settlement.district).where(Settlement.district != "").distinct()
-    ).all()
-    return sorted(rows)
+    return directory(session).districts
 
 
 def upsert(session: Session, values: dict[str, Any]) -> tuple[Settlement, bool]:

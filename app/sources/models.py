@@ -26,6 +26,9 @@ class Side(enum.StrEnum):
     neutral = "neutral"
 
 
+SIDE_OF = {s.value: s for s in Side}
+
+
 class Reliability(enum.StrEnum):
     """Admiralty code: A completely reliable … E unreliable, F cannot be judged."""
 

@@ -58,7 +58,7 @@ def source_detail(
 ) -> Response:
     source = _source_or_404(session, slug)
     history = status_service.region_history(session, settings.contest_window_days)
-    record = sources_service.track_records(session, history, date.today(), source.id).get(source.id)
+    record = sources_service.track_records(session, history, date.today()).get(source.id)
     claims = session.scalars(
         select(Claim)
         .where(

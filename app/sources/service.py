@@ -9,11 +9,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import revisions
 from app.accounts import audit
 from app.accounts.models import User
-from app.claims.models import Claim, ReviewState, Verification
+from app.cache import RevisionCache, database_key
+from app.claims.models import STATUS_OF, VERIFICATION_OF, Claim, ReviewState, Verification
+from app.db import as_driver_values, iso_date
 from app.sources.models import Reliability, Source
-from app.sources.track_record import JudgedClaim, TrackRecord, track_record
+from app.sources.track_record import Confirmations, JudgedClaim, TrackRecord, track_record
 from app.status.derive import Derived
 from app.status.history import RegionHistory
 
@@ -37,8 +40,8 @@ def upsert(session: Session, values: dict[str, Any]) -> tuple[Source, bool]:
     return source, created
 
 
-def judged_claims(session: Session, source_id: int | None = None) -> list[JudgedClaim]:
-    """Approved claims as the track record judges them (of one source, or of all)."""
+def judged_claims(session: Session, *conditions: Any) -> list[JudgedClaim]:
+    """Approved claims as the track record judges them (read raw: there may be 500,000)."""
     stmt = select(
         Claim.id,
         Claim.settlement_id,
@@ -46,42 +49,37 @@ def judged_claims(session: Session, source_id: int | None = None) -> list[Judged
         Claim.status,
         Claim.as_of,
         Claim.verification,
-    ).where(Claim.review_state == ReviewState.approved)
-    if source_id is not None:
-        stmt = stmt.where(Claim.source_id == source_id)
-    return [JudgedClaim(*row) for row in session.execute(stmt)]
+    ).where(Claim.review_state == ReviewState.approved, *conditions)
+    return [
+        JudgedClaim(
+            int(i), int(sid), int(src), STATUS_OF[status], iso_date(as_of), VERIFICATION_OF[v]
+        )
+        for i, sid, src, status, as_of, v in session.connection().execute(as_driver_values(stmt))
+    ]
 
 
-def confirmations(session: Session) -> list[JudgedClaim]:
-    """Every approved, independently confirmed claim: what other sources are measured against."""
-    stmt = select(
-        Claim.id,
-        Claim.settlement_id,
-        Claim.source_id,
-        Claim.status,
-        Claim.as_of,
-        Claim.verification,
-    ).where(
-        Claim.review_state == ReviewState.approved, Claim.verification == Verification.confirmed
-    )
-    return [JudgedClaim(*row) for row in session.execute(stmt)]
+_records: RevisionCache[dict[int, TrackRecord]] = RevisionCache()
 
 
-def track_records(
-    session: Session, history: RegionHistory, today: date, source_id: int | None = None
-) -> dict[int, TrackRecord]:
-    """Track records per source id, from two queries and the region's derived history."""
+def track_records(session: Session, history: RegionHistory, today: date) -> dict[int, TrackRecord]:
+    """Track records per source id: two queries and the derived history, once per revision."""
+    key = (database_key(session), today)
+    revision = revisions.current(session)
+    cached = _records.get(key, revision)
+    if cached is not None:
+        return cached
     by_source: dict[int, list[JudgedClaim]] = {}
-    for claim in judged_claims(session, source_id):
+    for claim in judged_claims(session):
         by_source.setdefault(claim.source_id, []).append(claim)
-    confirmed = confirmations(session)
+    confirmed = Confirmations(judged_claims(session, Claim.verification == Verification.confirmed))
 
     def status_on(settlement_id: int, day: date) -> Derived:
         return history.on(settlement_id, day)[0]
 
-    return {
+    records = {
         sid: track_record(claims, confirmed, status_on, today) for sid, claims in by_source.items()
     }
+    return _records.put(key, revision, records)
 
 
 def set_reliability(

@@ -13,10 +13,11 @@ For each approved claim of a source, one outcome:
 from __future__ import annotations
 
 import enum
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from app.claims.models import ControlStatus, Verification
 from app.status.derive import Derived
@@ -45,8 +46,7 @@ OUTCOME_LABELS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class JudgedClaim:
+class JudgedClaim(NamedTuple):
     id: int
     settlement_id: int
     source_id: int
@@ -55,30 +55,43 @@ class JudgedClaim:
     verification: Verification
 
 
-@dataclass(frozen=True, slots=True)
 class TrackRecord:
-    outcomes: dict[int, Outcome]  # claim id -> outcome
+    """Each judged claim's outcome, and the counts a page shows (counted once)."""
 
-    @property
-    def counts(self) -> Counter[Outcome]:
-        return Counter(self.outcomes.values())
-
-    @property
-    def total(self) -> int:
-        return len(self.outcomes)
-
-    @property
-    def judged(self) -> int:
-        return self.total - self.counts[Outcome.too_recent]
+    def __init__(self, outcomes: dict[int, Outcome]) -> None:
+        self.outcomes = outcomes
+        self.counts: Counter[Outcome] = Counter(outcomes.values())
+        self.total = len(outcomes)
+        self.judged = self.total - self.counts[Outcome.too_recent]
 
     def share(self, outcome: Outcome) -> float | None:
         """The share of judged claims with this outcome (None when nothing is judged)."""
         return self.counts[outcome] / self.judged if self.judged else None
 
 
+class Confirmations:
+    """Independently confirmed claims per settlement, by date: who said what, and when."""
+
+    def __init__(self, confirmations: Iterable[JudgedClaim]) -> None:
+        by_settlement: dict[int, list[JudgedClaim]] = {}
+        for c in confirmations:
+            by_settlement.setdefault(c.settlement_id, []).append(c)
+        self._claims = {
+            sid: sorted(cs, key=lambda c: (c.as_of, c.id)) for sid, cs in by_settlement.items()
+        }
+        self._days = {sid: [c.as_of for c in cs] for sid, cs in self._claims.items()}
+
+    def between(self, settlement_id: int, first: date, last: date) -> list[JudgedClaim]:
+        claims = self._claims.get(settlement_id)
+        if not claims:
+            return []
+        days = self._days[settlement_id]
+        return claims[bisect_left(days, first) : bisect_right(days, last)]
+
+
 def judge(
     claim: JudgedClaim,
-    confirmations: Iterable[JudgedClaim],
+    confirmations: Confirmations,
     status_on: Callable[[int, date], Derived],
     today: date,
     horizon_days: int = HORIZON_DAYS,
@@ -90,13 +103,11 @@ def judge(
     horizon = claim.as_of + timedelta(days=horizon_days)
     later = [
         c
-        for c in confirmations
-        if c.settlement_id == claim.settlement_id
-        and c.source_id != claim.source_id
-        and claim.as_of <= c.as_of <= horizon
+        for c in confirmations.between(claim.settlement_id, claim.as_of, horizon)
+        if c.source_id != claim.source_id
     ]
     if later:
-        decisive = max(later, key=lambda c: (c.as_of, c.id))
+        decisive = later[-1]  # the latest, as they are sorted by date
         return Outcome.confirmed if decisive.status == claim.status else Outcome.refuted
     if horizon > today:
         return Outcome.too_recent
@@ -106,16 +117,11 @@ def judge(
 
 def track_record(
     claims: Sequence[JudgedClaim],
-    confirmations: Sequence[JudgedClaim],
+    confirmations: Sequence[JudgedClaim] | Confirmations,
     status_on: Callable[[int, date], Derived],
     today: date,
 ) -> TrackRecord:
-    by_settlement: dict[int, list[JudgedClaim]] = {}
-    for c in confirmations:
-        by_settlement.setdefault(c.settlement_id, []).append(c)
-    return TrackRecord(
-        {
-            claim.id: judge(claim, by_settlement.get(claim.settlement_id, ()), status_on, today)
-            for claim in claims
-        }
+    index = (
+        confirmations if isinstance(confirmations, Confirmations) else Confirmations(confirmations)
     )
+    return TrackRecord({claim.id: judge(claim, index, status_on, today) for claim in claims})

@@ -20,16 +20,19 @@ For settlement S on date D, with window W days:
 from __future__ import annotations
 
 import enum
-from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from app.claims.models import ControlStatus, ReviewState, Verification
 from app.sources.models import Side
 
 DEFAULT_WINDOW_DAYS = 14
+# A derivation keeps the ids of this many of its window's newest claims (for maps and lists);
+# a page about one settlement derives its own, complete.
+WINDOW_IDS_KEPT = 3
 
 # Step 2's tie-break: a better-verified claim wins a tie on as_of.
 VERIFICATION_RANK = {
@@ -65,8 +68,7 @@ REASON_TEXT = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class ClaimFact:
+class ClaimFact(NamedTuple):
     """What the rule needs to know about one claim."""
 
     id: int
@@ -79,8 +81,7 @@ class ClaimFact:
     superseded: bool = False  # an approved correction replaces it
 
 
-@dataclass(frozen=True, slots=True)
-class Derived:
+class Derived(NamedTuple):
     """A settlement's derived status on a date, and the claims that make it so."""
 
     status: ControlStatus
@@ -89,7 +90,7 @@ class Derived:
     deciding_claim_id: int | None = None  # steps 3 and 5
     latest_as_of: date | None = None  # the date the window is anchored at
     conflicting_claim_ids: tuple[int, ...] = ()  # step 4: the competing claims
-    window_claim_ids: tuple[int, ...] = ()  # every candidate the window held
+    window_claim_ids: tuple[int, ...] = ()  # the window's newest claims (WINDOW_IDS_KEPT)
 
     @property
     def explanation(self) -> str:
@@ -164,14 +165,19 @@ def confidence_of(claim: ClaimFact) -> Confidence:
 
 
 def decide(window: Sequence[ClaimFact]) -> Derived:
-    """Steps 2-6 over the candidates of one window (all as_of within W of the latest)."""
+    """Steps 2-6 over the candidates of one window (all as_of within W of the latest).
+
+    ``window`` must be sorted by ``precedence``, oldest first: the latest claim is then the
+    last one, and the latest confirmed claim the last confirmed one. Every caller sorts once
+    per settlement, not once per day.
+    """
     if not window:
         return UNKNOWN
-    latest = max(window, key=precedence)
-    window_ids = tuple(c.id for c in sorted(window, key=precedence, reverse=True))
-    confirmed = [c for c in window if c.verification == Verification.confirmed]
-    if confirmed:
-        decider = max(confirmed, key=precedence)
+    latest = window[-1]
+    newest_first = window[::-1]
+    window_ids = tuple(c.id for c in newest_first[:WINDOW_IDS_KEPT])
+    decider = next((c for c in newest_first if c.verification is Verification.confirmed), None)
+    if decider is not None:
         return Derived(
             status=decider.status,
             reason=Reason.confirmed,
@@ -180,18 +186,19 @@ def decide(window: Sequence[ClaimFact]) -> Derived:
             latest_as_of=latest.as_of,
             window_claim_ids=window_ids,
         )
-    conflicting = conflicting_claims(window)
-    if conflicting:
-        ordered = sorted(conflicting, key=precedence, reverse=True)
-        strongest = max((confidence_of(c) for c in conflicting), key=_CONFIDENCE_ORDER.index)
-        return Derived(
-            status=ControlStatus.contested,
-            reason=Reason.conflict,
-            confidence=strongest,
-            latest_as_of=latest.as_of,
-            conflicting_claim_ids=tuple(c.id for c in ordered),
-            window_claim_ids=window_ids,
-        )
+    # A conflict needs two sides and two statuses; most windows have one or the other.
+    if len({c.side for c in window}) > 1 and len({c.status for c in window}) > 1:
+        conflicting = conflicting_claims(newest_first)
+        if conflicting:
+            strongest = max((confidence_of(c) for c in conflicting), key=_CONFIDENCE_ORDER.index)
+            return Derived(
+                status=ControlStatus.contested,
+                reason=Reason.conflict,
+                confidence=strongest,
+                latest_as_of=latest.as_of,
+                conflicting_claim_ids=tuple(c.id for c in conflicting),
+                window_claim_ids=window_ids,
+            )
     return Derived(
         status=latest.status,
         reason=Reason.latest,
@@ -220,7 +227,7 @@ def derive_status(
         return UNKNOWN
     # The window is anchored at the latest claim, not at `on`: silence does not resolve a dispute.
     anchor = max(c.as_of for c in candidates)
-    return decide(in_window(candidates, anchor, window_days))
+    return decide(sorted(in_window(candidates, anchor, window_days), key=precedence))
 
 
 def derive_history(
@@ -230,14 +237,20 @@ def derive_history(
 
     Between two such dates nothing changes (the window is anchored at the latest claim), so
     this list answers "what was the status on D" for every D by looking up the last entry
-    on or before D. One pass over the sorted candidates, with a sliding window.
+    on or before D. One pass over the candidates sorted by precedence (as_of first), with a
+    sliding window.
     """
-    candidates = sorted((c for c in claims if is_candidate(c)), key=lambda c: c.as_of)
-    dates = [c.as_of for c in candidates]
-    history = []
-    for day in sorted(set(dates)):
-        hi = bisect_right(dates, day)
-        lo = bisect_right(dates, day - timedelta(days=window_days))
+    candidates = sorted((c for c in claims if is_candidate(c)), key=precedence)
+    history: list[tuple[date, Derived]] = []
+    span = timedelta(days=window_days)
+    lo = 0
+    count = len(candidates)
+    for hi in range(1, count + 1):
+        day = candidates[hi - 1].as_of
+        if hi < count and candidates[hi].as_of == day:
+            continue  # evaluate once per day, after its last claim
+        while candidates[lo].as_of <= day - span:
+            lo += 1
         history.append((day, decide(candidates[lo:hi])))
     return history
 
@@ -246,17 +259,18 @@ def timeline_from_history(
     history: Sequence[tuple[date, Derived]], until: date | None = None
 ) -> list[Interval]:
     """Merge a history into intervals of constant status, up to ``until`` (inclusive)."""
-    intervals: list[Interval] = []
+    starts: list[tuple[date, Derived, Derived]] = []  # (start, derived on start, latest)
     for day, derived in history:
         if until is not None and day > until:
             break
-        if intervals and intervals[-1].status == derived.status:
-            intervals[-1] = replace(intervals[-1], latest=derived)
-            continue
-        if intervals:
-            intervals[-1] = replace(intervals[-1], end=day)
-        intervals.append(Interval(day, None, derived, derived))
-    return intervals
+        if starts and starts[-1][1].status == derived.status:
+            starts[-1] = (starts[-1][0], starts[-1][1], derived)
+        else:
+            starts.append((day, derived, derived))
+    return [
+        Interval(start, starts[i + 1][0] if i + 1 < len(starts) else None, first, latest)
+        for i, (start, first, latest) in enumerate(starts)
+    ]
 
 
 def derive_timeline(

@@ -83,43 +83,63 @@ class ChangeEvent:
 EMPTY = SettlementHistory([], [], [], [])
 
 
+def _events_of(
+    settlement_id: int, history: SettlementHistory, facts: Sequence[ClaimFact]
+) -> list[ChangeEvent]:
+    side_of = {f.id: f.side for f in facts}
+    events = []
+    before = ControlStatus.unknown
+    for interval in history.intervals:
+        derived = interval.derived
+        ids = (
+            (derived.deciding_claim_id,)
+            if derived.deciding_claim_id is not None
+            else derived.conflicting_claim_ids or derived.window_claim_ids
+        )
+        events.append(
+            ChangeEvent(
+                day=interval.start,
+                settlement_id=settlement_id,
+                before=before,
+                after=interval.status,
+                derived=derived,
+                sides=frozenset(side_of[i] for i in ids if i in side_of),
+            )
+        )
+        before = interval.status
+    return events
+
+
 class RegionHistory:
     def __init__(
-        self, settlements: Mapping[int, SettlementHistory], events: list[ChangeEvent]
+        self,
+        settlements: Mapping[int, SettlementHistory],
+        events_by_settlement: Mapping[int, list[ChangeEvent]],
     ) -> None:
-        self.settlements = settlements
-        self.events = sorted(events, key=lambda e: (e.day, e.settlement_id))
+        self.settlements = dict(settlements)
+        self._events_by_settlement = dict(events_by_settlement)
+        self.events = sorted(
+            (e for events in self._events_by_settlement.values() for e in events),
+            key=lambda e: (e.day, e.settlement_id),
+        )
         self._event_days = [e.day for e in self.events]
         self.change_days = sorted({e.day for e in self.events})
 
     @classmethod
     def build(cls, facts: Mapping[int, Sequence[ClaimFact]], window_days: int) -> RegionHistory:
-        settlements = {}
-        events = []
+        return cls({}, {}).replacing(facts, window_days)
+
+    def replacing(
+        self, facts: Mapping[int, Sequence[ClaimFact]], window_days: int
+    ) -> RegionHistory:
+        """A new history with these settlements derived again from their (complete) facts."""
+        settlements = dict(self.settlements)
+        events = dict(self._events_by_settlement)
         for settlement_id, settlement_facts in facts.items():
             history = SettlementHistory.build(settlement_facts, window_days)
             settlements[settlement_id] = history
-            side_of = {f.id: f.side for f in settlement_facts}
-            before = ControlStatus.unknown
-            for interval in history.intervals:
-                derived = interval.derived
-                ids = (
-                    (derived.deciding_claim_id,)
-                    if derived.deciding_claim_id is not None
-                    else derived.conflicting_claim_ids or derived.window_claim_ids
-                )
-                events.append(
-                    ChangeEvent(
-                        day=interval.start,
-                        settlement_id=settlement_id,
-                        before=before,
-                        after=interval.status,
-                        derived=derived,
-                        sides=frozenset(side_of[i] for i in ids if i in side_of),
-                    )
-                )
-                before = interval.status
-        return cls(settlements, events)
+            events[settlement_id] = _events_of(settlement_id, history, settlement_facts)
+        return RegionHistory(settlements, events)
 
     def of(self, settlement_id: int) -> SettlementHistory:
         return self.settlements.get(settlement_id, EMPTY)

@@ -12,7 +12,6 @@ from app import charts
 from app.claims import service as claims_service
 from app.deps import DATED_PAGE, AsOfDep, SessionDep, SettingsDep, query_enum
 from app.settlements import service as settlements_service
-from app.settlements.models import Settlement
 from app.sources.models import Side
 from app.status import service as status_service
 from app.templating import render
@@ -26,6 +25,9 @@ FINDER_LIMIT = 12
 CHANGES_LIMIT = 300
 # The dashboard lists the latest few.
 LATEST_CHANGES = 8
+# Contested settlements shown on the dashboard, and per page of /contested.
+DASHBOARD_CONTESTED = 15
+CONTESTED_PAGE = 50
 
 
 @router.get("/", include_in_schema=False)
@@ -52,7 +54,8 @@ def dashboard(
             "tile_attribution": settings.tile_attribution,
             "counts": status_service.count_by_status(rows),
             "total": len(rows),
-            "contested": status_service.contested(session, rows),
+            "contested": status_service.contested(session, rows, limit=DASHBOARD_CONTESTED),
+            "contested_total": len(status_service.contested_rows_of(rows)),
             "latest_claims": claims_service.latest_approved(session, as_of, limit=6),
             "window_days": settings.contest_window_days,
             "q": q,
@@ -65,15 +68,30 @@ def dashboard(
 
 @router.get("/contested", include_in_schema=False)
 def contested(
-    request: Request, session: SessionDep, settings: SettingsDep, as_of: AsOfDep
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    as_of: AsOfDep,
+    district: Annotated[str, Query(max_length=200)] = "",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
-    rows = status_service.status_table(session, as_of, settings.contest_window_days)
+    rows = status_service.status_table(
+        session, as_of, settings.contest_window_days, district=district
+    )
+    total = len(status_service.contested_rows_of(rows))
     return render(
         request,
         "contested.html",
         {
             "as_of": as_of,
-            "contested": status_service.contested(session, rows),
+            "contested": status_service.contested(
+                session, rows, limit=CONTESTED_PAGE, offset=(page - 1) * CONTESTED_PAGE
+            ),
+            "total": total,
+            "page": page,
+            "pages": max(1, -(-total // CONTESTED_PAGE)),
+            "district": district,
+            "districts": settlements_service.districts(session),
             "window_days": settings.contest_window_days,
         },
     )
@@ -99,9 +117,7 @@ def region_timeline(
 ) -> Response:
     wanted_side = query_enum("side", side, Side)
     history = status_service.region_history(session, settings.contest_window_days)
-    settlement_ids = session.scalars(
-        settlements_service.search_query(district=district).with_only_columns(Settlement.id)
-    ).all()
+    settlement_ids = [s.id for s in settlements_service.search(session, district=district)]
     return render(
         request,
         "timeline.html",

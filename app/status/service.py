@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
-import threading
-from collections import Counter, OrderedDict, defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
+from datetime import date, datetime
 
-from sqlalchemy import Select, func, not_, select
+from sqlalchemy import Select, func, not_, or_, select
 from sqlalchemy.orm import Session
 
+from app import revisions
+from app.cache import RevisionCache, database_key
 from app.claims import service as claims_service
-from app.claims.models import Claim, ControlStatus, ReviewState, Verification
+from app.claims.models import (
+    STATUS_OF,
+    VERIFICATION_OF,
+    Claim,
+    ControlStatus,
+    ReviewState,
+    Verification,
+)
+from app.db import as_driver_values, iso_date
 from app.settlements import service as settlements_service
 from app.settlements.models import Settlement
-from app.sources.models import Side, Source
+from app.settlements.service import SettlementRow
+from app.sources.models import SIDE_OF, Side, Source
 from app.status.derive import (
     UNKNOWN,
     ClaimFact,
@@ -30,7 +39,7 @@ from app.status.models import AreaFigure, Holder
 
 @dataclass(frozen=True, slots=True)
 class SettlementStatus:
-    settlement: Settlement
+    settlement: SettlementRow | Settlement
     derived: Derived
     since: date | None
 
@@ -70,16 +79,32 @@ def facts_query(
 def _facts_by_settlement(
     session: Session, on: date | None = None, settlement_ids: Collection[int] | None = None
 ) -> dict[int, list[ClaimFact]]:
+    """Step 1's candidates grouped by settlement: the one query a full rebuild needs.
+
+    Read as the driver returns them and turned into enums and dates here, with dictionaries
+    and date.fromisoformat: on 500,000 claims this is several times faster than letting the
+    ORM process every value.
+    """
+    raw = as_driver_values(facts_query(on, settlement_ids))
     grouped: dict[int, list[ClaimFact]] = defaultdict(list)
-    for row in session.execute(facts_query(on, settlement_ids)):
-        grouped[row.settlement_id].append(
+    statuses, verifications, sides = STATUS_OF, VERIFICATION_OF, SIDE_OF
+    for (
+        settlement_id,
+        claim_id,
+        status,
+        as_of,
+        published_on,
+        verification,
+        side,
+    ) in session.connection().execute(raw):
+        grouped[int(settlement_id)].append(
             ClaimFact(
-                id=row.id,
-                status=row.status,
-                as_of=row.as_of,
-                published_on=row.published_on,
-                verification=row.verification,
-                side=row.side,
+                id=int(claim_id),
+                status=statuses[status],
+                as_of=iso_date(as_of),
+                published_on=iso_date(published_on),
+                verification=verifications[verification],
+                side=sides[side],
             )
         )
     return grouped
@@ -127,39 +152,63 @@ def review_previews(
     return previews
 
 
-# The region's history, per database and window, with the revision of the claims it was
-# built from. Any approval (or correction) changes the revision, so it is never stale.
-_HISTORY_CACHE: OrderedDict[tuple[str, int], tuple[tuple[Any, ...], RegionHistory]] = OrderedDict()
-_HISTORY_CACHE_SIZE = 8
-_history_lock = threading.Lock()
+@dataclass(frozen=True, slots=True)
+class _Built:
+    history: RegionHistory
+    # The newest claim id and review time the history has seen: claims past this mark are
+    # the ones whose settlements must be derived again.
+    mark: tuple[int | None, datetime | None]
 
 
-def claims_revision(session: Session) -> tuple[Any, ...]:
-    """Changes whenever the set of approved claims does: count, newest id, latest review."""
-    row = session.execute(
-        select(func.count(), func.max(Claim.id), func.max(Claim.reviewed_at)).where(
-            Claim.review_state == ReviewState.approved
-        )
-    ).one()
-    return tuple(row)
+_histories: RevisionCache[_Built] = RevisionCache()
+# More changed settlements than this since the last build: rebuild everything instead.
+INCREMENTAL_LIMIT = 2000
+
+
+def claims_mark(session: Session) -> tuple[int | None, datetime | None]:
+    """Two index look-ups: the newest claim id and the latest review time."""
+    row = session.execute(select(func.max(Claim.id), func.max(Claim.reviewed_at))).one()
+    return row[0], row[1]
+
+
+def settlements_changed_since(
+    session: Session, mark: tuple[int | None, datetime | None]
+) -> set[int]:
+    newest_id, latest_review = mark
+    conditions = []
+    if newest_id is not None:
+        conditions.append(Claim.id > newest_id)
+    if latest_review is not None:
+        conditions.append(Claim.reviewed_at > latest_review)
+    stmt = select(Claim.settlement_id).distinct()
+    if conditions:
+        stmt = stmt.where(or_(*conditions))
+    return set(session.scalars(stmt))
 
 
 def region_history(session: Session, window_days: int) -> RegionHistory:
-    """Every settlement's derived history: from cache, or rebuilt from one facts query."""
-    key = (session.get_bind().engine.url.render_as_string(hide_password=True), window_days)
-    revision = claims_revision(session)
-    with _history_lock:
-        cached = _HISTORY_CACHE.get(key)
-        if cached is not None and cached[0] == revision:
-            _HISTORY_CACHE.move_to_end(key)
-            return cached[1]
+    """Every settlement's derived history, never older than the data.
+
+    From the cache when the content revision has not moved; otherwise only the settlements
+    with new or newly reviewed claims are derived again (after an approval: one); a cold
+    start derives everything from one facts query.
+    """
+    key = (database_key(session), window_days)
+    revision = revisions.current(session)
+    cached = _histories.latest(key)
+    if cached is not None and cached.revision == revision:
+        return cached.value.history
+    mark = claims_mark(session)
+    if cached is not None:
+        changed = settlements_changed_since(session, cached.value.mark)
+        if len(changed) <= INCREMENTAL_LIMIT:
+            facts = _facts_by_settlement(session, settlement_ids=changed) if changed else {}
+            history = cached.value.history.replacing(
+                {sid: facts.get(sid, []) for sid in changed}, window_days
+            )
+            return _histories.put(key, revision, _Built(history, mark)).history
     history = RegionHistory.build(_facts_by_settlement(session), window_days)
-    with _history_lock:
-        _HISTORY_CACHE[key] = (revision, history)
-        _HISTORY_CACHE.move_to_end(key)
-        while len(_HISTORY_CACHE) > _HISTORY_CACHE_SIZE:
-            _HISTORY_CACHE.popitem(last=False)
-    return history
+    return _histories.put(key, revision, _Built(history, mark)).history
 
 
 def settlement_timeline(
@@ -185,7 +234,7 @@ def status_table(
     status: ControlStatus | None = None,
 ) -> list[SettlementStatus]:
     """Every matching settlement with its derived status on ``on``: three queries at most."""
-    settlements = session.scalars(settlements_service.search_query(q, district)).all()
+    settlements = settlements_service.search(session, q, district)
     history = region_history(session, window_days)
     rows = [SettlementStatus(s, *history.on(s.id, on)) for s in settlements]
     if status is not None:
@@ -196,10 +245,10 @@ def status_table(
 def search_rows(
     session: Session, rows: Sequence[SettlementStatus], q: str
 ) -> list[SettlementStatus]:
-    """The rows whose settlement a search for ``q`` finds (one query, rows already derived)."""
+    """The rows whose settlement a search for ``q`` finds (rows already derived)."""
     if not q.strip():
         return list(rows)
-    wanted = settlements_service.matching_ids(session, q)
+    wanted = {s.id for s in settlements_service.search(session, q)}
     return [r for r in rows if r.settlement.id in wanted]
 
 
@@ -216,13 +265,19 @@ class ContestedSettlement:
     claims_by_side: dict[Side, list[Claim]]
 
 
-def contested(session: Session, rows: Sequence[SettlementStatus]) -> list[ContestedSettlement]:
-    """The contested set: each contested settlement with its competing claims (one query).
+def contested(
+    session: Session,
+    rows: Sequence[SettlementStatus],
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[ContestedSettlement]:
+    """The contested set, most recently contested first, with the competing claims of each.
 
     For a conflict these are the conflicting claims; where the latest claims themselves say
-    "contested", the claims in the window.
+    "contested", the newest claims of the window. One query for the claims of the page shown.
     """
-    contested_rows = [r for r in rows if r.status == ControlStatus.contested]
+    contested_rows = contested_rows_of(rows)[offset : None if limit is None else offset + limit]
     wanted = {
         r.settlement.id: (r.derived.conflicting_claim_ids or r.derived.window_claim_ids)
         for r in contested_rows
@@ -236,6 +291,14 @@ def contested(session: Session, rows: Sequence[SettlementStatus]) -> list[Contes
             by_side[claim.source.side].append(claim)
         result.append(ContestedSettlement(row, by_side))
     return result
+
+
+def contested_rows_of(rows: Sequence[SettlementStatus]) -> list[SettlementStatus]:
+    """The contested rows, the most recently contested first (then by name)."""
+    found = [r for r in rows if r.status == ControlStatus.contested]
+    found.sort(key=lambda r: r.settlement.name)
+    found.sort(key=lambda r: r.since or date.min, reverse=True)
+    return found
 
 
 def area_figures(session: Session, until: date) -> Sequence[AreaFigure]:
@@ -274,9 +337,7 @@ def changes(
     limit: int | None = None,
 ) -> list[Change]:
     """Changes of derived status up to ``until``, newest first, filtered (two queries)."""
-    settlements = {
-        s.id: s for s in session.scalars(settlements_service.search_query(district=district))
-    }
+    settlements = {s.id: s for s in settlements_service.search(session, district=district)}
     events = [
         e
         for e in reversed(history.events_until(until))

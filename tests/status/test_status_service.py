@@ -121,7 +121,12 @@ def test_status_of_all_settlements_takes_the_same_few_queries_at_any_size(empty_
         rows = status_service.status_table(session, date(2025, 2, 1), WINDOW)
     assert len(rows) == 300
 
-    assert large.count == small.count
-    assert large.count <= 3, large.statements
+    # A cold start and an update after new claims each take a handful of statements...
+    assert small.count <= 5, small.statements
+    assert large.count <= 5, large.statements
+    # ...and with nothing new, one: the content revision (everything else is cached).
+    with empty_db.read_session() as session, count_queries(empty_db) as cached:
+        status_service.status_table(session, date(2025, 2, 1), WINDOW)
+    assert cached.count == 1, cached.statements
     # The rule really ran: sides disagreeing within 14 days make a village contested.
     assert {r.status for r in rows} == {ControlStatus.contested, ControlStatus.ukrainian_control}

@@ -1,0 +1,89 @@
+"""The caches never serve anything older than the data, and really are used."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi.testclient import TestClient
+
+from app import revisions
+from app.cache import database_key
+from app.page_cache import PageCache
+from app.status import service as status_service
+from app.status.history import RegionHistory
+from tests.claims.test_review import decide, ukrainian_sudzha
+from tests.conftest import log_in, make_user
+
+
+def page_cache_of(app) -> PageCache:
+    layer = app.middleware_stack
+    while not isinstance(layer, PageCache):
+        layer = layer.app
+    return layer
+
+
+def test_every_content_write_moves_the_revision_and_nothing_else_does(fresh_db, fresh_app):
+    with fresh_db.read_session() as session:
+        start = revisions.current(session)
+    make_user(fresh_db, "erin")  # users are not content
+    log_in(TestClient(fresh_app), "erin")  # nor are sessions and the audit log
+    with fresh_db.read_session() as session:
+        assert revisions.current(session) == start
+    with fresh_db.writing() as session:
+        from app.sources.models import Source
+
+        session.get(Source, 1).homepage = "https://example.org"
+    with fresh_db.read_session() as session:
+        assert revisions.current(session) == start + 1
+
+
+def test_incremental_history_equals_a_full_rebuild(editor, reviewer, fresh_db):
+    with fresh_db.read_session() as session:
+        status_service.region_history(session, 14)  # cached before the change
+    claim_id = ukrainian_sudzha(editor)
+    decide(reviewer, claim_id, "approve")
+    with fresh_db.read_session() as session:
+        updated = status_service.region_history(session, 14)
+        rebuilt = RegionHistory.build(status_service._facts_by_settlement(session), 14)
+    assert updated.events == rebuilt.events
+    for sid, history in rebuilt.settlements.items():
+        assert updated.of(sid).days == history.days
+        assert updated.of(sid).derived == history.derived
+    assert (
+        updated.on(_sudzha_id(fresh_db), date(2025, 3, 25))[0].status.value == "ukrainian_control"
+    )
+
+
+def _sudzha_id(database) -> int:
+    from app.settlements import service as settlements_service
+
+    with database.read_session() as session:
+        return settlements_service.get_by_slug(session, "sudzha").id
+
+
+def test_readers_get_cached_pages_until_the_data_changes(editor, reviewer, fresh_app, fresh_db):
+    reader = TestClient(fresh_app)
+    cache = page_cache_of(fresh_app)
+    first = reader.get("/settlements/sudzha?as_of=2025-03-25")
+    hits = cache.hits
+    second = reader.get("/settlements/sudzha?as_of=2025-03-25")
+    assert cache.hits == hits + 1
+    assert second.text == first.text
+    assert second.headers["content-security-policy"]  # headers are added on the way out
+
+    decide(reviewer, ukrainian_sudzha(editor), "approve")
+    third = reader.get("/settlements/sudzha?as_of=2025-03-25")
+    assert 'class="status-card status-card--ukrainian_control"' in third.text
+
+
+def test_people_with_a_session_always_get_a_fresh_page(editor, fresh_app):
+    cache = page_cache_of(fresh_app)
+    before = (cache.hits, cache.misses)
+    editor.get("/")
+    editor.get("/")
+    assert (cache.hits, cache.misses) == before
+
+
+def test_caches_are_per_database(demo_db, fresh_db):
+    with demo_db.read_session() as a, fresh_db.read_session() as b:
+        assert database_key(a) != database_key(b)
