@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 .PHONY: run test setup setup-dev vendor db seed lint format bench clean
 
@@ -12,8 +13,8 @@ run: setup db
 	$(BIN)/kursk-tracker serve --host $(HOST) --port $(PORT)
 
 test: setup-dev
-	$(BIN)/ruff check app tests migrations
-	$(BIN)/ruff format --check app tests migrations
+	$(BIN)/ruff check app tests migrations bench
+	$(BIN)/ruff format --check app tests migrations bench
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # A stamp per install kind: re-run pip only when pyproject.toml changes.
@@ -26,7 +27,7 @@ $(VENV)/.installed-run: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	touch $@ $(VENV)/.installed-run
 
 node_modules/.package-lock.json: package.json package-lock.json
@@ -51,14 +52,14 @@ db: setup
 	$(BIN)/kursk-tracker seed --if-empty
 
 lint: setup-dev
-	$(BIN)/ruff check app tests migrations
+	$(BIN)/ruff check app tests migrations bench
 
 format: setup-dev
-	$(BIN)/ruff format app tests migrations
-	$(BIN)/ruff check --fix app tests migrations
+	$(BIN)/ruff format app tests migrations bench
+	$(BIN)/ruff check --fix app tests migrations bench
 
 bench: setup-dev
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor var .pytest_cache

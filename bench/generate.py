@@ -16,50 +16,110 @@ import argparse
 import random
 import sys
 import time
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import insert, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.cli import upgrade_database  # noqa: E402
-from app.db import Database  # noqa: E402
-from app.models import Claim, Settlement, Source  # noqa: E402
-from app.settlements.service import search_key  # noqa: E402
+from app.cli import upgrade_database
+from app.db import Database
+from app.models import Claim, Settlement, Source
+from app.settlements.service import search_key
 
 START = date(2024, 1, 1)
 DAYS = 730
 DISTRICTS = [
-    "Sudzhansky", "Korenevsky", "Glushkovsky", "Bolshesoldatsky",
-    "Belovsky", "Lgovsky", "Rylsky", "Khomutovsky",
+    "Sudzhansky",
+    "Korenevsky",
+    "Glushkovsky",
+    "Bolshesoldatsky",
+    "Belovsky",
+    "Lgovsky",
+    "Rylsky",
+    "Khomutovsky",
 ]
-SYLLABLES = ["su", "dzha", "gor", "nal", "ole", "shnya", "ma", "lo", "knya", "ple", "kho", "vo",
-             "ko", "re", "ne", "dar", "yi", "no", "kur", "li", "ov", "ka", "po", "gre", "bki"]
-CYRILLIC = {"su": "су", "dzha": "джа", "gor": "гор", "nal": "наль", "ole": "оле", "shnya": "шня",
-            "ma": "ма", "lo": "ло", "knya": "кня", "ple": "пле", "kho": "хо", "vo": "во", "ko": "ко",
-            "re": "ре", "ne": "не", "dar": "дар", "yi": "ьи", "no": "но", "kur": "кур", "li": "ли",
-            "ov": "ов", "ka": "ка", "po": "по", "gre": "гре", "bki": "бки"}
+SYLLABLES = [
+    "su",
+    "dzha",
+    "gor",
+    "nal",
+    "ole",
+    "shnya",
+    "ma",
+    "lo",
+    "knya",
+    "ple",
+    "kho",
+    "vo",
+    "ko",
+    "re",
+    "ne",
+    "dar",
+    "yi",
+    "no",
+    "kur",
+    "li",
+    "ov",
+    "ka",
+    "po",
+    "gre",
+    "bki",
+]
+CYRILLIC = {
+    "su": "су",
+    "dzha": "джа",
+    "gor": "гор",
+    "nal": "наль",
+    "ole": "оле",
+    "shnya": "шня",
+    "ma": "ма",
+    "lo": "ло",
+    "knya": "кня",
+    "ple": "пле",
+    "kho": "хо",
+    "vo": "во",
+    "ko": "ко",
+    "re": "ре",
+    "ne": "не",
+    "dar": "дар",
+    "yi": "ьи",
+    "no": "но",
+    "kur": "кур",
+    "li": "ли",
+    "ov": "ов",
+    "ka": "ка",
+    "po": "по",
+    "gre": "гре",
+    "bki": "бки",
+}
 STATUSES = ["russian_control", "ukrainian_control", "contested"]
 HOT_SPOT = "hot-spot"
 HOT_SPOT_CLAIMS = 1000
 
 
 def sources() -> list[dict]:
-    kinds = {"russia": ["military", "state_media", "other", "government"],
-             "ukraine": ["military", "osint", "government", "independent_media"],
-             "neutral": ["osint", "independent_media", "other"]}
+    kinds = {
+        "russia": ["military", "state_media", "other", "government"],
+        "ukraine": ["military", "osint", "government", "independent_media"],
+        "neutral": ["osint", "independent_media", "other"],
+    }
     rows = []
     for side in ("russia", "ukraine", "neutral"):
         for i in range(10):
-            rows.append({
-                "slug": f"{side}-source-{i}",
-                "name": f"{side.capitalize()} source {i}",
-                "kind": kinds[side][i % len(kinds[side])],
-                "side": side,
-                "reliability": "F",
-                "homepage": "",
-            })
+            rows.append(
+                {
+                    "slug": f"{side}-source-{i}",
+                    "name": f"{side.capitalize()} source {i}",
+                    "kind": kinds[side][i % len(kinds[side])],
+                    "side": side,
+                    "reliability": "F",
+                    "homepage": "",
+                }
+            )
     return rows
 
 
@@ -114,10 +174,17 @@ def status_on(history: list[tuple[int, str]], day: int) -> str:
     return current
 
 
-def claims(rng: random.Random, settlement_ids: list[int], source_rows: list[dict],
-           source_ids: dict[str, int], total: int):
-    by_side = {side: [source_ids[s["slug"]] for s in source_rows if s["side"] == side]
-               for side in ("russia", "ukraine", "neutral")}
+def claims(
+    rng: random.Random,
+    settlement_ids: list[int],
+    source_rows: list[dict],
+    source_ids: dict[str, int],
+    total: int,
+) -> Iterator[dict[str, Any]]:
+    by_side = {
+        side: [source_ids[s["slug"]] for s in source_rows if s["side"] == side]
+        for side in ("russia", "ukraine", "neutral")
+    }
     hot, rest = settlement_ids[0], settlement_ids[1:]
     weights = [1.0 / (1 + (i % 97)) for i in range(len(rest))]
     remaining = total - HOT_SPOT_CLAIMS
@@ -130,12 +197,14 @@ def claims(rng: random.Random, settlement_ids: list[int], source_rows: list[dict
         side = rng.choices(["russia", "ukraine", "neutral"], [5, 4, 1])[0]
         # Mostly the truth; sometimes a side claims what suits it (the conflicts).
         if rng.random() < 0.15:
-            status = {"russia": "russian_control", "ukraine": "contested",
-                      "neutral": "contested"}[side]
+            status = {"russia": "russian_control", "ukraine": "contested", "neutral": "contested"}[
+                side
+            ]
         else:
             status = truth
-        verification = rng.choices(["unverified", "geolocated", "confirmed", "refuted"],
-                                   [70, 20, 8, 2])[0]
+        verification = rng.choices(
+            ["unverified", "geolocated", "confirmed", "refuted"], [70, 20, 8, 2]
+        )[0]
         review = rng.choices(["approved", "pending", "rejected"], [95, 4, 1])[0]
         as_of = START + timedelta(days=day)
         reviewed = datetime.combine(as_of, datetime.min.time()) + timedelta(hours=rng.randrange(72))
@@ -192,7 +261,9 @@ def main() -> None:
     if args.claims < HOT_SPOT_CLAIMS:
         parser.error(f"--claims must be at least {HOT_SPOT_CLAIMS}")
     took = generate(args.database_url, args.settlements, args.claims, args.seed)
-    print(f"generated {args.settlements} settlements, {args.claims} claims in {took['seconds']:.1f} s")
+    print(
+        f"generated {args.settlements} settlements, {args.claims} claims in {took['seconds']:.1f} s"
+    )
 
 
 if __name__ == "__main__":

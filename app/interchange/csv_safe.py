@@ -13,7 +13,7 @@ import re
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
 # First characters that may need a quote: checked first, as nearly every cell has none.
-_RISKY_FIRST = frozenset("=+-@\t\r'")
+RISKY_FIRST = frozenset("=+-@\t\r'")
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 
@@ -22,7 +22,7 @@ def escape_cell(value: object) -> str:
     if value is None:
         return ""
     text = value if value.__class__ is str else str(value)
-    if not text or text[0] not in _RISKY_FIRST:
+    if not text or text[0] not in RISKY_FIRST:
         return text
     if text.startswith(QUOTE):
         return QUOTE + text

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Row
-
-from app.interchange.csv_safe import escape_cell, escape_row
+from app.interchange.csv_safe import RISKY_FIRST, escape_cell, escape_row
 from app.settlements.models import Settlement
 from app.status.service import SettlementStatus
 
@@ -64,13 +62,31 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def claim_row(row: Row[Any] | tuple[Any, ...]) -> list[str]:
-    """One row of claims_service.export_query() (its columns are CLAIM_COLUMNS), as CSV cells.
+# The claims columns that hold free text. The others are ids, dates, enum values, slugs
+# (lower-case letters, digits, inner hyphens) and http(s) URLs, all validated on the way in:
+# none can begin like a formula, so the hot loop of an export escapes only these two.
+_FREE_TEXT = (CLAIM_COLUMNS.index("settlement_name"), CLAIM_COLUMNS.index("summary"))
 
-    The hot loop of every claims export: positional, and str() is each value's CSV text
-    (dates give YYYY-MM-DD, StrEnums their value, ints their digits).
+
+def claim_rows(rows: Iterable[Sequence[Any]]) -> list[Sequence[Any]]:
+    """Rows of claims_service.export_query() (columns CLAIM_COLUMNS), ready for csv.writer.
+
+    The hot loop of every claims export. A row whose free text cannot start a formula (nearly
+    all) goes out as it came; the csv writer turns the other values into text itself (dates
+    give YYYY-MM-DD, enum values and ints their text).
     """
-    return [escape_cell(value) for value in row]
+    name, summary = _FREE_TEXT
+    risky = RISKY_FIRST
+    out: list[Sequence[Any]] = []
+    for row in rows:
+        a, b = row[name], row[summary]
+        if (a and a[0] in risky) or (b and b[0] in risky):
+            cells = list(row)
+            cells[name], cells[summary] = escape_cell(a), escape_cell(b)
+            out.append(cells)
+        else:
+            out.append(row)
+    return out
 
 
 def settlement_row(s: Settlement) -> list[str]:
@@ -108,20 +124,31 @@ def status_row(row: SettlementStatus) -> list[str]:
 
 
 def csv_lines(
-    header: Iterable[str], rows: Iterable[list[str]], batch: int = 500
+    header: Iterable[str], rows: Iterable[list[Any]], batch: int = 1000
 ) -> Iterator[bytes]:
     """RFC 4180 (CRLF, quoted where needed), UTF-8, in chunks: the caller streams them."""
+    yield from csv_chunks(header, batched(rows, batch))
+
+
+def csv_chunks(header: Iterable[str], batches: Iterable[list[list[Any]]]) -> Iterator[bytes]:
+    """One chunk of CSV per batch of rows; the header first. None of the rows is kept."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(list(header))
-    pending = 1
-    for row in rows:
-        writer.writerow(row)
-        pending += 1
-        if pending >= batch:
-            yield buffer.getvalue().encode("utf-8")
-            buffer.seek(0)
-            buffer.truncate()
-            pending = 0
-    if buffer.tell():
+    yield buffer.getvalue().encode("utf-8")
+    for batch in batches:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows(batch)
         yield buffer.getvalue().encode("utf-8")
+
+
+def batched(rows: Iterable[list[Any]], size: int) -> Iterator[list[list[Any]]]:
+    batch: list[list[Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
