@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Date, Engine, MetaData, Select, String, create_engine, event, type_coerce
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
@@ -24,6 +25,9 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+T = TypeVar("T")
 
 
 class Base(DeclarativeBase):
@@ -68,6 +72,18 @@ def _date_minus_days_default(element: date_minus_days, compiler: Any, **kw: Any)
 def _date_minus_days_sqlite(element: date_minus_days, compiler: Any, **kw: Any) -> str:
     (column,) = element.clauses
     return f"date({compiler.process(column, **kw)}, '-{element.days} days')"
+
+
+def with_reconnect(database: Database, work: Callable[[Connection], T]) -> T:
+    """Run work on a connection; once more on a fresh one if the first was found dead."""
+    try:
+        with database.engine.connect() as connection:
+            return work(connection)
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        with database.engine.connect() as connection:
+            return work(connection)
 
 
 def as_driver_values(stmt: Select[Any]) -> Select[Any]:
@@ -157,7 +173,10 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         )
         _install_sqlite_pragmas(engine)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # No pre-ping: it would double the round trips of every request (the page cache's revision
+    # read is one). A connection found dead is invalidated with its pool, and the first use
+    # of the database in a request retries once (app.page_cache, /healthz).
+    return create_engine(url, echo=echo, pool_size=10, max_overflow=20)
 
 
 class Database:

@@ -25,7 +25,7 @@ from app.accounts.service import SESSION_LIFETIME
 from app.api.router import router as api_router
 from app.claims.router import router as claims_router
 from app.config import PROJECT_ROOT, Settings, get_settings
-from app.db import Database
+from app.db import Database, with_reconnect
 from app.deps import DatabaseDep, LoginRequired, get_current_user
 from app.interchange.feeds import router as feeds_router
 from app.interchange.import_router import router as import_router
@@ -209,8 +209,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/healthz", tags=["health"], summary="Liveness and database reachability")
     def healthz(database: DatabaseDep) -> Response:
         try:
-            with database.engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
+            with_reconnect(database, lambda connection: connection.execute(text("SELECT 1")))
         except OperationalError:
             return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
         return JSONResponse({"status": "ok", "database": "ok"})

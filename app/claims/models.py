@@ -105,3 +105,12 @@ class Claim(Base):
 
     def __repr__(self) -> str:
         return f"<Claim {self.id} {self.status} {self.as_of}>"
+
+
+# The classes the relationships above name by string: imported here (at the end, as they
+# import nothing of this module at load time) so that a Claim query works whichever module
+# a program imported first.
+from app.accounts.models import User  # noqa: E402
+from app.interchange.models import ImportBatch  # noqa: E402
+from app.settlements.models import Settlement  # noqa: E402
+from app.sources.models import Source  # noqa: E402

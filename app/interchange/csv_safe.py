@@ -13,7 +13,7 @@ import re
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
 # First characters that may need a quote: checked first, as nearly every cell has none.
-RISKY_FIRST = frozenset("=+-@\t\r'")
+_RISKY_FIRST = frozenset("=+-@\t\r'")
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 
@@ -22,7 +22,7 @@ def escape_cell(value: object) -> str:
     if value is None:
         return ""
     text = value if value.__class__ is str else str(value)
-    if not text or text[0] not in RISKY_FIRST:
+    if not text or text[0] not in _RISKY_FIRST:
         return text
     if text.startswith(QUOTE):
         return QUOTE + text
@@ -38,3 +38,14 @@ def unescape_cell(text: str) -> str:
 
 def escape_row(values: list[object] | tuple[object, ...]) -> list[str]:
     return [escape_cell(v) for v in values]
+
+
+_NEEDS_QUOTES = re.compile(r'[",\r\n]')
+
+
+def csv_field(value: str) -> str:
+    """One escaped cell as RFC 4180 text: quoted when it holds a comma, quote or line break."""
+    text = escape_cell(value)
+    if _NEEDS_QUOTES.search(text):
+        return '"' + text.replace('"', '""') + '"'
+    return text

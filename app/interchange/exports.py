@@ -15,8 +15,8 @@ from app.interchange.formats import (
     CLAIM_COLUMNS,
     SETTLEMENT_COLUMNS,
     STATUS_COLUMNS,
-    claim_rows,
-    csv_chunks,
+    claim_lines,
+    csv_header,
     csv_lines,
     settlement_row,
     status_row,
@@ -30,11 +30,13 @@ FETCH_BATCH = 2000
 
 def claims_csv(database: Database, settings: Settings, **filters: Any) -> Iterator[bytes]:
     filters.pop("on", None)  # claims are bounded by until, not by the date of a status
-    # The driver's rows in batches, straight to the csv writer (a server-side cursor on
-    # PostgreSQL): flat memory, and no per-row work but the formula check.
+    # The driver's rows in batches (a server-side cursor on PostgreSQL): flat memory. The
+    # database joins the safe columns into CSV itself; see export_lines_query.
+    yield csv_header(CLAIM_COLUMNS)
     with database.engine.connect() as connection:
-        parts = stream_rows(connection, claims_service.export_query(**filters), FETCH_BATCH)
-        yield from csv_chunks(CLAIM_COLUMNS, (claim_rows(part) for part in parts))
+        query = claims_service.export_lines_query(**filters)
+        for part in stream_rows(connection, query, FETCH_BATCH):
+            yield claim_lines(part).encode("utf-8")
 
 
 def settlements_csv(database: Database, settings: Settings, **_: Any) -> Iterator[bytes]:

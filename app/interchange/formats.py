@@ -9,7 +9,7 @@ from datetime import date
 from enum import Enum
 from typing import Any
 
-from app.interchange.csv_safe import RISKY_FIRST, escape_cell, escape_row
+from app.interchange.csv_safe import csv_field, escape_row
 from app.settlements.models import Settlement
 from app.status.service import SettlementStatus
 
@@ -62,31 +62,13 @@ def _text(value: object) -> str:
     return str(value)
 
 
-# The claims columns that hold free text. The others are ids, dates, enum values, slugs
-# (lower-case letters, digits, inner hyphens) and http(s) URLs, all validated on the way in:
-# none can begin like a formula, so the hot loop of an export escapes only these two.
-_FREE_TEXT = (CLAIM_COLUMNS.index("settlement_name"), CLAIM_COLUMNS.index("summary"))
-
-
-def claim_rows(rows: Iterable[Sequence[Any]]) -> list[Sequence[Any]]:
-    """Rows of claims_service.export_query() (columns CLAIM_COLUMNS), ready for csv.writer.
-
-    The hot loop of every claims export. A row whose free text cannot start a formula (nearly
-    all) goes out as it came; the csv writer turns the other values into text itself (dates
-    give YYYY-MM-DD, enum values and ints their text).
-    """
-    name, summary = _FREE_TEXT
-    risky = RISKY_FIRST
-    out: list[Sequence[Any]] = []
-    for row in rows:
-        a, b = row[name], row[summary]
-        if (a and a[0] in risky) or (b and b[0] in risky):
-            cells = list(row)
-            cells[name], cells[summary] = escape_cell(a), escape_cell(b)
-            out.append(cells)
-        else:
-            out.append(row)
-    return out
+def claim_lines(rows: Iterable[Sequence[Any]]) -> str:
+    """Rows of claims_service.export_lines_query() as CSV text, CLAIM_COLUMNS in order."""
+    field = csv_field
+    return "".join(
+        f"{prefix},{field(name)},{middle},{field(url)},{verification},{field(summary)}\r\n"
+        for prefix, name, middle, url, verification, summary in rows
+    )
 
 
 def settlement_row(s: Settlement) -> list[str]:
@@ -128,6 +110,10 @@ def csv_lines(
 ) -> Iterator[bytes]:
     """RFC 4180 (CRLF, quoted where needed), UTF-8, in chunks: the caller streams them."""
     yield from csv_chunks(header, batched(rows, batch))
+
+
+def csv_header(header: Iterable[str]) -> bytes:
+    return (",".join(header) + "\r\n").encode("utf-8")
 
 
 def csv_chunks(header: Iterable[str], batches: Iterable[list[list[Any]]]) -> Iterator[bytes]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -149,6 +149,11 @@ class RegionHistory:
 
     def events_until(self, day: date) -> list[ChangeEvent]:
         return self.events[: bisect_right(self._event_days, day)]
+
+    def newest_events_until(self, day: date) -> Iterator[ChangeEvent]:
+        """Changes on or before ``day``, newest first, without copying the list."""
+        for i in range(bisect_right(self._event_days, day) - 1, -1, -1):
+            yield self.events[i]
 
     def previous_change(self, day: date) -> date | None:
         i = bisect_left(self.change_days, day) - 1

@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, func, not_, or_, select
+from sqlalchemy import Select, func, not_, select, union
 from sqlalchemy.orm import Session
 
 from app import revisions
@@ -167,7 +167,13 @@ INCREMENTAL_LIMIT = 2000
 
 def claims_mark(session: Session) -> tuple[int | None, datetime | None]:
     """Two index look-ups: the newest claim id and the latest review time."""
-    row = session.execute(select(func.max(Claim.id), func.max(Claim.reviewed_at))).one()
+    # Two scalar subqueries: SQLite answers max() from an index only one aggregate at a time.
+    row = session.execute(
+        select(
+            select(func.max(Claim.id)).scalar_subquery(),
+            select(func.max(Claim.reviewed_at)).scalar_subquery(),
+        )
+    ).one()
     return row[0], row[1]
 
 
@@ -175,15 +181,12 @@ def settlements_changed_since(
     session: Session, mark: tuple[int | None, datetime | None]
 ) -> set[int]:
     newest_id, latest_review = mark
-    conditions = []
-    if newest_id is not None:
-        conditions.append(Claim.id > newest_id)
-    if latest_review is not None:
-        conditions.append(Claim.reviewed_at > latest_review)
-    stmt = select(Claim.settlement_id).distinct()
-    if conditions:
-        stmt = stmt.where(or_(*conditions))
-    return set(session.scalars(stmt))
+    # Two range look-ups (the primary key, the review-time index), not one OR that scans.
+    new = select(Claim.settlement_id).where(Claim.id > (newest_id or 0))
+    if latest_review is None:
+        return set(session.scalars(new))
+    reviewed = select(Claim.settlement_id).where(Claim.reviewed_at > latest_review)
+    return set(session.scalars(union(new, reviewed)))
 
 
 def region_history(session: Session, window_days: int) -> RegionHistory:
@@ -336,17 +339,24 @@ def changes(
     side: Side | None = None,
     limit: int | None = None,
 ) -> list[Change]:
-    """Changes of derived status up to ``until``, newest first, filtered (two queries)."""
-    settlements = {s.id: s for s in settlements_service.search(session, district=district)}
-    events = [
-        e
-        for e in reversed(history.events_until(until))
-        if e.settlement_id in settlements and (side is None or side in e.sides)
-    ][:limit]
+    """Changes of derived status up to ``until``, newest first, filtered (one query)."""
+    settlements = settlements_service.directory(session).by_id
+    wanted = (
+        {s.id for s in settlements_service.search(session, district=district)} if district else None
+    )
+    events = []
+    for event in history.newest_events_until(until):
+        if (wanted is None or event.settlement_id in wanted) and (
+            side is None or side in event.sides
+        ):
+            events.append(event)
+            if limit is not None and len(events) >= limit:
+                break
     claims = claims_service.by_ids(session, (i for e in events for i in e.claim_ids))
     return [
         Change(e, settlements[e.settlement_id], [claims[i] for i in e.claim_ids if i in claims])
         for e in events
+        if e.settlement_id in settlements
     ]
 
 
