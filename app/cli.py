@@ -201,6 +201,9 @@ def serve(
         reload=reload,
         proxy_headers=True,
         server_header=False,
+        # Longer than the 5 s default: a proxy or a browser reusing a quiet connection
+        # should not find it closed under it.
+        timeout_keep_alive=30,
     )
 
 
@@ -355,8 +358,9 @@ def backup(path: Annotated[Path, typer.Argument(help="File to write the copy to.
     source = sqlite3.connect(url.database or "")
     target = sqlite3.connect(path)
     try:
+        # In one step: a copy of one moment, while writers go on (WAL lets them).
         with target:
-            source.backup(target, pages=1024)
+            source.backup(target)
         check = target.execute("PRAGMA integrity_check").fetchone()[0]
     finally:
         source.close()

@@ -43,6 +43,10 @@ def get_current_user(request: Request, session: SessionDep) -> User | None:
     if not hasattr(request.state, "user"):
         session_id = request.session.get("sid") if "session" in request.scope else None
         request.state.user = accounts_service.user_for_session(session, session_id)
+        # End this read transaction now: its connection goes back to the pool instead of
+        # being held while the request waits for a write connection (16 editors at once
+        # would otherwise hold every pooled connection and wait for one more).
+        session.commit()
     return request.state.user
 
 

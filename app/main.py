@@ -31,7 +31,7 @@ from app.interchange.feeds import router as feeds_router
 from app.interchange.import_router import router as import_router
 from app.interchange.router import router as export_router
 from app.page_cache import PageCache
-from app.security import SecurityHeadersMiddleware, refuse_nul_characters
+from app.security import BodySizeLimit, SecurityHeadersMiddleware, refuse_nul_characters
 from app.settlements.router import router as settlements_router
 from app.sources.router import router as sources_router
 from app.status.router import router as status_router
@@ -185,6 +185,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     if settings.page_cache:
         app.add_middleware(PageCache, database=database)
+    # Every body: the largest upload plus room for the form around it.
+    app.add_middleware(BodySizeLimit, max_bytes=(settings.max_upload_mb + 1) * 1024 * 1024)
     app.add_middleware(SecurityHeadersMiddleware, tile_url=settings.tile_url, https=settings.https)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)

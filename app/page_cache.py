@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.db import Database, with_reconnect
@@ -61,7 +62,7 @@ class PageCache:
             return
         try:
             revision = self._revision()
-        except Exception:
+        except DBAPIError:
             await self.app(scope, receive, send)  # the app answers the outage itself
             return
         headers = dict(scope["headers"])

@@ -10,6 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.accounts.csrf import UNREADABLE_FORM
+
 
 def content_security_policy(tile_url: str = "") -> str:
     """No inline scripts or styles anywhere; map tiles only from the configured host."""
@@ -88,7 +90,7 @@ async def refuse_nul_characters(request: Request) -> None:
     ):
         try:
             form = await request.form()
-        except Exception:
+        except UNREADABLE_FORM:
             return  # unreadable bodies are refused by the CSRF check with a clear message
         problems += [
             {"loc": ("body", name), "msg": f"{name} must not contain NUL characters", "type": "nul"}
@@ -97,3 +99,57 @@ async def refuse_nul_characters(request: Request) -> None:
         ]
     if problems:
         raise RequestValidationError(problems)
+
+
+class BodySizeLimit:
+    """Refuse request bodies over a limit (413) before any of them is read into memory.
+
+    Checks the declared Content-Length, and counts what actually arrives for chunked bodies.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(send)
+            return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, counting_receive, send)
+        except BodyTooLarge:
+            await self._refuse(send)
+
+    async def _refuse(self, send: Send) -> None:
+        mb = self.max_bytes // (1024 * 1024)
+        body = f"The request is larger than {mb} MB.".encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"text/plain; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+class BodyTooLarge(Exception):
+    pass

@@ -16,7 +16,7 @@ from sqlalchemy import event
 from app.config import Settings
 from app.db import Database
 from app.main import create_app
-from tests.databases import TestDatabases, load_demo, load_reference, postgres_url
+from tests.databases import TestDatabases, postgres_url
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -50,7 +50,7 @@ def running_app(database_url: str, **overrides: object) -> Iterator[tuple[FastAP
 
 @pytest.fixture(scope="session")
 def demo_url(databases: TestDatabases) -> str:
-    return databases.copy("demo", load_demo)
+    return databases.copy("demo")
 
 
 @pytest.fixture(scope="session")
@@ -75,7 +75,7 @@ def demo_db(demo_app: FastAPI) -> Database:
 @pytest.fixture
 def fresh_url(databases: TestDatabases) -> str:
     """A copy of the demo database that this test may change."""
-    return databases.copy("demo", load_demo)
+    return databases.copy("demo")
 
 
 @pytest.fixture
@@ -105,7 +105,7 @@ def empty_db(databases: TestDatabases) -> Iterator[Database]:
 @pytest.fixture
 def reference_db(databases: TestDatabases) -> Iterator[Database]:
     """Settlements and sources of the demo data, no claims."""
-    database = Database(databases.copy("reference", load_reference))
+    database = Database(databases.copy("reference"))
     yield database
     database.dispose()
 

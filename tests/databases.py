@@ -70,8 +70,9 @@ class TestDatabases:
             self._created.append(name)
         return url
 
-    def template(self, kind: str, build: Callable[[Database], None] | None = None) -> str:
-        """A migrated database, built once per kind and never written to again."""
+    def template(self, kind: str) -> str:
+        """A migrated database of a kind (see KINDS), built once and never written to again."""
+        build = KINDS[kind]
         if kind not in self._templates:
             name = f"{self.prefix}_tpl_{kind}"
             url = self._create_empty(name)
@@ -85,9 +86,9 @@ class TestDatabases:
             self._templates[kind] = name
         return self._new_url(self._templates[kind])
 
-    def copy(self, kind: str, build: Callable[[Database], None] | None = None) -> str:
+    def copy(self, kind: str) -> str:
         """A fresh database with the template's content, for one test to change as it likes."""
-        self.template(kind, build)
+        self.template(kind)
         template_name = self._templates[kind]
         name = f"{self.prefix}_{next(self._counter)}"
         if self.server_url is not None:
@@ -118,3 +119,11 @@ def load_demo(database: Database) -> None:
 def load_reference(database: Database) -> None:
     with database.writing() as session:
         seed(session, DEMO_DATA, reference_only=True)
+
+
+# What each kind of template database holds.
+KINDS: dict[str, Callable[[Database], None] | None] = {
+    "empty": None,  # migrated, no rows
+    "demo": load_demo,  # the demo dataset of data/
+    "reference": load_reference,  # its settlements and sources, no claims
+}

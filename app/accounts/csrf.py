@@ -11,10 +11,13 @@ from __future__ import annotations
 import secrets
 
 from fastapi import HTTPException, Request
+from starlette.formparsers import MultiPartException
 
 SESSION_KEY = "csrf"
 FORM_FIELD = "csrf_token"
 HEADER = "X-CSRF-Token"
+# What Starlette raises for a body it cannot parse as the form it claims to be.
+UNREADABLE_FORM = (MultiPartException, ValueError, KeyError)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 REFUSAL = (
@@ -45,7 +48,7 @@ async def csrf_protect(request: Request) -> None:
     if not supplied and request.headers.get("content-type", "").startswith(FORM_TYPES):
         try:
             form = await request.form()
-        except Exception:  # a malformed body: refuse it like a missing token
+        except UNREADABLE_FORM:  # a malformed body: refuse it like a missing token
             raise HTTPException(
                 status_code=400, detail="The form data could not be read."
             ) from None

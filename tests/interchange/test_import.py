@@ -23,7 +23,26 @@ def csv_bytes(lines: list[str], *, bom: bool = False, sep: str = ",") -> bytes:
     return ("\ufeff" if bom else "").encode() + text.encode("utf-8")
 
 
-SLUGS = ["sudzha", "guyevo", "gornal", "oleshnya", "plekhovo", "korenevo", "martynovka"]
+SLUGS = [
+    "sudzha",
+    "guyevo",
+    "gornal",
+    "oleshnya",
+    "plekhovo",
+    "korenevo",
+    "martynovka",
+    "makhnovka",
+    "pogrebki",
+    "kurilovka",
+    "nikolayevo-daryino",
+    "daryino",
+    "lebedevka",
+    "pokrovsky",
+    "malaya-loknya",
+    "staraya-sorochina",
+    "sverdlikovo",
+    "kazachya-loknya",
+]  # every demo settlement: 18 x 1,000 days x 3 statuses = 54,000 distinct rows
 STATUSES = ["contested", "russian_control", "ukrainian_control"]
 
 

@@ -1,0 +1,112 @@
+"""PostgreSQL goes away under a running server: clear 503 pages, then back without a restart.
+
+A cluster of the test's own (initdb in a temporary folder) is stopped and started: the
+PostgreSQL the rest of the suite uses is not touched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import shutil
+import subprocess
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.browser.conftest import free_port
+from tests.conftest import IN_CI
+
+pytestmark = pytest.mark.slow
+
+
+class Cluster:
+    def __init__(self, folder: Path) -> None:
+        bins = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+        if not bins:
+            message = "PostgreSQL server binaries are missing (Debian package postgresql)"
+            if IN_CI:
+                pytest.fail(message)
+            pytest.skip(message)
+        self.bin = Path(bins[-1])
+        self.data = folder / "data"
+        self.port = free_port()
+        self.as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if os.geteuid() == 0:
+            shutil.chown(folder, "postgres")
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+        with (self.data / "postgresql.conf").open("a") as conf:
+            conf.write(
+                f"\nport = {self.port}\nlisten_addresses = '127.0.0.1'\n"
+                f"unix_socket_directories = '{folder}'\nfsync = off\n"
+            )
+
+    def _run(self, tool: str, *args: str) -> None:
+        subprocess.run(
+            [*self.as_postgres, str(self.bin / tool), *args], check=True, capture_output=True
+        )
+
+    def start(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.data / "log"), "-w", "start")
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+
+@pytest.fixture
+def cluster() -> Iterator[Cluster]:
+    # Directly under /tmp: the postgres user must be able to reach it (pytest's own
+    # temporary folders are private to the user running the tests).
+    folder = Path(tempfile.mkdtemp(prefix="kt-pg-"))
+    c = Cluster(folder)
+    c.start()
+    yield c
+    with contextlib.suppress(subprocess.CalledProcessError):
+        c.stop()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def test_pages_answer_503_while_postgresql_is_down_and_recover(cluster):
+    from app.cli import upgrade_database
+    from app.db import Database
+    from tests.browser.conftest import live_server
+    from tests.databases import load_demo
+
+    upgrade_database(cluster.url)
+    database = Database(cluster.url)
+    load_demo(database)
+    database.dispose()
+    with live_server(cluster.url) as base:
+        assert get(f"{base}/settlements/sudzha")[0] == 200
+        cluster.stop()
+        for path in ("/", "/settlements/sudzha", "/contested"):
+            status, body = get(base + path)
+            assert status == 503, path
+            assert "The database cannot be reached right now" in body
+            assert "<html" in body
+        status, body = get(f"{base}/healthz")
+        assert status == 503 and '"database":"unreachable"' in body.replace(" ", "")
+        status, body = get(f"{base}/api/v1/settlements")
+        assert status == 503 and "cannot be reached" in body
+        cluster.start()
+        # Back, without restarting the server: the very next requests work.
+        assert get(f"{base}/healthz")[0] == 200
+        status, body = get(f"{base}/settlements/sudzha?as_of=2024-08-20")
+        assert status == 200 and "Ukrainian control" in body
