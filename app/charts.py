@@ -47,9 +47,9 @@ class Column:
 
 
 @dataclass(frozen=True, slots=True)
-class StackedChart:
-    bands: list[Band]
-    columns: list[Column]
+class Frame:
+    """The drawing area and axes every chart shares."""
+
     x_ticks: list[Tick]
     y_ticks: list[Tick]
     width: int = WIDTH
@@ -58,6 +58,13 @@ class StackedChart:
     right: float = WIDTH - RIGHT
     top: int = TOP
     bottom: float = HEIGHT - BOTTOM
+
+
+@dataclass(frozen=True, slots=True)
+class StackedChart:
+    frame: Frame
+    bands: list[Band]
+    columns: list[Column]
 
 
 def _x_scale(start: date, end: date) -> tuple[float, float]:
@@ -116,7 +123,7 @@ def stacked_status_chart(
         for i, (day, counts) in enumerate(series)
     ]
     y_ticks = [Tick(y(v), str(v)) for v in sorted({0, total // 2, total})]
-    return StackedChart(bands, columns, month_ticks(start, end), y_ticks)
+    return StackedChart(Frame(month_ticks(start, end), y_ticks), bands, columns)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,15 +142,8 @@ class AreaSeries:
 
 @dataclass(frozen=True, slots=True)
 class AreaChart:
+    frame: Frame
     series: list[AreaSeries]
-    x_ticks: list[Tick]
-    y_ticks: list[Tick]
-    width: int = WIDTH
-    height: int = HEIGHT
-    left: int = LEFT
-    right: float = WIDTH - RIGHT
-    top: int = TOP
-    bottom: float = HEIGHT - BOTTOM
 
 
 def area_chart(figures: Sequence[AreaFigure], end: date) -> AreaChart | None:
@@ -172,7 +172,7 @@ def area_chart(figures: Sequence[AreaFigure], end: date) -> AreaChart | None:
         path = "M" + " L".join(f"{p.x},{p.y}" for p in points)
         series.append(AreaSeries(holder, points, path))
     y_ticks = [Tick(y(v), f"{v:,.0f}") for v in (0, top_value / 2, top_value)]
-    return AreaChart(series, month_ticks(start, end), y_ticks)
+    return AreaChart(Frame(month_ticks(start, end), y_ticks), series)
 
 
 def _nice_ceiling(value: float) -> float:

@@ -8,16 +8,15 @@ from enum import StrEnum
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, HTTPException, Query, Request
-from fastapi.exceptions import RequestValidationError
 from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts_service
 from app.accounts.models import Role, User
 from app.config import Settings
 from app.db import Database
+from app.interchange import filters
 from app.settlements import service as settlements_service
 from app.settlements.models import Settlement
-from app.validation import parse_iso_date
 
 
 def get_database(request: Request) -> Database:
@@ -85,32 +84,23 @@ async def get_form(request: Request) -> dict[str, str]:
 FormDep = Annotated[dict[str, str], Depends(get_form)]
 
 
+E = TypeVar("E", bound=StrEnum)
+
+
 def query_date(name: str, value: str | None) -> date | None:
     """Parse a YYYY-MM-DD query parameter; a 422 naming the parameter otherwise."""
-    if value is None or not value.strip():
-        return None
     try:
-        return parse_iso_date(value)
-    except ValueError as error:
-        raise RequestValidationError(
-            [{"loc": ("query", name), "msg": f"{name} {error}", "type": "value_error"}]
-        ) from None
-
-
-E = TypeVar("E", bound=StrEnum)
+        return filters.date_param(name, value)
+    except filters.FilterError as error:
+        raise filters.as_request_error(error) from None
 
 
 def query_enum(name: str, value: str | None, enum_cls: type[E]) -> E | None:
     """Parse an enum query parameter where empty means "any" (an HTML <select>'s first option)."""
-    if value is None or not value.strip():
-        return None
     try:
-        return enum_cls(value.strip())
-    except ValueError:
-        allowed = ", ".join(m.value for m in enum_cls)
-        raise RequestValidationError(
-            [{"loc": ("query", name), "msg": f"{name} must be one of: {allowed}", "type": "enum"}]
-        ) from None
+        return filters.enum_param(name, value, enum_cls)
+    except filters.FilterError as error:
+        raise filters.as_request_error(error) from None
 
 
 def get_as_of(

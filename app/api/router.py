@@ -7,7 +7,6 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.exceptions import RequestValidationError
 from sqlalchemy import and_, or_
 
 from app.api.schemas import (
@@ -24,7 +23,14 @@ from app.api.schemas import (
 from app.claims import service as claims_service
 from app.claims.models import Claim
 from app.deps import AsOfDep, SessionDep, SettingsDep, SettlementDep
-from app.interchange.filters import FilterError, claim_filters, status_filters
+from app.interchange.filters import (
+    ClaimFilters,
+    FilterError,
+    StatusFilters,
+    as_request_error,
+    query_error,
+    status_filters,
+)
 from app.settlements import service as settlements_service
 from app.settlements.models import Settlement
 from app.sources import service as sources_service
@@ -38,12 +44,6 @@ router = APIRouter(
 )
 # The most claims one page may hold: larger sets are paged, or downloaded as CSV.
 MAX_PAGE = 1000
-
-
-def _refuse(error: FilterError) -> RequestValidationError:
-    return RequestValidationError(
-        [{"loc": ("query", error.field), "msg": error.message, "type": "value_error"}]
-    )
 
 
 def settlement_out(s: Settlement) -> SettlementOut:
@@ -122,15 +122,7 @@ def _cursor(value: str | None) -> tuple[date, int] | None:
         day, _, claim_id = base64.urlsafe_b64decode(value.encode() + b"==").decode().partition(",")
         return date.fromisoformat(day), int(claim_id)
     except (ValueError, UnicodeDecodeError):
-        raise RequestValidationError(
-            [
-                {
-                    "loc": ("query", "cursor"),
-                    "msg": "is not a cursor this API gave out",
-                    "type": "value_error",
-                }
-            ]
-        ) from None
+        raise query_error("cursor", "is not a cursor this API gave out") from None
 
 
 def _encode_cursor(day: date, claim_id: int) -> str:
@@ -141,32 +133,12 @@ def _encode_cursor(day: date, claim_id: int) -> str:
 def claims(
     request: Request,
     session: SessionDep,
-    settlement: Annotated[str | None, Query(max_length=80)] = None,
-    source: Annotated[str | None, Query(max_length=80)] = None,
-    side: Annotated[str | None, Query(description="russia, ukraine or neutral")] = None,
-    status: Annotated[str | None, Query()] = None,
-    verification: Annotated[str | None, Query()] = None,
-    since: Annotated[str | None, Query(description="Earliest as_of (YYYY-MM-DD).")] = None,
-    until: Annotated[str | None, Query(description="Latest as_of (YYYY-MM-DD).")] = None,
-    district: Annotated[str | None, Query(max_length=200)] = None,
+    filters: ClaimFilters,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
     cursor: Annotated[
         str | None, Query(max_length=200, description="From the `next` link.")
     ] = None,
 ) -> ClaimPage:
-    try:
-        filters = claim_filters(
-            settlement=settlement,
-            source=source,
-            side=side,
-            status=status,
-            verification=verification,
-            since=since,
-            until=until,
-            district=district,
-        )
-    except FilterError as error:
-        raise _refuse(error) from None
     stmt = claims_service.export_query(**filters)
     after = _cursor(cursor)
     if after is not None:
@@ -185,17 +157,8 @@ def claims(
 
 
 @router.get("/status", summary="The derived status of every settlement on a date")
-def status(
-    session: SessionDep,
-    settings: SettingsDep,
-    as_of: Annotated[str | None, Query(description="YYYY-MM-DD; default today.")] = None,
-    district: Annotated[str | None, Query(max_length=200)] = None,
-    status: Annotated[str | None, Query(description="Only settlements with this status.")] = None,
-) -> StatusPage:
-    try:
-        values, on = status_filters(as_of=as_of, district=district, status=status)
-    except FilterError as error:
-        raise _refuse(error) from None
+def status(session: SessionDep, settings: SettingsDep, filters: StatusFilters) -> StatusPage:
+    values, on = filters
     rows = status_service.status_table(session, on, settings.contest_window_days, **values)
     return StatusPage(
         as_of=on, window_days=settings.contest_window_days, items=[status_out(r) for r in rows]
@@ -228,7 +191,7 @@ def area_figures(
     try:
         _, on = status_filters(as_of=as_of)
     except FilterError as error:
-        raise _refuse(error) from None
+        raise as_request_error(error) from None
     return [
         AreaFigureOut(
             as_of=f.as_of,

@@ -1,10 +1,13 @@
-"""Export filters, parsed once for the web and the command line: text in, typed values out."""
+"""Export and API filters, parsed once for the web and the command line: text in, typed out."""
 
 from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Query
+from fastapi.exceptions import RequestValidationError
 
 from app.claims.models import ControlStatus, Verification
 from app.sources.models import Side
@@ -20,7 +23,7 @@ class FilterError(ValueError):
         self.message = message
 
 
-def _date(field: str, value: str | None) -> date | None:
+def date_param(field: str, value: str | None) -> date | None:
     if value is None or not value.strip():
         return None
     try:
@@ -29,7 +32,7 @@ def _date(field: str, value: str | None) -> date | None:
         raise FilterError(field, str(error)) from None
 
 
-def _enum(field: str, value: str | None, enum_cls: type[E]) -> E | None:
+def enum_param(field: str, value: str | None, enum_cls: type[E]) -> E | None:
     if value is None or not value.strip():
         return None
     try:
@@ -56,17 +59,17 @@ def claim_filters(
     district: str | None = None,
 ) -> dict[str, Any]:
     """Filters for the claims export; ``as_of`` (the date a page shows) bounds ``until``."""
-    until_date = _date("until", until)
-    as_of_date = _date("as_of", as_of)
+    until_date = date_param("until", until)
+    as_of_date = date_param("as_of", as_of)
     if as_of_date and (until_date is None or as_of_date < until_date):
         until_date = as_of_date
     return {
         "settlement": _text(settlement),
         "source": _text(source),
-        "side": _enum("side", side, Side),
-        "status": _enum("status", status, ControlStatus),
-        "verification": _enum("verification", verification, Verification),
-        "since": _date("since", since),
+        "side": enum_param("side", side, Side),
+        "status": enum_param("status", status, ControlStatus),
+        "verification": enum_param("verification", verification, Verification),
+        "since": date_param("since", since),
         "until": until_date,
         "district": _text(district),
     }
@@ -80,9 +83,66 @@ def status_filters(
     q: str | None = None,
 ) -> tuple[dict[str, Any], date]:
     """Filters for the status exports, and the date they are for (default today)."""
-    on = _date("as_of", as_of) or date.today()
+    on = date_param("as_of", as_of) or date.today()
     return {
         "district": _text(district) or "",
-        "status": _enum("status", status, ControlStatus),
+        "status": enum_param("status", status, ControlStatus),
         "q": _text(q) or "",
     }, on
+
+
+def query_error(field: str, message: str) -> RequestValidationError:
+    """FastAPI's 422 for one query parameter, with its name in the message."""
+    text = message if message.startswith(field) else f"{field} {message}"
+    return RequestValidationError([{"loc": ("query", field), "msg": text, "type": "value_error"}])
+
+
+def as_request_error(error: FilterError) -> RequestValidationError:
+    return query_error(error.field, error.message)
+
+
+def claim_filter_params(
+    settlement: Annotated[str | None, Query(max_length=80, description="Settlement slug.")] = None,
+    source: Annotated[str | None, Query(max_length=80, description="Source slug.")] = None,
+    side: Annotated[str | None, Query(description="russia, ukraine or neutral.")] = None,
+    status: Annotated[str | None, Query(description="A control status.")] = None,
+    verification: Annotated[str | None, Query(description="A verification level.")] = None,
+    since: Annotated[str | None, Query(description="Earliest as_of (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, Query(description="Latest as_of (YYYY-MM-DD).")] = None,
+    as_of: Annotated[
+        str | None, Query(description="The claims known on this date: same as until.")
+    ] = None,
+    district: Annotated[str | None, Query(max_length=200)] = None,
+) -> dict[str, Any]:
+    try:
+        return claim_filters(
+            settlement=settlement,
+            source=source,
+            side=side,
+            status=status,
+            verification=verification,
+            since=since,
+            until=until,
+            as_of=as_of,
+            district=district,
+        )
+    except FilterError as error:
+        raise as_request_error(error) from None
+
+
+def status_filter_params(
+    as_of: Annotated[str | None, Query(description="The date (YYYY-MM-DD); default today.")] = None,
+    district: Annotated[str | None, Query(max_length=200)] = None,
+    status: Annotated[str | None, Query(description="Only settlements with this status.")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Name in any spelling.")] = None,
+) -> tuple[dict[str, Any], date]:
+    try:
+        return status_filters(as_of=as_of, district=district, status=status, q=q)
+    except FilterError as error:
+        raise as_request_error(error) from None
+
+
+# The claims filters (settlement, source, side, status, verification, since, until, as_of,
+# district) and the status filters (as_of, district, status, q), as query parameters.
+ClaimFilters = Annotated[dict[str, Any], Depends(claim_filter_params)]
+StatusFilters = Annotated[tuple[dict[str, Any], date], Depends(status_filter_params)]

@@ -19,7 +19,24 @@ class LocationPrecision(enum.StrEnum):
     unknown = "unknown"
 
 
-class Settlement(Base):
+class SettlementNames:
+    """What the ORM row and the cached directory row of a settlement both derive."""
+
+    __slots__ = ()
+    aliases: str
+    lat: float | None
+    lon: float | None
+
+    @property
+    def alias_list(self) -> list[str]:
+        return [a for a in self.aliases.split(ALIAS_SEPARATOR) if a]
+
+    @property
+    def has_coordinates(self) -> bool:
+        return self.lat is not None and self.lon is not None
+
+
+class Settlement(SettlementNames, Base):
     __tablename__ = "settlements"
     __table_args__ = (
         CheckConstraint("lat IS NULL OR (lat >= -90 AND lat <= 90)", name="lat_range"),
@@ -46,14 +63,6 @@ class Settlement(Base):
     # "гуево" needs a key folded in Python. Kept in step by the service that writes settlements.
     search_key: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    @property
-    def alias_list(self) -> list[str]:
-        return [a for a in self.aliases.split(ALIAS_SEPARATOR) if a]
-
-    @property
-    def has_coordinates(self) -> bool:
-        return self.lat is not None and self.lon is not None
 
     def __repr__(self) -> str:
         return f"<Settlement {self.slug}>"

@@ -10,7 +10,12 @@ from sqlalchemy.orm import Session
 
 from app import revisions
 from app.cache import RevisionCache, database_key
-from app.settlements.models import ALIAS_SEPARATOR, LocationPrecision, Settlement
+from app.settlements.models import (
+    ALIAS_SEPARATOR,
+    LocationPrecision,
+    Settlement,
+    SettlementNames,
+)
 from app.text import fold
 
 
@@ -31,7 +36,7 @@ def get_by_slug(session: Session, slug: str) -> Settlement | None:
 
 
 @dataclass(frozen=True, slots=True)
-class SettlementRow:
+class SettlementRow(SettlementNames):
     """A settlement as lists, maps and exports show it: read-only, shared between requests."""
 
     id: int
@@ -46,14 +51,6 @@ class SettlementRow:
     lon: float | None
     location_precision: LocationPrecision
     search_key: str
-
-    @property
-    def alias_list(self) -> list[str]:
-        return [a for a in self.aliases.split(ALIAS_SEPARATOR) if a]
-
-    @property
-    def has_coordinates(self) -> bool:
-        return self.lat is not None and self.lon is not None
 
 
 class Directory:
