@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import event, insert  # noqa: E402
 from sqlalchemy.dialects import sqlite as sqlite_dialect  # noqa: E402
 
+from app.cli import upgrade_database  # noqa: E402
 from bench.generate import HOT_SPOT, generate  # noqa: E402
 
 CONNECTIONS = 16
@@ -313,6 +314,8 @@ def dataset(work: Path, settlements: int, claims: int) -> Path:
         for leftover in work.glob(partial.name + "-*"):
             leftover.unlink()
         print(f"generated {path.name} in {took['seconds']:.0f} s", flush=True)
+    else:
+        upgrade_database(f"sqlite:///{path}")  # a dataset from an older run: today's schema
     return path
 
 
@@ -637,7 +640,9 @@ def prepare_postgres(server_url: str, sizes: Sizes) -> str:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    if not exists:
+    if exists:
+        upgrade_database(url)
+    else:
         generate(url, sizes.settlements, sizes.claims, seed=42)
         engine = create_engine(url, isolation_level="AUTOCOMMIT")
         with engine.connect() as connection:

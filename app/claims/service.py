@@ -441,15 +441,6 @@ def pending_queue(session: Session, limit: int = 200) -> Sequence[Claim]:
     ).all()
 
 
-def count_pending(session: Session) -> int:
-    return (
-        session.scalar(
-            select(func.count()).select_from(Claim).where(Claim.review_state == ReviewState.pending)
-        )
-        or 0
-    )
-
-
 def corrections_of(session: Session, claim_id: int) -> Sequence[Claim]:
     return session.scalars(
         select(Claim).where(Claim.supersedes_id == claim_id).order_by(Claim.id)

@@ -391,14 +391,6 @@ def commit_import(
         "import",
         batch_id or "",
         actor=user,
-        after={
-            "file": filename,
-            "approved": approve,
-            **{
-                k: v
-                for k, v in plan.summary().items()
-                if k in ("kind", "rows", "added", "updated", "skipped")
-            },
-        },
+        after={"file": filename, "approved": approve, **_counts(plan)},
     )
     return plan

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from app import revisions
 from app.cache import RevisionCache, database_key
 from app.settlements.models import (
-    ALIAS_SEPARATOR,
     LocationPrecision,
     Settlement,
     SettlementNames,
@@ -108,7 +107,3 @@ def upsert(session: Session, values: dict[str, Any]) -> tuple[Settlement, bool]:
         setattr(settlement, key, value)
     settlement.search_key = search_key(settlement)
     return settlement, created
-
-
-def join_aliases(aliases: list[str]) -> str:
-    return ALIAS_SEPARATOR.join(a.strip() for a in aliases if a.strip())

@@ -280,8 +280,3 @@ def derive_timeline(
 ) -> list[Interval]:
     """Intervals of constant derived status, oldest first, up to ``until`` (inclusive)."""
     return timeline_from_history(derive_history(claims, window_days), until)
-
-
-def status_since(timeline: Sequence[Interval]) -> date | None:
-    """When the current derived status began."""
-    return timeline[-1].start if timeline else None

@@ -15,7 +15,6 @@ from app.status.derive import (
     Reason,
     derive_status,
     derive_timeline,
-    status_since,
 )
 
 RU = ControlStatus.russian_control
@@ -235,7 +234,7 @@ class TestTimeline:
             (date(2024, 8, 15), date(2025, 3, 13), UA),
             (date(2025, 3, 13), None, RU),
         ]
-        assert status_since(timeline) == date(2025, 3, 13)
+        assert timeline[-1].start == date(2025, 3, 13)  # since when the status holds
 
     def test_until_cuts_the_timeline(self):
         claims = [claim(UA, date(2024, 8, 15)), claim(RU, date(2025, 3, 13))]
@@ -244,7 +243,6 @@ class TestTimeline:
 
     def test_empty_timeline(self):
         assert derive_timeline([]) == []
-        assert status_since([]) is None
 
     def test_timeline_agrees_with_derive_status_on_every_day(self):
         # Many claims of mixed sides, statuses and verifications over 120 days.
