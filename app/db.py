@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Engine, MetaData, Select, String, create_engine, event, type_coerce
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 # Constraint names that Alembic can address on every backend (SQLite batch mode needs them).
@@ -46,6 +47,74 @@ def str_enum(enum_cls: type[enum.StrEnum], name: str) -> SAEnum:
         values_callable=lambda members: [m.value for m in members],
         validate_strings=True,
     )
+
+
+def with_reconnect(database: Database, work: Callable[[Connection], T]) -> T:
+    """Run work on a connection; once more on a fresh one if the first was found dead."""
+    try:
+        with database.engine.connect() as connection:
+            return work(connection)
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        with database.engine.connect() as connection:
+            return work(connection)
+
+
+def as_driver_values(stmt: Select[Any]) -> Select[Any]:
+    """The same query, its values passed through as the database driver gives them.
+
+    SQLAlchemy would turn each date and enum into a Python object on the way out; for the
+    hundreds of thousands of rows of an export or a full derivation that costs more than
+    the query, and the callers turn them into text (or look them up) anyway. On SQLite dates
+    come back as their stored ISO text, on PostgreSQL as dates; enums as their values.
+    """
+    return stmt.with_only_columns(
+        *(type_coerce(column, String).label(column.name) for column in stmt.selected_columns),
+        maintain_column_froms=True,
+    )
+
+
+def stream_rows(connection: Connection, stmt: Select[Any], batch: int) -> Iterator[list[Any]]:
+    """A query's rows as the driver gives them, in batches, with no per-row work on our side.
+
+    For exports of hundreds of thousands of rows, where SQLAlchemy's result rows cost as
+    much as the query itself. A server-side cursor on PostgreSQL, so memory stays flat.
+    """
+    dialect = connection.dialect
+    compiled = stmt.compile(dialect=dialect)
+    values = {
+        name: _driver_value(value, dialect.name)
+        for name, value in compiled.construct_params().items()
+    }
+    params: Any = (
+        [values[name] for name in compiled.positiontup or ()] if compiled.positional else values
+    )
+    driver_connection = connection.connection.driver_connection
+    assert driver_connection is not None
+    if dialect.name == "postgresql":
+        cursor = driver_connection.cursor(name="kt_stream")  # server side
+    else:
+        cursor = driver_connection.cursor()
+    try:
+        cursor.execute(str(compiled), params)
+        while rows := cursor.fetchmany(batch):
+            yield rows
+    finally:
+        cursor.close()
+
+
+def _driver_value(value: Any, dialect_name: str) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, date) and dialect_name == "sqlite":
+        return value.isoformat()  # as SQLAlchemy stores dates in SQLite
+    return value
+
+
+def iso_date(value: str | date) -> date:
+    """A date column read with as_driver_values(): text on SQLite, a date on PostgreSQL."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _install_sqlite_pragmas(engine: Engine) -> None:
