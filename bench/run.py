@@ -352,12 +352,15 @@ def pages_table(report: Report, runs: dict[str, dict[str, Load]]) -> None:
         cells = []
         for loads in runs.values():
             r = loads.get(name)
-            cells.append(
-                "—"
-                if r is None
-                else f"{fmt(r.rps, 0)} · {fmt(r.p50)} · {fmt(r.p95)} · {fmt(r.p99)}"
-                + (f" ({r.errors} errors)" if r and r.errors else "")
-            )
+            if r is None:
+                cells.append("—")
+                continue
+            cell = f"{fmt(r.rps, 1 if (r.rps or 0) < 10 else 0)} · {fmt(r.p50)} · {fmt(r.p95)} · {fmt(r.p99)}"
+            if r.errors:
+                cell += f" ({r.errors} errors)"
+            if r.note.startswith("no request"):
+                cell += f" ({r.note})"
+            cells.append(cell)
         report.add(f"| {name} | " + " | ".join(cells) + " |")
 
 
