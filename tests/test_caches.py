@@ -87,3 +87,22 @@ def test_people_with_a_session_always_get_a_fresh_page(editor, fresh_app):
 def test_caches_are_per_database(demo_db, fresh_db):
     with demo_db.read_session() as a, fresh_db.read_session() as b:
         assert database_key(a) != database_key(b)
+
+
+def test_status_tables_are_kept_per_date_and_follow_approvals(editor, reviewer, fresh_db):
+    on = date(2025, 3, 25)
+
+    def sudzha_on_the_day() -> str:
+        with fresh_db.read_session() as session:
+            rows = status_service.status_table(session, on, 14)
+        return next(r for r in rows if r.settlement.slug == "sudzha").status.value
+
+    assert sudzha_on_the_day() == "russian_control"
+    with fresh_db.read_session() as session:
+        first = status_service.status_table(session, on, 14)
+        again = status_service.status_table(session, on, 14)
+    assert again == first and again is not first  # the same rows, a list of the caller's own
+    assert all(a is b for a, b in zip(first, again, strict=True))  # derived once
+
+    decide(reviewer, ukrainian_sudzha(editor), "approve")
+    assert sudzha_on_the_day() == "ukrainian_control"

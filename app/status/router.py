@@ -41,6 +41,7 @@ def dashboard(
     rows = status_service.status_table(session, as_of, settings.contest_window_days)
     history = status_service.region_history(session, settings.contest_window_days)
     figures = status_service.area_figures(session, as_of)
+    contested_rows = status_service.contested_rows_of(rows)
     return render(
         request,
         "dashboard.html",
@@ -54,8 +55,10 @@ def dashboard(
             "tile_attribution": settings.tile_attribution,
             "counts": status_service.count_by_status(rows),
             "total": len(rows),
-            "contested": status_service.contested(session, rows, limit=DASHBOARD_CONTESTED),
-            "contested_total": len(status_service.contested_rows_of(rows)),
+            "contested": status_service.contested(
+                session, contested_rows, limit=DASHBOARD_CONTESTED
+            ),
+            "contested_total": len(contested_rows),
             "latest_claims": claims_service.latest_approved(session, as_of, limit=6),
             "window_days": settings.contest_window_days,
             "q": q,
@@ -78,18 +81,18 @@ def contested(
     rows = status_service.status_table(
         session, as_of, settings.contest_window_days, district=district
     )
-    total = len(status_service.contested_rows_of(rows))
+    contested_rows = status_service.contested_rows_of(rows)
     return render(
         request,
         "contested.html",
         {
             "as_of": as_of,
             "contested": status_service.contested(
-                session, rows, limit=CONTESTED_PAGE, offset=(page - 1) * CONTESTED_PAGE
+                session, contested_rows, limit=CONTESTED_PAGE, offset=(page - 1) * CONTESTED_PAGE
             ),
-            "total": total,
+            "total": len(contested_rows),
             "page": page,
-            "pages": max(1, -(-total // CONTESTED_PAGE)),
+            "pages": max(1, -(-len(contested_rows) // CONTESTED_PAGE)),
             "district": district,
             "districts": settlements_service.districts(session),
             "window_days": settings.contest_window_days,

@@ -227,6 +227,10 @@ def status_from_timeline(settlement: Settlement, timeline: Sequence[Interval]) -
     return SettlementStatus(settlement, timeline[-1].latest, timeline[-1].start)
 
 
+# Status tables by (database, window, date, filters): the dates and searches readers use most.
+_tables: RevisionCache[tuple[SettlementStatus, ...]] = RevisionCache(size=16)
+
+
 def status_table(
     session: Session,
     on: date,
@@ -236,13 +240,22 @@ def status_table(
     district: str = "",
     status: ControlStatus | None = None,
 ) -> list[SettlementStatus]:
-    """Every matching settlement with its derived status on ``on``: three queries at most."""
+    """Every matching settlement with its derived status on ``on``: three queries at most.
+
+    Kept per content revision: a dashboard or list rendered for an editor (no page cache)
+    would otherwise look up thousands of settlements in the history on every request.
+    """
+    key = (database_key(session), window_days, on, q, district, status)
+    revision = revisions.current(session)
+    cached = _tables.get(key, revision)
+    if cached is not None:
+        return list(cached)
     settlements = settlements_service.search(session, q, district)
     history = region_history(session, window_days)
     rows = [SettlementStatus(s, *history.on(s.id, on)) for s in settlements]
     if status is not None:
         rows = [r for r in rows if r.status == status]
-    return rows
+    return list(_tables.put(key, revision, tuple(rows)))
 
 
 def search_rows(
@@ -256,7 +269,7 @@ def search_rows(
 
 
 def count_by_status(rows: Sequence[SettlementStatus]) -> dict[ControlStatus, int]:
-    counts = Counter(r.status for r in rows)
+    counts = Counter(r.derived.status for r in rows)
     return {s: counts.get(s, 0) for s in ControlStatus}
 
 
@@ -270,7 +283,7 @@ class ContestedSettlement:
 
 def contested(
     session: Session,
-    rows: Sequence[SettlementStatus],
+    contested_rows: Sequence[SettlementStatus],
     *,
     limit: int | None = None,
     offset: int = 0,
@@ -278,16 +291,17 @@ def contested(
     """The contested set, most recently contested first, with the competing claims of each.
 
     For a conflict these are the conflicting claims; where the latest claims themselves say
-    "contested", the newest claims of the window. One query for the claims of the page shown.
+    "contested", the newest claims of the window. ``contested_rows`` come from
+    ``contested_rows_of``, which pages also count. One query for the claims of the page shown.
     """
-    contested_rows = contested_rows_of(rows)[offset : None if limit is None else offset + limit]
+    shown = contested_rows[offset : None if limit is None else offset + limit]
     wanted = {
         r.settlement.id: (r.derived.conflicting_claim_ids or r.derived.window_claim_ids)
-        for r in contested_rows
+        for r in shown
     }
     claims = claims_service.by_ids(session, (i for ids in wanted.values() for i in ids))
     result = []
-    for row in contested_rows:
+    for row in shown:
         by_side: dict[Side, list[Claim]] = {side: [] for side in Side}
         for claim_id in wanted[row.settlement.id]:
             claim = claims[claim_id]
@@ -298,7 +312,8 @@ def contested(
 
 def contested_rows_of(rows: Sequence[SettlementStatus]) -> list[SettlementStatus]:
     """The contested rows, the most recently contested first (then by name)."""
-    found = [r for r in rows if r.status == ControlStatus.contested]
+    contested_status = ControlStatus.contested
+    found = [r for r in rows if r.derived.status is contested_status]
     found.sort(key=lambda r: r.settlement.name)
     found.sort(key=lambda r: r.since or date.min, reverse=True)
     return found

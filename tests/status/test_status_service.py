@@ -69,7 +69,7 @@ class TestDemoData:
     def test_contested_set_carries_the_competing_claims_by_side(self, demo_db):
         with demo_db.read_session() as session:
             rows = status_service.status_table(session, date(2025, 4, 27), WINDOW)
-            contested = status_service.contested(session, rows)
+            contested = status_service.contested(session, status_service.contested_rows_of(rows))
             gornal = next(c for c in contested if c.row.settlement.slug == "gornal")
             assert {c.source.slug for c in gornal.claims_by_side[Side.russia]} == {
                 "ria-novosti",
