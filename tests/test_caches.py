@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 
 from fastapi.testclient import TestClient
@@ -12,7 +13,8 @@ from app.page_cache import PageCache
 from app.status import service as status_service
 from app.status.history import RegionHistory
 from tests.claims.test_review import decide, ukrainian_sudzha
-from tests.conftest import log_in, make_user
+from tests.conftest import count_queries, log_in, make_user
+from tests.status.test_status_service import add_settlements
 
 
 def page_cache_of(app) -> PageCache:
@@ -106,3 +108,25 @@ def test_status_tables_are_kept_per_date_and_follow_approvals(editor, reviewer, 
 
     decide(reviewer, ukrainian_sudzha(editor), "approve")
     assert sudzha_on_the_day() == "ukrainian_control"
+
+
+def test_readers_arriving_together_at_a_cold_cache_derive_the_history_once(empty_db):
+    add_settlements(empty_db, 300, 0)
+    readers = 8
+    start = threading.Barrier(readers)
+    histories: list[RegionHistory] = []
+
+    def read() -> None:
+        with empty_db.read_session() as session:
+            start.wait()
+            histories.append(status_service.region_history(session, 14))
+
+    with count_queries(empty_db) as counted:
+        threads = [threading.Thread(target=read) for _ in range(readers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    facts_queries = [s for s in counted.statements if "sources.side" in s]
+    assert len(facts_queries) == 1, facts_queries  # one derivation; the others waited for it
+    assert len(histories) == readers and all(h is histories[0] for h in histories)

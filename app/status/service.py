@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -161,6 +162,7 @@ class _Built:
 
 
 _histories: RevisionCache[_Built] = RevisionCache()
+_deriving = threading.Lock()
 # More changed settlements than this since the last build: rebuild everything instead.
 INCREMENTAL_LIMIT = 2000
 
@@ -201,17 +203,24 @@ def region_history(session: Session, window_days: int) -> RegionHistory:
     cached = _histories.latest(key)
     if cached is not None and cached.revision == revision:
         return cached.value.history
-    mark = claims_mark(session)
-    if cached is not None:
-        changed = settlements_changed_since(session, cached.value.mark)
-        if len(changed) <= INCREMENTAL_LIMIT:
-            facts = _facts_by_settlement(session, settlement_ids=changed) if changed else {}
-            history = cached.value.history.replacing(
-                {sid: facts.get(sid, []) for sid in changed}, window_days
-            )
-            return _histories.put(key, revision, _Built(history, mark)).history
-    history = RegionHistory.build(_facts_by_settlement(session), window_days)
-    return _histories.put(key, revision, _Built(history, mark)).history
+    # One derivation at a time: readers arriving while one runs wait for it and take its
+    # result. Without this, four readers of a cold server each derived 500,000 claims at once
+    # and all waited 45 s instead of 9 s.
+    with _deriving:
+        cached = _histories.latest(key)
+        if cached is not None and cached.revision == revision:
+            return cached.value.history
+        mark = claims_mark(session)
+        if cached is not None:
+            changed = settlements_changed_since(session, cached.value.mark)
+            if len(changed) <= INCREMENTAL_LIMIT:
+                facts = _facts_by_settlement(session, settlement_ids=changed) if changed else {}
+                history = cached.value.history.replacing(
+                    {sid: facts.get(sid, []) for sid in changed}, window_days
+                )
+                return _histories.put(key, revision, _Built(history, mark)).history
+        history = RegionHistory.build(_facts_by_settlement(session), window_days)
+        return _histories.put(key, revision, _Built(history, mark)).history
 
 
 def settlement_timeline(
