@@ -31,6 +31,9 @@ class RevisionCache(Generic[T]):
         self.size = size
         self._entries: OrderedDict[Any, Entry[T]] = OrderedDict()
         self._lock = threading.Lock()
+        # Held while an expensive entry is computed: readers arriving meanwhile wait for it
+        # and find it (check again under the lock) instead of computing it once each.
+        self.building = threading.Lock()
 
     def latest(self, key: Any) -> Entry[T] | None:
         """The newest entry for a key, whatever its revision (for incremental updates)."""

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from app import revisions
 from app.cache import database_key
 from app.page_cache import PageCache
+from app.sources import service as sources_service
 from app.status import service as status_service
 from app.status.history import RegionHistory
 from tests.claims.test_review import decide, ukrainian_sudzha
@@ -110,16 +111,19 @@ def test_status_tables_are_kept_per_date_and_follow_approvals(editor, reviewer, 
     assert sudzha_on_the_day() == "ukrainian_control"
 
 
-def test_readers_arriving_together_at_a_cold_cache_derive_the_history_once(empty_db):
+def test_readers_arriving_together_at_a_cold_cache_derive_everything_once(empty_db):
     add_settlements(empty_db, 300, 0)
     readers = 8
     start = threading.Barrier(readers)
     histories: list[RegionHistory] = []
+    records: list[dict] = []
 
     def read() -> None:
         with empty_db.read_session() as session:
             start.wait()
-            histories.append(status_service.region_history(session, 14))
+            history = status_service.region_history(session, 14)
+            histories.append(history)
+            records.append(sources_service.track_records(session, history, date(2025, 6, 1)))
 
     with count_queries(empty_db) as counted:
         threads = [threading.Thread(target=read) for _ in range(readers)]
@@ -127,6 +131,12 @@ def test_readers_arriving_together_at_a_cold_cache_derive_the_history_once(empty
             thread.start()
         for thread in threads:
             thread.join()
+    # One derivation and one track record; the other readers waited for them.
     facts_queries = [s for s in counted.statements if "sources.side" in s]
-    assert len(facts_queries) == 1, facts_queries  # one derivation; the others waited for it
+    judged_queries = [
+        s for s in counted.statements if "claims.verification" in s and "sources" not in s
+    ]
+    assert len(facts_queries) == 1, facts_queries
+    assert len(judged_queries) == 1, judged_queries
     assert len(histories) == readers and all(h is histories[0] for h in histories)
+    assert all(r is records[0] for r in records)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter, defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -162,7 +161,6 @@ class _Built:
 
 
 _histories: RevisionCache[_Built] = RevisionCache()
-_deriving = threading.Lock()
 # More changed settlements than this since the last build: rebuild everything instead.
 INCREMENTAL_LIMIT = 2000
 
@@ -206,7 +204,7 @@ def region_history(session: Session, window_days: int) -> RegionHistory:
     # One derivation at a time: readers arriving while one runs wait for it and take its
     # result. Without this, four readers of a cold server each derived 500,000 claims at once
     # and all waited 45 s instead of 9 s.
-    with _deriving:
+    with _histories.building:
         cached = _histories.latest(key)
         if cached is not None and cached.revision == revision:
             return cached.value.history
