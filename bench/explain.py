@@ -41,7 +41,7 @@ def queries() -> dict[str, Select]:
             select(Claim.settlement_id).where(Claim.id > 400_000),
             select(Claim.settlement_id).where(Claim.reviewed_at > datetime(2025, 6, 1)),
         ),
-        "the derivation's mark (status_service.claims_mark)": select(
+        "the derivation's mark (claims.marks.claims_mark)": select(
             select(func.max(Claim.id)).scalar_subquery(),
             select(func.max(Claim.reviewed_at)).scalar_subquery(),
         ),

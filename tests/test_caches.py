@@ -11,6 +11,7 @@ from app import revisions
 from app.cache import database_key
 from app.page_cache import PageCache
 from app.sources import service as sources_service
+from app.sources.track_record import judge_by_settlement, records_by_source
 from app.status import service as status_service
 from app.status.history import RegionHistory
 from tests.claims.test_review import decide, ukrainian_sudzha
@@ -55,6 +56,31 @@ def test_incremental_history_equals_a_full_rebuild(editor, reviewer, fresh_db):
     assert (
         updated.on(_sudzha_id(fresh_db), date(2025, 3, 25))[0].status.value == "ukrainian_control"
     )
+
+
+def test_incremental_track_records_equal_a_full_rebuild(editor, reviewer, fresh_db):
+    today = date(2025, 6, 1)
+    with fresh_db.read_session() as session:
+        history = status_service.region_history(session, 14)
+        before = sources_service.track_records(session, history, today)  # cached
+    decide(reviewer, ukrainian_sudzha(editor), "approve")  # a confirmed claim on Sudzha
+    with fresh_db.read_session() as session, count_queries(fresh_db) as counted:
+        history = status_service.region_history(session, 14)
+        updated = sources_service.track_records(session, history, today)
+    with fresh_db.read_session() as session:
+        claims = sources_service.judged_claims(session)
+    rebuilt = records_by_source(
+        judge_by_settlement(claims, lambda sid, day: history.on(sid, day)[0], today)
+    )
+
+    judged_again = [
+        s for s in counted.statements if "claims.verification" in s and "sources" not in s
+    ]
+    assert len(judged_again) == 1 and " IN " in judged_again[0]  # Sudzha's claims only
+    assert {s: r.outcomes for s, r in updated.items()} == {
+        s: r.outcomes for s, r in rebuilt.items()
+    }
+    assert {s: r.outcomes for s, r in updated.items()} != {s: r.outcomes for s, r in before.items()}
 
 
 def _sudzha_id(database) -> int:

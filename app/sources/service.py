@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -13,10 +14,22 @@ from app import revisions
 from app.accounts import audit
 from app.accounts.models import User
 from app.cache import RevisionCache, database_key
-from app.claims.models import STATUS_OF, VERIFICATION_OF, Claim, ReviewState, Verification
+from app.claims.marks import (
+    INCREMENTAL_LIMIT,
+    ClaimsMark,
+    claims_mark,
+    settlements_changed_since,
+)
+from app.claims.models import STATUS_OF, VERIFICATION_OF, Claim, ReviewState
 from app.db import as_driver_values, iso_date
 from app.sources.models import Reliability, Source
-from app.sources.track_record import Confirmations, JudgedClaim, TrackRecord, track_record
+from app.sources.track_record import (
+    JudgedClaim,
+    Judgement,
+    TrackRecord,
+    judge_by_settlement,
+    records_by_source,
+)
 from app.status.derive import Derived
 from app.status.history import RegionHistory
 
@@ -40,7 +53,9 @@ def upsert(session: Session, values: dict[str, Any]) -> tuple[Source, bool]:
     return source, created
 
 
-def judged_claims(session: Session) -> list[JudgedClaim]:
+def judged_claims(
+    session: Session, settlement_ids: Collection[int] | None = None
+) -> list[JudgedClaim]:
     """Approved claims as the track record judges them (read raw: there may be 500,000)."""
     stmt = select(
         Claim.id,
@@ -50,6 +65,8 @@ def judged_claims(session: Session) -> list[JudgedClaim]:
         Claim.as_of,
         Claim.verification,
     ).where(Claim.review_state == ReviewState.approved)
+    if settlement_ids is not None:
+        stmt = stmt.where(Claim.settlement_id.in_(settlement_ids))
     return [
         JudgedClaim(
             int(i), int(sid), int(src), STATUS_OF[status], iso_date(as_of), VERIFICATION_OF[v]
@@ -58,34 +75,48 @@ def judged_claims(session: Session) -> list[JudgedClaim]:
     ]
 
 
-_records: RevisionCache[dict[int, TrackRecord]] = RevisionCache()
+@dataclass(frozen=True, slots=True)
+class _Records:
+    judged: dict[int, list[Judgement]]  # by settlement
+    records: dict[int, TrackRecord]  # by source
+    mark: ClaimsMark  # the claims judged: settlements with claims past it are judged again
+
+
+_records: RevisionCache[_Records] = RevisionCache()
 
 
 def track_records(session: Session, history: RegionHistory, today: date) -> dict[int, TrackRecord]:
-    """Track records per source id: two queries and the derived history, once per revision."""
+    """Track records per source id, kept per revision and day.
+
+    After a write only the claims of the settlements it touched are judged again (the
+    derived history does the same); a new day or a cold start judges every claim.
+    """
     key = (database_key(session), today)
     revision = revisions.current(session)
-    cached = _records.get(key, revision)
-    if cached is not None:
-        return cached
+    cached = _records.latest(key)
+    if cached is not None and cached.revision == revision:
+        return cached.value.records
     with _records.building:  # seconds on 500,000 claims: once, not once per waiting reader
-        cached = _records.get(key, revision)
-        if cached is not None:
-            return cached
-        claims = judged_claims(session)
-        by_source: dict[int, list[JudgedClaim]] = {}
-        for claim in claims:
-            by_source.setdefault(claim.source_id, []).append(claim)
-        confirmed = Confirmations(c for c in claims if c.verification == Verification.confirmed)
+        cached = _records.latest(key)
+        if cached is not None and cached.revision == revision:
+            return cached.value.records
+        mark = claims_mark(session)
 
         def status_on(settlement_id: int, day: date) -> Derived:
             return history.on(settlement_id, day)[0]
 
-        records = {
-            sid: track_record(source_claims, confirmed, status_on, today)
-            for sid, source_claims in by_source.items()
-        }
-        return _records.put(key, revision, records)
+        judged: dict[int, list[Judgement]] | None = None
+        if cached is not None:
+            changed = settlements_changed_since(session, cached.value.mark)
+            if len(changed) <= INCREMENTAL_LIMIT:
+                judged = {s: j for s, j in cached.value.judged.items() if s not in changed}
+                if changed:
+                    claims = judged_claims(session, changed)
+                    judged.update(judge_by_settlement(claims, status_on, today))
+        if judged is None:
+            judged = judge_by_settlement(judged_claims(session), status_on, today)
+        built = _Records(judged, records_by_source(judged), mark)
+        return _records.put(key, revision, built).records
 
 
 def set_reliability(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import NamedTuple
 
@@ -115,13 +115,31 @@ def judge(
     return Outcome.borne_out if derived.status == claim.status else Outcome.contradicted
 
 
-def track_record(
-    claims: Sequence[JudgedClaim],
-    confirmations: Sequence[JudgedClaim] | Confirmations,
-    status_on: Callable[[int, date], Derived],
-    today: date,
-) -> TrackRecord:
-    index = (
-        confirmations if isinstance(confirmations, Confirmations) else Confirmations(confirmations)
-    )
-    return TrackRecord({claim.id: judge(claim, index, status_on, today) for claim in claims})
+# One claim's outcome: (source id, claim id, outcome).
+Judgement = tuple[int, int, Outcome]
+
+
+def judge_by_settlement(
+    claims: Sequence[JudgedClaim], status_on: Callable[[int, date], Derived], today: date
+) -> dict[int, list[Judgement]]:
+    """Every claim's outcome, grouped by settlement.
+
+    An outcome depends on its settlement's claims and derived history alone, so after a
+    write only the claims of the settlements it touched need judging again.
+    """
+    confirmations = Confirmations(c for c in claims if c.verification == Verification.confirmed)
+    judged: dict[int, list[Judgement]] = {}
+    for claim in claims:
+        judged.setdefault(claim.settlement_id, []).append(
+            (claim.source_id, claim.id, judge(claim, confirmations, status_on, today))
+        )
+    return judged
+
+
+def records_by_source(judged: Mapping[int, Sequence[Judgement]]) -> dict[int, TrackRecord]:
+    """The track record of every source with a judged claim."""
+    outcomes: dict[int, dict[int, Outcome]] = {}
+    for judgements in judged.values():
+        for source_id, claim_id, outcome in judgements:
+            outcomes.setdefault(source_id, {})[claim_id] = outcome
+    return {source_id: TrackRecord(o) for source_id, o in outcomes.items()}

@@ -5,14 +5,20 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
-from sqlalchemy import Select, func, not_, select, union
+from sqlalchemy import Select, not_, select
 from sqlalchemy.orm import Session
 
 from app import revisions
 from app.cache import RevisionCache, database_key
 from app.claims import service as claims_service
+from app.claims.marks import (
+    INCREMENTAL_LIMIT,
+    ClaimsMark,
+    claims_mark,
+    settlements_changed_since,
+)
 from app.claims.models import (
     STATUS_OF,
     VERIFICATION_OF,
@@ -155,38 +161,11 @@ def review_previews(
 @dataclass(frozen=True, slots=True)
 class _Built:
     history: RegionHistory
-    # The newest claim id and review time the history has seen: claims past this mark are
-    # the ones whose settlements must be derived again.
-    mark: tuple[int | None, datetime | None]
+    # The claims the history has seen: settlements with claims past it are derived again.
+    mark: ClaimsMark
 
 
 _histories: RevisionCache[_Built] = RevisionCache()
-# More changed settlements than this since the last build: rebuild everything instead.
-INCREMENTAL_LIMIT = 2000
-
-
-def claims_mark(session: Session) -> tuple[int | None, datetime | None]:
-    """Two index look-ups: the newest claim id and the latest review time."""
-    # Two scalar subqueries: SQLite answers max() from an index only one aggregate at a time.
-    row = session.execute(
-        select(
-            select(func.max(Claim.id)).scalar_subquery(),
-            select(func.max(Claim.reviewed_at)).scalar_subquery(),
-        )
-    ).one()
-    return row[0], row[1]
-
-
-def settlements_changed_since(
-    session: Session, mark: tuple[int | None, datetime | None]
-) -> set[int]:
-    newest_id, latest_review = mark
-    # Two range look-ups (the primary key, the review-time index), not one OR that scans.
-    new = select(Claim.settlement_id).where(Claim.id > (newest_id or 0))
-    if latest_review is None:
-        return set(session.scalars(new))
-    reviewed = select(Claim.settlement_id).where(Claim.reviewed_at > latest_review)
-    return set(session.scalars(union(new, reviewed)))
 
 
 def region_history(session: Session, window_days: int) -> RegionHistory:
