@@ -82,7 +82,9 @@ class _Records:
     mark: ClaimsMark  # the claims judged: settlements with claims past it are judged again
 
 
-_records: RevisionCache[_Records] = RevisionCache()
+# Keyed by day: today's, and yesterday's for requests still running at midnight (each holds
+# an outcome per approved claim: about 70 MB at 500,000 claims).
+_records: RevisionCache[_Records] = RevisionCache(size=2)
 
 
 def track_records(session: Session, history: RegionHistory, today: date) -> dict[int, TrackRecord]:
