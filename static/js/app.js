@@ -59,6 +59,7 @@
   function markerIcon(p) {
     const node = el("div", "map-marker__inner");
     node.appendChild(el("span", "badge__shape"));
+    node.dataset.status = p.status;
     node.appendChild(el("span", "map-marker__label", p.name + " · " + (LABELS[p.status] || p.status)));
     return window.L.divIcon({
       className: "map-marker map-marker--" + p.status,
@@ -66,6 +67,108 @@
       iconSize: null,
       iconAnchor: [7, 7],
     });
+  }
+
+  // Labels to keep first when they collide: what is disputed matters most.
+  const LABEL_PRIORITY = { contested: 0, russian_control: 1, ukrainian_control: 1, unknown: 2 };
+
+  // Close settlements' labels would print over each other and over the markers. In priority
+  // order, each label goes right of its marker, else left of it, else it is hidden until the
+  // reader zooms in; every marker keeps its shape, its name on hover and its popup.
+  // All boxes are measured in one pass and the classes set in another (no layout thrashing),
+  // and a grid of cells keeps the checks near-linear for thousands of markers.
+  const GAP_PX = 4;
+  const CELL_PX = 64;
+  const SLACK_PX = 3;
+
+  function Obstacles() {
+    this.cells = new Map();
+  }
+  Obstacles.prototype.each = function (box, visit) {
+    for (let x = Math.floor(box.left / CELL_PX); x <= Math.floor(box.right / CELL_PX); x++) {
+      for (let y = Math.floor(box.top / CELL_PX); y <= Math.floor(box.bottom / CELL_PX); y++) {
+        if (visit(x + ":" + y) === false) return false;
+      }
+    }
+    return true;
+  };
+  Obstacles.prototype.add = function (box) {
+    const cells = this.cells;
+    this.each(box, function (key) {
+      if (!cells.has(key)) cells.set(key, []);
+      cells.get(key).push(box);
+    });
+  };
+  Obstacles.prototype.hits = function (box) {
+    const cells = this.cells;
+    return !this.each(box, function (key) {
+      const boxes = cells.get(key) || [];
+      for (let i = 0; i < boxes.length; i++) {
+        const o = boxes[i];
+        // Boxes may touch by a few pixels: label padding and shape borders are not text.
+        if (
+          box.left + SLACK_PX < o.right &&
+          o.left + SLACK_PX < box.right &&
+          box.top + SLACK_PX < o.bottom &&
+          o.top + SLACK_PX < box.bottom
+        ) {
+          return false;
+        }
+      }
+      return true;
+    });
+  };
+
+  function declutterLabels(container) {
+    const view = container.getBoundingClientRect();
+    const markers = Array.from(container.querySelectorAll(".map-marker__inner"));
+    markers.forEach(function (m) {
+      m.classList.remove("map-marker__inner--left", "map-marker__inner--no-label");
+    });
+    const measured = markers.map(function (m) {
+      return {
+        node: m,
+        shape: m.querySelector(".badge__shape").getBoundingClientRect(),
+        label: m.querySelector(".map-marker__label").getBoundingClientRect(),
+        priority: LABEL_PRIORITY[m.dataset.status] ?? 1,
+      };
+    });
+    const inView = function (box) {
+      return box.right > view.left && box.left < view.right && box.bottom > view.top && box.top < view.bottom;
+    };
+    measured.sort(function (a, b) {
+      return a.priority - b.priority;
+    });
+    // A marker drawn over another one (nearly the same place): only the first is named, or
+    // a name would sit beside the wrong marker.
+    const obstacles = new Obstacles();
+    measured.forEach(function (m) {
+      if (!inView(m.shape)) return;
+      m.stacked = obstacles.hits(m.shape);
+      obstacles.add(m.shape);
+    });
+    let hidden = 0;
+    measured.forEach(function (m) {
+      if (!inView(m.shape)) return;
+      if (m.stacked) {
+        m.node.classList.add("map-marker__inner--no-label");
+        hidden++;
+        return;
+      }
+      const width = m.label.right - m.label.left;
+      const right = m.label;
+      const left = { left: m.shape.left - GAP_PX - width, right: m.shape.left - GAP_PX, top: m.label.top, bottom: m.label.bottom };
+      if (right.right <= view.right && !obstacles.hits(right)) {
+        obstacles.add(right);
+      } else if (left.left >= view.left && !obstacles.hits(left)) {
+        obstacles.add(left);
+        m.node.classList.add("map-marker__inner--left");
+      } else {
+        m.node.classList.add("map-marker__inner--no-label");
+        hidden++;
+      }
+    });
+    container.dataset.hiddenLabels = String(hidden);
   }
 
   function initMap(container) {
@@ -107,6 +210,10 @@
         if (bounds.length) {
           map.fitBounds(bounds, { paddingTopLeft: [30, 30], paddingBottomRight: [170, 30], maxZoom: 11 });
         }
+        declutterLabels(container);
+        map.on("zoomend", function () {
+          declutterLabels(container);
+        });
         container.dataset.markers = String(data.features.length);
       })
       .catch(function (error) {

@@ -53,6 +53,49 @@ def test_map_shows_markers_and_the_slider_moves_it(page, demo_server, artifacts_
     expect(page.locator(".map .map-marker--unknown")).to_have_count(9)
 
 
+VISIBLE_LABEL_BOXES = """() => Array.from(document.querySelectorAll(".map .map-marker__label"))
+    .filter((label) => getComputedStyle(label).display !== "none")
+    .map((label) => {
+        const box = label.getBoundingClientRect();
+        return {text: label.textContent, box: [box.left, box.top, box.right, box.bottom]};
+    })"""
+# The map is idle: labels placed, no zoom animation running.
+MAP_SETTLED = """() => document.querySelector(".map[data-hidden-labels]") !== null
+    && document.querySelector(".leaflet-zoom-anim") === null"""
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_map_labels_never_print_over_each_other(page, demo_server, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{demo_server}/map?as_of=2025-04-08")
+    page.wait_for_function(MAP_SETTLED)
+    page.wait_for_timeout(300)  # a last placement after the fit's zoom animation
+    labels = page.evaluate(VISIBLE_LABEL_BOXES)
+
+    def overlap(a: list[float], b: list[float]) -> bool:
+        slack = 3  # label padding may touch
+        return (
+            a[0] + slack < b[2]
+            and b[0] + slack < a[2]
+            and a[1] + slack < b[3]
+            and b[1] + slack < a[3]
+        )
+
+    crossing = [
+        (a["text"], b["text"])
+        for i, a in enumerate(labels)
+        for b in labels[i + 1 :]
+        if overlap(a["box"], b["box"])
+    ]
+    assert crossing == []
+    shown = {label["text"] for label in labels}
+    assert "Oleshnya · Contested" in shown  # what is disputed is named first
+    if width == 1280:
+        assert len(shown) == 10  # room for every name
+    hidden = int(page.locator(".map").get_attribute("data-hidden-labels"))
+    assert len(shown) + hidden == 10
+
+
 def test_timeline_chart_click_moves_the_date(page, demo_server):
     page.goto(f"{demo_server}/timeline?as_of=2025-04-27")
     page.locator('.chart__slice[href="/timeline?as_of=2025-03-13"]').click()
