@@ -182,7 +182,7 @@ def region_history(session: Session, window_days: int) -> RegionHistory:
         return cached.value.history
     # One derivation at a time: readers arriving while one runs wait for it and take its
     # result. Without this, four readers of a cold server each derived 500,000 claims at once
-    # and all waited 45 s instead of 9 s.
+    # and each waited 45.6 s; with it, 10.2 s.
     with _histories.building:
         cached = _histories.latest(key)
         if cached is not None and cached.revision == revision:
