@@ -41,3 +41,16 @@ def settlements_changed_since(session: Session, mark: ClaimsMark) -> set[int]:
         return set(session.scalars(new))
     reviewed = select(Claim.settlement_id).where(Claim.reviewed_at > latest_review)
     return set(session.scalars(union(new, reviewed)))
+
+
+def changes_since(session: Session, mark: ClaimsMark | None) -> tuple[ClaimsMark, set[int] | None]:
+    """The mark now, and the settlements whose claims changed since ``mark``.
+
+    None instead of the set when a cache must start over: it has no mark yet, or more than
+    INCREMENTAL_LIMIT settlements changed.
+    """
+    now = claims_mark(session)
+    if mark is None:
+        return now, None
+    changed = settlements_changed_since(session, mark)
+    return now, changed if len(changed) <= INCREMENTAL_LIMIT else None

@@ -13,13 +13,8 @@ from sqlalchemy.orm import Session
 from app import revisions
 from app.accounts import audit
 from app.accounts.models import User
-from app.cache import RevisionCache, database_key
-from app.claims.marks import (
-    INCREMENTAL_LIMIT,
-    ClaimsMark,
-    claims_mark,
-    settlements_changed_since,
-)
+from app.cache import Entry, RevisionCache, database_key
+from app.claims.marks import ClaimsMark, changes_since
 from app.claims.models import STATUS_OF, VERIFICATION_OF, Claim, ReviewState
 from app.db import as_driver_values, iso_date
 from app.sources.models import Reliability, Source
@@ -93,32 +88,24 @@ def track_records(session: Session, history: RegionHistory, today: date) -> dict
     After a write only the claims of the settlements it touched are judged again (the
     derived history does the same); a new day or a cold start judges every claim.
     """
-    key = (database_key(session), today)
-    revision = revisions.current(session)
-    cached = _records.latest(key)
-    if cached is not None and cached.revision == revision:
-        return cached.value.records
-    with _records.building:  # seconds on 500,000 claims: once, not once per waiting reader
-        cached = _records.latest(key)
-        if cached is not None and cached.revision == revision:
-            return cached.value.records
-        mark = claims_mark(session)
 
-        def status_on(settlement_id: int, day: date) -> Derived:
-            return history.on(settlement_id, day)[0]
+    def status_on(settlement_id: int, day: date) -> Derived:
+        return history.on(settlement_id, day)[0]
 
-        judged: dict[int, list[Judgement]] | None = None
-        if cached is not None:
-            changed = settlements_changed_since(session, cached.value.mark)
-            if len(changed) <= INCREMENTAL_LIMIT:
-                judged = {s: j for s, j in cached.value.judged.items() if s not in changed}
-                if changed:
-                    claims = judged_claims(session, changed)
-                    judged.update(judge_by_settlement(claims, status_on, today))
-        if judged is None:
+    def build(cached: Entry[_Records] | None) -> _Records:
+        mark, changed = changes_since(session, cached.value.mark if cached else None)
+        if cached is None or changed is None:
             judged = judge_by_settlement(judged_claims(session), status_on, today)
-        built = _Records(judged, records_by_source(judged), mark)
-        return _records.put(key, revision, built).records
+        else:
+            judged = {s: j for s, j in cached.value.judged.items() if s not in changed}
+            if changed:
+                judged.update(
+                    judge_by_settlement(judged_claims(session, changed), status_on, today)
+                )
+        return _Records(judged, records_by_source(judged), mark)
+
+    key = (database_key(session), today)
+    return _records.build_once(key, revisions.current(session), build).records
 
 
 def set_reliability(

@@ -11,14 +11,9 @@ from sqlalchemy import Select, not_, select
 from sqlalchemy.orm import Session
 
 from app import revisions
-from app.cache import RevisionCache, database_key
+from app.cache import Entry, RevisionCache, database_key
 from app.claims import service as claims_service
-from app.claims.marks import (
-    INCREMENTAL_LIMIT,
-    ClaimsMark,
-    claims_mark,
-    settlements_changed_since,
-)
+from app.claims.marks import ClaimsMark, changes_since
 from app.claims.models import (
     STATUS_OF,
     VERIFICATION_OF,
@@ -175,29 +170,19 @@ def region_history(session: Session, window_days: int) -> RegionHistory:
     with new or newly reviewed claims are derived again (after an approval: one); a cold
     start derives everything from one facts query.
     """
+
+    def build(cached: Entry[_Built] | None) -> _Built:
+        mark, changed = changes_since(session, cached.value.mark if cached else None)
+        if cached is None or changed is None:
+            return _Built(RegionHistory.build(_facts_by_settlement(session), window_days), mark)
+        facts = _facts_by_settlement(session, settlement_ids=changed) if changed else {}
+        history = cached.value.history.replacing(
+            {sid: facts.get(sid, []) for sid in changed}, window_days
+        )
+        return _Built(history, mark)
+
     key = (database_key(session), window_days)
-    revision = revisions.current(session)
-    cached = _histories.latest(key)
-    if cached is not None and cached.revision == revision:
-        return cached.value.history
-    # One derivation at a time: readers arriving while one runs wait for it and take its
-    # result. Without this, four readers of a cold server each derived 500,000 claims at once
-    # and each waited 45.6 s; with it, 10.2 s.
-    with _histories.building:
-        cached = _histories.latest(key)
-        if cached is not None and cached.revision == revision:
-            return cached.value.history
-        mark = claims_mark(session)
-        if cached is not None:
-            changed = settlements_changed_since(session, cached.value.mark)
-            if len(changed) <= INCREMENTAL_LIMIT:
-                facts = _facts_by_settlement(session, settlement_ids=changed) if changed else {}
-                history = cached.value.history.replacing(
-                    {sid: facts.get(sid, []) for sid in changed}, window_days
-                )
-                return _histories.put(key, revision, _Built(history, mark)).history
-        history = RegionHistory.build(_facts_by_settlement(session), window_days)
-        return _histories.put(key, revision, _Built(history, mark)).history
+    return _histories.build_once(key, revisions.current(session), build).history
 
 
 def settlement_timeline(
