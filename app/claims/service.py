@@ -66,6 +66,19 @@ def claims_of_settlement(
     return session.scalars(stmt).all()
 
 
+def claims_of_source(session: Session, source_id: int, *, up_to: date) -> Sequence[Claim]:
+    """A source's approved claims dated up to a date, newest first (its page lists them)."""
+    return session.scalars(
+        select(Claim)
+        .where(
+            Claim.source_id == source_id,
+            Claim.review_state == ReviewState.approved,
+            Claim.as_of <= up_to,
+        )
+        .order_by(Claim.as_of.desc(), Claim.id.desc())
+    ).all()
+
+
 def count_of_settlement(session: Session, settlement_id: int, up_to: date) -> tuple[int, int]:
     """How many approved claims about a settlement are dated up to a date, and after it."""
     row = session.execute(

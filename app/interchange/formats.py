@@ -108,25 +108,20 @@ def status_row(row: SettlementStatus) -> list[str]:
 def csv_lines(
     header: Iterable[str], rows: Iterable[list[Any]], batch: int = 1000
 ) -> Iterator[bytes]:
-    """RFC 4180 (CRLF, quoted where needed), UTF-8, in chunks: the caller streams them."""
-    yield from csv_chunks(header, batched(rows, batch))
+    """RFC 4180 (CRLF, quoted where needed), UTF-8, the header first, then one chunk per
+    ``batch`` rows: the caller streams them and none of the rows is kept."""
+    yield csv_header(header)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for part in batched(rows, batch):
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows(part)
+        yield buffer.getvalue().encode("utf-8")
 
 
 def csv_header(header: Iterable[str]) -> bytes:
     return (",".join(header) + "\r\n").encode("utf-8")
-
-
-def csv_chunks(header: Iterable[str], batches: Iterable[list[list[Any]]]) -> Iterator[bytes]:
-    """One chunk of CSV per batch of rows; the header first. None of the rows is kept."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(list(header))
-    yield buffer.getvalue().encode("utf-8")
-    for batch in batches:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerows(batch)
-        yield buffer.getvalue().encode("utf-8")
 
 
 def batched(rows: Iterable[list[Any]], size: int) -> Iterator[list[list[Any]]]:

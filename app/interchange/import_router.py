@@ -7,12 +7,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
-from app.accounts.models import Role
+from app.accounts.models import Role, User
 from app.deps import DatabaseDep, EditorDep, SessionDep, SettingsDep
 from app.interchange import batches
-from app.interchange.models import ImportState
+from app.interchange.models import ImportBatch, ImportState
 from app.templating import render
 
 router = APIRouter()
@@ -75,7 +76,8 @@ def upload(
     return RedirectResponse(f"/import/{batch_id}", status_code=303)
 
 
-def _own_batch(session: Any, batch_id: str, user: Any) -> Any:
+def _own_batch(session: Session, batch_id: str, user: User) -> ImportBatch:
+    """The uploader's own batch (reviewers may see everyone's); 404 for anyone else."""
     batch = batches.get(session, batch_id)
     if batch is None or (batch.user_id != user.id and not user.has_role(Role.reviewer)):
         raise HTTPException(404, "There is no such import.")

@@ -6,9 +6,8 @@ from datetime import date
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 
-from app.claims.models import Claim, ReviewState
+from app.claims import service as claims_service
 from app.deps import (
     DATED_PAGE,
     AsOfDep,
@@ -59,15 +58,7 @@ def source_detail(
     source = _source_or_404(session, slug)
     history = status_service.region_history(session, settings.contest_window_days)
     record = sources_service.track_records(session, history, date.today()).get(source.id)
-    claims = session.scalars(
-        select(Claim)
-        .where(
-            Claim.source_id == source.id,
-            Claim.review_state == ReviewState.approved,
-            Claim.as_of <= as_of,
-        )
-        .order_by(Claim.as_of.desc(), Claim.id.desc())
-    ).all()
+    claims = claims_service.claims_of_source(session, source.id, up_to=as_of)
     return render(
         request,
         "source.html",
