@@ -19,7 +19,6 @@ from app.settlements.models import Settlement
 from app.sources import service as sources_service
 from app.sources.models import Side, Source
 from app.sources.schemas import SourceIn
-from app.text import fold
 
 
 def superseded_clause() -> object:
@@ -297,17 +296,8 @@ class ReviewRefused(Exception):
 
 def resolve_settlement(session: Session, text: str) -> Settlement | None:
     """A settlement by slug, or by a name or spelling that names exactly one settlement."""
-    text = text.strip()
-    if not text:
-        return None
-    settlement = settlements_service.get_by_slug(session, text.lower())
-    if settlement is not None:
-        return settlement
-    folded = fold(text)
-    candidates = [
-        s for s in settlements_service.search(session, text) if folded in s.search_key.split("\n")
-    ]
-    return session.get(Settlement, candidates[0].id) if len(candidates) == 1 else None
+    row = settlements_service.directory(session).resolve(text)
+    return session.get(Settlement, row.id) if row is not None else None
 
 
 def submit(

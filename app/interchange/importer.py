@@ -8,7 +8,6 @@ imports of the same file at once cannot both store it.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -30,7 +29,6 @@ from app.settlements import service as settlements_service
 from app.settlements.models import ALIAS_SEPARATOR, Settlement
 from app.settlements.schemas import SettlementIn
 from app.sources.models import Source
-from app.text import fold
 from app.validation import field_errors
 
 # Reported per file at most; the count says how many more there were.
@@ -203,27 +201,6 @@ def _every(rows: Sequence[CsvRow], progress: Progress | None) -> Iterator[tuple[
         progress(total, total)
 
 
-class _SettlementIndex:
-    """Slugs and every folded spelling -> settlement ids, loaded once per import."""
-
-    def __init__(self, session: Session) -> None:
-        self.by_slug: dict[str, int] = {}
-        self.by_name: dict[str, set[int]] = defaultdict(set)
-        for sid, slug, key in session.execute(
-            select(Settlement.id, Settlement.slug, Settlement.search_key)
-        ):
-            self.by_slug[slug] = sid
-            for name in key.split("\n"):
-                self.by_name[name].add(sid)
-
-    def resolve(self, text: str) -> int | None:
-        text = text.strip()
-        if text.lower() in self.by_slug:
-            return self.by_slug[text.lower()]
-        ids = self.by_name.get(fold(text), set())
-        return next(iter(ids)) if len(ids) == 1 else None
-
-
 def _existing_keys(
     session: Session, settlement_ids: Iterable[int]
 ) -> dict[tuple[int, int, date, ControlStatus], int]:
@@ -244,7 +221,7 @@ def _existing_keys(
 def _plan_claims(
     session: Session, plan: ImportPlan, rows: Sequence[CsvRow], progress: Progress | None
 ) -> None:
-    settlements = _SettlementIndex(session)
+    settlements = settlements_service.directory(session)
     sources = {
         slug: (sid, side)
         for sid, slug, side in session.execute(select(Source.id, Source.slug, Source.side))
@@ -258,7 +235,8 @@ def _plan_claims(
             for column, reason in field_errors(error.errors()).items():
                 plan.problem(row.line, column, reason, row.values.get(column, ""))
             continue
-        settlement_id = settlements.resolve(claim.settlement)
+        settlement = settlements.resolve(claim.settlement)
+        settlement_id = settlement.id if settlement is not None else None
         source = sources.get(claim.source)
         if settlement_id is None:
             plan.problem(

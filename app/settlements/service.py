@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -58,7 +59,23 @@ class Directory:
     def __init__(self, rows: list[SettlementRow]) -> None:
         self.rows = rows
         self.by_id = {r.id: r for r in rows}
+        self.by_slug = {r.slug: r for r in rows}
         self.districts = sorted({r.district for r in rows if r.district})
+        # Every folded spelling -> the settlements it names (some names are shared).
+        self.by_spelling: dict[str, list[SettlementRow]] = defaultdict(list)
+        for r in rows:
+            for spelling in set(r.search_key.split("\n")):
+                self.by_spelling[spelling].append(r)
+
+    def resolve(self, text: str) -> SettlementRow | None:
+        """A settlement by slug, or by a name or spelling that names exactly one settlement."""
+        text = text.strip()
+        if not text:
+            return None
+        if text.lower() in self.by_slug:
+            return self.by_slug[text.lower()]
+        named = self.by_spelling.get(fold(text), [])
+        return named[0] if len(named) == 1 else None
 
     def search(self, q: str = "", district: str = "") -> list[SettlementRow]:
         """Settlements whose name, Ukrainian or Russian name, or an alias contains ``q``."""
