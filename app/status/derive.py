@@ -1,46 +1,74 @@
-"""The derivation rule: a settlement's status on a date, from the claims about it.
+"""The derivation rule (version 2): a settlement's status on a date, from the claims about it.
 
-Pure functions over plain values, no database: every step of the rule in design.md can be
-tested (and read) on its own. The service layer fetches ``ClaimFact``s; pages only render.
+Pure functions over plain values, no database: every step can be tested (and read) on its
+own. The service layer fetches ``ClaimFact``s; pages only render. ``/about/method`` explains
+the same steps in plain words, with worked cases.
 
-For settlement S on date D, with window W days:
+Two dates govern every answer: ``as_of`` (D, the day asked about) and ``known_on`` (K, what
+had been published by then; None means "everything known now"). With window W days:
 
-1. Candidates: S's claims that are approved, not refuted, not superseded by an approved
-   correction, with ``as_of <= D``. None -> ``unknown``.
-2. Latest: the candidate with the greatest ``as_of`` (ties: confirmed > geolocated >
-   unverified, then later ``published_on``, then higher id).
-3. If a confirmed claim lies in ``(latest.as_of - W, D]``, the latest confirmed one decides.
-4. Otherwise, if two candidates in that window come from sources of different sides
-   (neutral counts as a side) and assert different statuses, S is ``contested``.
-5. Otherwise the latest claim's status stands.
-6. Confidence: high if decided by a confirmed claim; medium if by a geolocated claim or a
-   neutral source; else low. A conflict is rated by its strongest competing claim.
+1. Candidates: approved claims with ``as_of <= D`` and ``published_on <= K`` that assert a
+   status. Left out: refuted claims, and claims replaced by an approved correction that was
+   published on or before K (what was believed then stays visible "as reported then").
+   None -> ``unknown`` (reason ``no_claims``).
+2. Anchor A = the greatest candidate ``as_of``; the window holds the candidates with
+   ``as_of`` in ``(A - W, A]``. Anchored at the latest claim, not at D: silence does not
+   resolve a dispute.
+3. Confirmed: when the window's latest confirmed claims agree and no later claim of the
+   window says otherwise, they decide (reason ``confirmed``). When they disagree with each
+   other and nothing came later, the status is ``contested`` (reason ``conflict``). Otherwise
+   they take part in step 4 like any other claim: a confirmation vouches for its own date.
+4. Each side's word: its latest claims (greatest ``as_of``, then best verified, then latest
+   ``published_on``); if those disagree, the side's word is ``contested``. Two sides whose
+   words differ are in conflict -> ``contested`` (reason ``conflict``), except
+   - prelude: one word is ``contested`` and dated before the other side first claimed, in
+     the window, the control it now claims (fighting, then a capture);
+   - concession: Russia's and Ukraine's words agree and the third side's differing word is
+     dated before the later of the two.
+5. Otherwise the latest word over all claims of the window stands (reason ``latest``).
+6. Confidence: ``high`` when confirmed claims decide, or when Russia's and Ukraine's words
+   both equal the status (an admission against interest); ``medium`` when a deciding claim
+   (one that asserts the status and is no older than the latest claim saying otherwise) is
+   geolocated or confirmed; else ``low``. A conflict is ``low`` (``high`` when confirmed claims
+   disagree).
+7. Evidence age (``evidence_of``): worked out when a status is looked up. A ``contested``
+   status is stale when D - A > W, a control status when D - A > H; confidence drops one
+   level for each full H days since A.
+
+No step depends on the order in which claims were stored.
 """
 
 from __future__ import annotations
 
 import enum
-from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import combinations
 from typing import NamedTuple
 
 from app.claims.models import ControlStatus, ReviewState, Verification
 from app.sources.models import Side
 
 DEFAULT_WINDOW_DAYS = 14
+DEFAULT_STALE_DAYS = 30
 # A derivation keeps the ids of this many of its window's newest claims (for maps and lists);
-# a page about one settlement derives its own, complete.
+# a page about one settlement explains its own, complete.
 WINDOW_IDS_KEPT = 3
 
-# Step 2's tie-break: a better-verified claim wins a tie on as_of.
+# Within one date, a better-verified claim is the later word.
 VERIFICATION_RANK = {
     Verification.confirmed: 3,
     Verification.geolocated: 2,
     Verification.unverified: 1,
     Verification.refuted: 0,
 }
+
+# The statuses a claim can assert; ``unknown`` is only ever derived.
+ASSERTED = frozenset(
+    {ControlStatus.russian_control, ControlStatus.ukrainian_control, ControlStatus.contested}
+)
+BELLIGERENTS = (Side.russia, Side.ukraine)
 
 
 class Confidence(enum.StrEnum):
@@ -49,11 +77,14 @@ class Confidence(enum.StrEnum):
     low = "low"
 
 
+_CONFIDENCE_ORDER = [Confidence.low, Confidence.medium, Confidence.high]
+
+
 class Reason(enum.StrEnum):
     no_claims = "no_claims"  # step 1: nothing to go on
-    confirmed = "confirmed"  # step 3: an independently confirmed claim decides
-    conflict = "conflict"  # step 4: sources of different sides disagree
-    latest = "latest"  # step 5: the latest claim stands
+    confirmed = "confirmed"  # step 3: independently confirmed claims decide
+    conflict = "conflict"  # steps 3-4: sources of different sides (or confirmations) disagree
+    latest = "latest"  # step 5: the latest word stands
 
     @property
     def explanation(self) -> str:
@@ -62,9 +93,28 @@ class Reason(enum.StrEnum):
 
 REASON_TEXT = {
     Reason.no_claims: "no approved claims up to this date",
-    Reason.confirmed: "decided by an independently confirmed claim",
+    Reason.confirmed: "decided by independently confirmed claims",
     Reason.conflict: "conflicting claims: sources of different sides disagree",
-    Reason.latest: "the latest claim stands",
+    Reason.latest: "the latest claims stand",
+}
+
+
+class Note(enum.StrEnum):
+    """Why a status that could look disputed is not, or why its confidence is high."""
+
+    prelude = "prelude"  # earlier reports of fighting were the prelude to a capture
+    concession = "concession"  # both belligerents agree, overtaking a third side's report
+    admission = "admission"  # Russia's and Ukraine's sources both say so
+
+    @property
+    def explanation(self) -> str:
+        return NOTE_TEXT[self]
+
+
+NOTE_TEXT = {
+    Note.prelude: "earlier reports of fighting were the prelude to this capture, not a dispute",
+    Note.concession: "the sources of both Russia and Ukraine agree, overtaking an earlier report",
+    Note.admission: "sources of both Russia and Ukraine say so",
 }
 
 
@@ -78,7 +128,8 @@ class ClaimFact(NamedTuple):
     verification: Verification
     side: Side
     review_state: ReviewState = ReviewState.approved
-    superseded: bool = False  # an approved correction replaces it
+    # The day an approved correction of this claim was published: from then on it is replaced.
+    withdrawn_on: date | None = None
 
 
 class Derived(NamedTuple):
@@ -86,20 +137,59 @@ class Derived(NamedTuple):
 
     status: ControlStatus
     reason: Reason
-    confidence: Confidence | None = None
-    deciding_claim_id: int | None = None  # steps 3 and 5
-    latest_as_of: date | None = None  # the date the window is anchored at
-    conflicting_claim_ids: tuple[int, ...] = ()  # step 4: the competing claims
+    confidence: Confidence | None = None  # before the evidence's age is taken into account
+    deciding_claim_ids: tuple[int, ...] = ()  # newest first; empty for a conflict
+    latest_as_of: date | None = None  # the anchor A: the window's latest claim date
+    conflicting_claim_ids: tuple[int, ...] = ()  # the competing claims of a conflict
     window_claim_ids: tuple[int, ...] = ()  # the window's newest claims (WINDOW_IDS_KEPT)
+    notes: tuple[Note, ...] = ()
+
+    @property
+    def deciding_claim_id(self) -> int | None:
+        return self.deciding_claim_ids[0] if self.deciding_claim_ids else None
 
     @property
     def explanation(self) -> str:
         if self.reason == Reason.latest and self.status == ControlStatus.contested:
-            return "the latest claim itself reports fighting there"
-        return self.reason.explanation
+            text = "the latest claims themselves report fighting there"
+        else:
+            text = self.reason.explanation
+        for note in self.notes:
+            if note is not Note.admission:
+                text += f"; {note.explanation}"
+        return text
 
 
 UNKNOWN = Derived(status=ControlStatus.unknown, reason=Reason.no_claims)
+
+
+class Evidence(NamedTuple):
+    """How old a status's evidence is on the date shown (step 7)."""
+
+    days: int | None  # D - A: days from the latest claim to the date shown
+    stale: bool
+    confidence: Confidence | None  # the derived confidence, lowered for age
+
+
+NO_EVIDENCE = Evidence(days=None, stale=False, confidence=None)
+
+
+def evidence_of(
+    derived: Derived,
+    as_of: date,
+    window_days: int = DEFAULT_WINDOW_DAYS,
+    stale_days: int = DEFAULT_STALE_DAYS,
+) -> Evidence:
+    """Step 7: the age of a status's evidence on ``as_of``, and what it does to confidence."""
+    if derived.latest_as_of is None:
+        return NO_EVIDENCE
+    age = (as_of - derived.latest_as_of).days
+    horizon = window_days if derived.status == ControlStatus.contested else stale_days
+    confidence = derived.confidence
+    if confidence is not None:
+        level = max(0, _CONFIDENCE_ORDER.index(confidence) - age // stale_days)
+        confidence = _CONFIDENCE_ORDER[level]
+    return Evidence(days=age, stale=age > horizon, confidence=confidence)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,127 +210,297 @@ class Interval:
         return self.derived.status
 
 
-def is_candidate(claim: ClaimFact) -> bool:
-    """Step 1's filter, apart from the date."""
-    return (
-        claim.review_state == ReviewState.approved
-        and claim.verification != Verification.refuted
-        and not claim.superseded
-    )
+# --- Step 1 --------------------------------------------------------------------------------
+
+
+class LeftOut(enum.StrEnum):
+    """Why a stored claim is not a candidate (shown on a settlement's page)."""
+
+    not_approved = "not approved"
+    not_a_status = "asserts no status (unknown is only ever derived)"
+    refuted = "refuted"
+    corrected = "replaced by an approved correction"
+    not_yet_published = "not yet published on the knowledge date"
+    later = "dated after the date shown"
+
+
+def left_out(claim: ClaimFact, known_on: date | None, as_of: date | None = None) -> LeftOut | None:
+    """Step 1 for one claim: why it is not a candidate, or None when it is one."""
+    if claim.review_state != ReviewState.approved:
+        return LeftOut.not_approved
+    if claim.status not in ASSERTED:
+        return LeftOut.not_a_status
+    if claim.verification == Verification.refuted:
+        return LeftOut.refuted
+    if known_on is not None and claim.published_on > known_on:
+        return LeftOut.not_yet_published
+    if claim.withdrawn_on is not None and (known_on is None or claim.withdrawn_on <= known_on):
+        return LeftOut.corrected
+    if as_of is not None and claim.as_of > as_of:
+        return LeftOut.later
+    return None
+
+
+def visible(claims: Iterable[ClaimFact], known_on: date | None) -> list[ClaimFact]:
+    """Step 1's candidates for any date, as known on ``known_on`` (None: everything known now)."""
+    return [c for c in claims if left_out(c, known_on) is None]
 
 
 def precedence(claim: ClaimFact) -> tuple[date, int, date, int]:
-    """Step 2's ordering: the greatest key is the latest claim."""
+    """Latest first when reversed: as_of, then verification, then publication (id: stable)."""
     return (claim.as_of, VERIFICATION_RANK[claim.verification], claim.published_on, claim.id)
 
 
-def conflicting_claims(window: Sequence[ClaimFact]) -> list[ClaimFact]:
-    """Claims that disagree with a claim of another side (step 4).
-
-    Disagreement within one side is not a conflict.
-
-    Counted, not compared pairwise: a claim conflicts when some claim of another side
-    asserts another status, i.e. when the claims of other sides are not all of its status.
-    """
-    by_side = Counter(c.side for c in window)
-    by_status = Counter(c.status for c in window)
-    by_side_status = Counter((c.side, c.status) for c in window)
-    total = len(window)
-    result = []
-    for claim in window:
-        other_sides = total - by_side[claim.side]
-        other_sides_same_status = by_status[claim.status] - by_side_status[claim.side, claim.status]
-        if other_sides - other_sides_same_status > 0:
-            result.append(claim)
-    return result
-
-
-def confidence_of(claim: ClaimFact) -> Confidence:
-    """Step 6 for one deciding claim."""
-    if claim.verification == Verification.confirmed:
-        return Confidence.high
-    if claim.verification == Verification.geolocated or claim.side == Side.neutral:
-        return Confidence.medium
-    return Confidence.low
-
-
-def decide(window: Sequence[ClaimFact]) -> Derived:
-    """Steps 2-6 over the candidates of one window (all as_of within W of the latest).
-
-    ``window`` must be sorted by ``precedence``, oldest first: the latest claim is then the
-    last one, and the latest confirmed claim the last confirmed one. Every caller sorts once
-    per settlement, not once per day.
-    """
-    if not window:
-        return UNKNOWN
-    latest = window[-1]
-    newest_first = window[::-1]
-    window_ids = tuple(c.id for c in newest_first[:WINDOW_IDS_KEPT])
-    decider = next((c for c in newest_first if c.verification is Verification.confirmed), None)
-    if decider is not None:
-        return Derived(
-            status=decider.status,
-            reason=Reason.confirmed,
-            confidence=Confidence.high,
-            deciding_claim_id=decider.id,
-            latest_as_of=latest.as_of,
-            window_claim_ids=window_ids,
-        )
-    # A conflict needs two sides and two statuses; most windows have one or the other.
-    if len({c.side for c in window}) > 1 and len({c.status for c in window}) > 1:
-        conflicting = conflicting_claims(newest_first)
-        if conflicting:
-            strongest = max((confidence_of(c) for c in conflicting), key=_CONFIDENCE_ORDER.index)
-            return Derived(
-                status=ControlStatus.contested,
-                reason=Reason.conflict,
-                confidence=strongest,
-                latest_as_of=latest.as_of,
-                conflicting_claim_ids=tuple(c.id for c in conflicting),
-                window_claim_ids=window_ids,
-            )
-    return Derived(
-        status=latest.status,
-        reason=Reason.latest,
-        confidence=confidence_of(latest),
-        deciding_claim_id=latest.id,
-        latest_as_of=latest.as_of,
-        window_claim_ids=window_ids,
-    )
-
-
-_CONFIDENCE_ORDER = [Confidence.low, Confidence.medium, Confidence.high]
-
-
 def in_window(candidates: Iterable[ClaimFact], anchor: date, window_days: int) -> list[ClaimFact]:
-    """Candidates with as_of in ``(anchor - W, anchor]``."""
+    """Step 2: candidates with as_of in ``(anchor - W, anchor]``."""
     start = anchor - timedelta(days=window_days)
     return [c for c in candidates if start < c.as_of <= anchor]
 
 
-def derive_status(
-    claims: Iterable[ClaimFact], on: date, window_days: int = DEFAULT_WINDOW_DAYS
-) -> Derived:
-    """The rule: the derived status of one settlement on date ``on``."""
-    candidates = [c for c in claims if is_candidate(c) and c.as_of <= on]
+# --- Steps 3 to 6 --------------------------------------------------------------------------
+
+
+def _rank(claim: ClaimFact) -> tuple[date, int, date]:
+    return (claim.as_of, VERIFICATION_RANK[claim.verification], claim.published_on)
+
+
+def latest_claims(claims: Sequence[ClaimFact]) -> list[ClaimFact]:
+    """The latest claims: greatest as_of, then best verified, then latest published_on."""
+    best = max(_rank(c) for c in claims)
+    return [c for c in claims if _rank(c) == best]
+
+
+def _newest_first(claims: Iterable[ClaimFact]) -> tuple[ClaimFact, ...]:
+    return tuple(sorted(claims, key=precedence, reverse=True))
+
+
+class Word(NamedTuple):
+    """What one side says in the window: the status of its latest claims, and when."""
+
+    side: Side
+    status: ControlStatus  # contested when its own latest claims disagree
+    as_of: date
+    claims: tuple[ClaimFact, ...]  # the latest claims behind it
+    first_claimed: date  # the first date in the window this side claimed that status
+
+
+def word_of(side: Side, claims: Sequence[ClaimFact]) -> Word:
+    latest = latest_claims(claims)
+    statuses = {c.status for c in latest}
+    status = statuses.pop() if len(statuses) == 1 else ControlStatus.contested
+    first = min((c.as_of for c in claims if c.status == status), default=latest[0].as_of)
+    return Word(side, status, latest[0].as_of, _newest_first(latest), first)
+
+
+def exemption(a: Word, b: Word, words: dict[Side, Word]) -> Note | None:
+    """Why two differing words are not a conflict (step 4's exceptions), or None."""
+    russia, ukraine = words.get(Side.russia), words.get(Side.ukraine)
+    if russia is not None and ukraine is not None and russia.status == ukraine.status:
+        agreed = max(russia.as_of, ukraine.as_of)
+        for third in (a, b):
+            if third.side not in BELLIGERENTS and third.as_of < agreed:
+                return Note.concession
+    for fighting, capture in ((a, b), (b, a)):
+        if (
+            fighting.status == ControlStatus.contested
+            and capture.status != ControlStatus.contested
+            and fighting.as_of < capture.first_claimed
+        ):
+            return Note.prelude
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """Every step of the rule over one window, for the settlement page's explanation."""
+
+    window: tuple[ClaimFact, ...]  # newest first
+    derived: Derived
+    confirmed_claims: tuple[ClaimFact, ...] = ()  # step 3: the latest confirmed claims
+    confirmed_overtaken: bool = False  # a later claim says otherwise
+    words: tuple[Word, ...] = ()
+    conflicts: tuple[tuple[Word, Word], ...] = ()
+    exempted: tuple[tuple[Word, Word, Note], ...] = ()
+    latest_word: tuple[ClaimFact, ...] = field(default=())
+
+
+def _confidence_of(claims: Iterable[ClaimFact]) -> Confidence:
+    if any(c.verification in (Verification.geolocated, Verification.confirmed) for c in claims):
+        return Confidence.medium
+    return Confidence.low
+
+
+def analyse(window: Sequence[ClaimFact]) -> Analysis:
+    """Steps 3-6 over the candidates of one window (every as_of within W of the latest)."""
+    if not window:
+        return Analysis((), UNKNOWN)
+    newest = _newest_first(window)
+    anchor = newest[0].as_of
+    window_ids = tuple(c.id for c in newest[:WINDOW_IDS_KEPT])
+
+    # Step 3: the latest confirmed claims decide, unless a later claim says otherwise.
+    confirmed = [c for c in newest if c.verification is Verification.confirmed]
+    latest_confirmed: tuple[ClaimFact, ...] = ()
+    overtaken = False
+    if confirmed:
+        confirmed_on = confirmed[0].as_of
+        latest_confirmed = tuple(c for c in confirmed if c.as_of == confirmed_on)
+        statuses = {c.status for c in latest_confirmed}
+        later = [c for c in newest if c.as_of > confirmed_on]
+        overtaken = any(c.status not in statuses for c in later) or (
+            len(statuses) > 1 and bool(later)
+        )
+        if not overtaken:
+            if len(statuses) == 1:
+                derived = Derived(
+                    status=latest_confirmed[0].status,
+                    reason=Reason.confirmed,
+                    confidence=Confidence.high,
+                    deciding_claim_ids=tuple(c.id for c in latest_confirmed),
+                    latest_as_of=anchor,
+                    window_claim_ids=window_ids,
+                )
+            else:
+                derived = Derived(
+                    status=ControlStatus.contested,
+                    reason=Reason.conflict,
+                    confidence=Confidence.high,
+                    latest_as_of=anchor,
+                    conflicting_claim_ids=tuple(c.id for c in latest_confirmed),
+                    window_claim_ids=window_ids,
+                )
+            return Analysis(newest, derived, latest_confirmed, False)
+
+    # Step 4: each side's word; differing words conflict unless an exception applies.
+    by_side: dict[Side, list[ClaimFact]] = {}
+    for c in newest:
+        by_side.setdefault(c.side, []).append(c)
+    words = {side: word_of(side, claims) for side, claims in by_side.items()}
+    conflicts: list[tuple[Word, Word]] = []
+    exempted: list[tuple[Word, Word, Note]] = []
+    for a, b in combinations(sorted(words.values(), key=lambda w: list(Side).index(w.side)), 2):
+        if a.status == b.status:
+            continue
+        note = exemption(a, b, words)
+        if note is None:
+            conflicts.append((a, b))
+        else:
+            exempted.append((a, b, note))
+    ordered_words = tuple(words[s] for s in Side if s in words)
+    if conflicts:
+        involved = {c for pair in conflicts for w in pair for c in w.claims}
+        confirmed_statuses = {
+            c.status for c in involved if c.verification is Verification.confirmed
+        }
+        derived = Derived(
+            status=ControlStatus.contested,
+            reason=Reason.conflict,
+            confidence=Confidence.high if len(confirmed_statuses) > 1 else Confidence.low,
+            latest_as_of=anchor,
+            conflicting_claim_ids=tuple(c.id for c in _newest_first(involved)),
+            window_claim_ids=window_ids,
+        )
+        return Analysis(
+            newest,
+            derived,
+            latest_confirmed,
+            overtaken,
+            ordered_words,
+            tuple(conflicts),
+            tuple(exempted),
+        )
+
+    # Step 5: the latest word over all the window's claims stands.
+    latest = latest_claims(newest)
+    statuses = {c.status for c in latest}
+    status = statuses.pop() if len(statuses) == 1 else ControlStatus.contested
+
+    # Step 6: the deciding claims assert the status and are no older than any contrary claim.
+    contrary_on = max((c.as_of for c in newest if c.status != status), default=None)
+    deciding = tuple(
+        c for c in newest if c.status == status and (contrary_on is None or c.as_of >= contrary_on)
+    )
+    notes = sorted({note for _, _, note in exempted}, key=list(Note).index)
+    russia, ukraine = words.get(Side.russia), words.get(Side.ukraine)
+    if russia is not None and ukraine is not None and russia.status == ukraine.status == status:
+        confidence = Confidence.high
+        notes.append(Note.admission)
+    else:
+        confidence = _confidence_of(deciding)
+    derived = Derived(
+        status=status,
+        reason=Reason.latest,
+        confidence=confidence,
+        deciding_claim_ids=tuple(c.id for c in deciding),
+        latest_as_of=anchor,
+        window_claim_ids=window_ids,
+        notes=tuple(notes),
+    )
+    return Analysis(
+        newest,
+        derived,
+        latest_confirmed,
+        overtaken,
+        ordered_words,
+        (),
+        tuple(exempted),
+        tuple(latest),
+    )
+
+
+def decide(window: Sequence[ClaimFact]) -> Derived:
+    """Steps 3-6 over one window's candidates, in any order."""
+    return analyse(window).derived
+
+
+# --- One date, and every date ---------------------------------------------------------------
+
+
+def window_on(
+    claims: Iterable[ClaimFact],
+    as_of: date,
+    window_days: int = DEFAULT_WINDOW_DAYS,
+    known_on: date | None = None,
+) -> list[ClaimFact]:
+    """Steps 1-2: the window's claims on ``as_of``, as known on ``known_on``."""
+    candidates = [c for c in visible(claims, known_on) if c.as_of <= as_of]
     if not candidates:
-        return UNKNOWN
-    # The window is anchored at the latest claim, not at `on`: silence does not resolve a dispute.
-    anchor = max(c.as_of for c in candidates)
-    return decide(sorted(in_window(candidates, anchor, window_days), key=precedence))
+        return []
+    return in_window(candidates, max(c.as_of for c in candidates), window_days)
+
+
+def derive_status(
+    claims: Iterable[ClaimFact],
+    as_of: date,
+    window_days: int = DEFAULT_WINDOW_DAYS,
+    known_on: date | None = None,
+) -> Derived:
+    """The rule: the derived status of one settlement on ``as_of``, as known on ``known_on``."""
+    return decide(window_on(claims, as_of, window_days, known_on))
+
+
+def explain(
+    claims: Iterable[ClaimFact],
+    as_of: date,
+    window_days: int = DEFAULT_WINDOW_DAYS,
+    known_on: date | None = None,
+) -> Analysis:
+    """The rule step by step for one settlement (its page explains the decision)."""
+    return analyse(window_on(claims, as_of, window_days, known_on))
 
 
 def derive_history(
-    claims: Iterable[ClaimFact], window_days: int = DEFAULT_WINDOW_DAYS
+    claims: Iterable[ClaimFact],
+    window_days: int = DEFAULT_WINDOW_DAYS,
+    known_on: date | None = None,
 ) -> list[tuple[date, Derived]]:
     """The rule evaluated on every date a status can change: each distinct claim date.
 
     Between two such dates nothing changes (the window is anchored at the latest claim), so
     this list answers "what was the status on D" for every D by looking up the last entry
-    on or before D. One pass over the candidates sorted by precedence (as_of first), with a
-    sliding window.
+    on or before D. One pass over the candidates sorted by as_of, with a sliding window.
     """
-    candidates = sorted((c for c in claims if is_candidate(c)), key=precedence)
+    candidates = sorted(visible(claims, known_on), key=precedence)
     history: list[tuple[date, Derived]] = []
     span = timedelta(days=window_days)
     lo = 0
@@ -277,6 +537,7 @@ def derive_timeline(
     claims: Iterable[ClaimFact],
     window_days: int = DEFAULT_WINDOW_DAYS,
     until: date | None = None,
+    known_on: date | None = None,
 ) -> list[Interval]:
     """Intervals of constant derived status, oldest first, up to ``until`` (inclusive)."""
-    return timeline_from_history(derive_history(claims, window_days), until)
+    return timeline_from_history(derive_history(claims, window_days, known_on), until)

@@ -1,4 +1,5 @@
-"""The derivation rule, step by step, on plain values (design.md, "The derivation rule")."""
+"""The derivation rule (version 2), step by step, on plain values: the worked cases of
+/about/method first, then each step on its own."""
 
 from __future__ import annotations
 
@@ -12,9 +13,12 @@ from app.sources.models import Side
 from app.status.derive import (
     ClaimFact,
     Confidence,
+    Note,
     Reason,
     derive_status,
     derive_timeline,
+    evidence_of,
+    explain,
 )
 
 RU = ControlStatus.russian_control
@@ -32,7 +36,7 @@ def claim(
     verification: Verification = Verification.unverified,
     published_on: date | None = None,
     review_state: ReviewState = ReviewState.approved,
-    superseded: bool = False,
+    withdrawn_on: date | None = None,
     id: int | None = None,
 ) -> ClaimFact:
     return ClaimFact(
@@ -43,12 +47,139 @@ def claim(
         verification=verification,
         side=side,
         review_state=review_state,
-        superseded=superseded,
+        withdrawn_on=withdrawn_on,
     )
 
 
 def days(n: int) -> timedelta:
     return timedelta(days=n)
+
+
+def on(month: int, day: int) -> date:
+    return date(2025, month, day)
+
+
+N, R, U = Side.neutral, Side.russia, Side.ukraine
+UNV, GEO, CONF = Verification.unverified, Verification.geolocated, Verification.confirmed
+
+# The worked cases of /about/method: (side, status, date, verification) in the window, the
+# date asked about, the knowledge date, and the answer (status, reason, confidence after the
+# evidence's age, stale, notes).
+WORKED_CASES = [
+    pytest.param(
+        [(N, CONTESTED, on(1, 10), GEO), (U, UA, on(1, 11), UNV)],
+        on(1, 20),
+        None,
+        (UA, Reason.latest, Confidence.low, False, {Note.prelude}),
+        id="fighting then a capture is a prelude",
+    ),
+    pytest.param(
+        [(R, RU, on(1, 10), UNV), (U, UA, on(1, 12), UNV)],
+        on(1, 15),
+        None,
+        (CONTESTED, Reason.conflict, Confidence.low, False, set()),
+        id="two sides claim control",
+    ),
+    pytest.param(
+        [(R, RU, on(4, 26), UNV), (U, CONTESTED, on(4, 26), UNV), (R, RU, on(4, 27), UNV)],
+        on(4, 27),
+        None,
+        (CONTESTED, Reason.conflict, Confidence.low, False, set()),
+        id="same-day denial",
+    ),
+    pytest.param(
+        [
+            (N, RU, on(3, 12), UNV),
+            (U, CONTESTED, on(3, 12), UNV),
+            (R, RU, on(3, 13), UNV),
+            (U, RU, on(3, 15), UNV),
+        ],
+        on(3, 20),
+        None,
+        (RU, Reason.latest, Confidence.high, False, {Note.admission}),
+        id="ukraine concedes",
+    ),
+    pytest.param(
+        [(U, RU, on(3, 9), UNV), (N, CONTESTED, on(3, 9), UNV), (R, RU, on(3, 11), UNV)],
+        on(3, 12),
+        None,
+        (RU, Reason.latest, Confidence.high, False, {Note.concession, Note.admission}),
+        id="concession overtakes the neutral report",
+    ),
+    pytest.param(
+        [(R, RU, on(1, 10), CONF), (U, UA, on(1, 10), CONF)],
+        on(1, 15),
+        None,
+        (CONTESTED, Reason.conflict, Confidence.high, False, set()),
+        id="confirmed claims disagree",
+    ),
+    pytest.param(
+        [(N, UA, on(1, 10), CONF), (R, RU, on(1, 12), UNV), (U, RU, on(1, 12), UNV)],
+        on(1, 15),
+        None,
+        (RU, Reason.latest, Confidence.high, False, {Note.concession, Note.admission}),
+        id="the confirmation is overtaken",
+    ),
+    pytest.param(
+        [(N, RU, on(3, 19), CONF), (U, UA, on(3, 25), UNV), (R, CONTESTED, on(3, 26), UNV)],
+        on(3, 27),
+        None,
+        (CONTESTED, Reason.conflict, Confidence.low, False, set()),
+        id="a confirmation vouches for its own date only",
+    ),
+    pytest.param(
+        [(R, CONTESTED, on(1, 1), UNV), (U, CONTESTED, on(1, 1), UNV), (N, RU, on(1, 5), UNV)],
+        on(1, 6),
+        None,
+        (RU, Reason.latest, Confidence.low, False, {Note.prelude}),
+        id="belligerents agree on something else",
+    ),
+    pytest.param(
+        [(N, RU, on(3, 8), GEO), (R, RU, on(3, 9), UNV)],
+        on(3, 10),
+        None,
+        (RU, Reason.latest, Confidence.medium, False, set()),
+        id="corroboration never lowers confidence",
+    ),
+    pytest.param(
+        [(R, RU, on(1, 10), UNV, on(1, 14))],
+        on(1, 12),
+        on(1, 12),
+        (ControlStatus.unknown, Reason.no_claims, None, False, set()),
+        id="not yet reported",
+    ),
+    pytest.param(
+        [(R, RU, on(1, 10), GEO)],
+        on(3, 1),
+        None,
+        (RU, Reason.latest, Confidence.low, True, set()),
+        id="old control claim is stale",
+    ),
+    pytest.param(
+        [(N, CONTESTED, on(1, 10), UNV)],
+        on(2, 1),
+        None,
+        (CONTESTED, Reason.latest, Confidence.low, True, set()),
+        id="old report of fighting is stale",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rows", "as_of", "known_on", "expected"), WORKED_CASES)
+def test_worked_case(rows, as_of, known_on, expected):
+    claims = [
+        claim(status, as_of_, side=side, verification=verification, published_on=published[0])
+        for side, status, as_of_, verification, *published in [(*r, None)[:5] for r in rows]
+    ]
+    derived = derive_status(claims, as_of, known_on=known_on)
+    evidence = evidence_of(derived, as_of)
+    status, reason, confidence, stale, notes = expected
+    assert (derived.status, derived.reason) == (status, reason)
+    assert evidence.confidence == confidence
+    assert evidence.stale == stale
+    assert set(derived.notes) == notes
+    # Claims stored in another order give the same answer.
+    assert derive_status(claims[::-1], as_of, known_on=known_on) == derived
 
 
 class TestStep1Candidates:
@@ -74,102 +205,43 @@ class TestStep1Candidates:
         claims = [claim(UA, D - days(30)), claim(RU, D, verification=Verification.refuted)]
         assert derive_status(claims, D).status == UA
 
-    def test_superseded_claims_are_ignored(self):
-        claims = [claim(UA, D - days(30)), claim(RU, D, superseded=True)]
-        assert derive_status(claims, D).status == UA
+    def test_claims_asserting_unknown_are_ignored(self):
+        claims = [claim(UA, D - days(30)), claim(ControlStatus.unknown, D)]
+        result = derive_status(claims, D)
+        assert result.status == UA
+        assert result.latest_as_of == D - days(30)
+
+    def test_corrected_claims_are_ignored_from_the_day_the_correction_was_published(self):
+        corrected = claim(RU, D, withdrawn_on=D + days(3))
+        claims = [claim(UA, D - days(30)), corrected]
+        assert derive_status(claims, D).status == UA  # as known now
+        assert derive_status(claims, D, known_on=D + days(3)).status == UA
+        # As reported then, before the correction: what was believed then.
+        assert derive_status(claims, D, known_on=D + days(2)).status == RU
+
+    def test_claims_published_after_the_knowledge_date_are_not_yet_known(self):
+        late = claim(RU, D, published_on=D + days(2))
+        claims = [claim(UA, D - days(30)), late]
+        assert derive_status(claims, D, known_on=D + days(1)).status == UA
+        assert derive_status(claims, D, known_on=D + days(2)).status == RU
+        assert derive_status(claims, D).status == RU
+
+    def test_knowledge_date_may_be_earlier_than_the_date_asked_about(self):
+        claims = [claim(UA, D - days(10)), claim(RU, D - days(2))]
+        assert derive_status(claims, D, known_on=D - days(5)).status == UA
 
     def test_only_ignored_claims_means_unknown(self):
         claims = [claim(RU, D, review_state=ReviewState.pending)]
         assert derive_status(claims, D).status == ControlStatus.unknown
 
 
-class TestStep2Latest:
-    def test_greatest_as_of_wins(self):
+class TestStep2Window:
+    def test_greatest_as_of_is_the_anchor(self):
         claims = [claim(UA, D - days(20)), claim(RU, D - days(1))]
         result = derive_status(claims, D)
         assert result.status == RU
         assert result.reason == Reason.latest
         assert result.latest_as_of == D - days(1)
-
-    def test_tie_on_as_of_better_verification_wins(self):
-        geolocated = claim(UA, D, verification=Verification.geolocated, id=1)
-        unverified = claim(CONTESTED, D, verification=Verification.unverified, id=2)
-        result = derive_status([geolocated, unverified], D)
-        assert result.deciding_claim_id == geolocated.id
-        assert result.status == UA
-
-    def test_tie_on_verification_later_publication_wins(self):
-        early = claim(CONTESTED, D, published_on=D, id=5)
-        late = claim(RU, D, published_on=D + days(2), id=4)
-        assert derive_status([early, late], D + days(2)).deciding_claim_id == late.id
-
-    def test_full_tie_higher_id_wins(self):
-        first = claim(CONTESTED, D, id=10)
-        second = claim(RU, D, id=11)
-        assert derive_status([second, first], D).deciding_claim_id == second.id
-
-
-class TestStep3ConfirmedWins:
-    def test_confirmed_claim_in_window_decides_over_a_later_one(self):
-        confirmed = claim(UA, D - days(5), side=Side.neutral, verification=Verification.confirmed)
-        later = claim(RU, D)
-        result = derive_status([confirmed, later], D)
-        assert result.status == UA
-        assert result.reason == Reason.confirmed
-        assert result.deciding_claim_id == confirmed.id
-        assert result.confidence == Confidence.high
-
-    def test_confirmed_claim_beats_a_cross_side_conflict(self):
-        claims = [
-            claim(RU, D, side=Side.russia),
-            claim(UA, D - days(1), side=Side.ukraine),
-            claim(RU, D - days(2), side=Side.neutral, verification=Verification.confirmed),
-        ]
-        assert derive_status(claims, D).reason == Reason.confirmed
-
-    def test_latest_confirmed_of_several_decides(self):
-        old = claim(UA, D - days(10), verification=Verification.confirmed)
-        new = claim(CONTESTED, D - days(3), verification=Verification.confirmed)
-        assert derive_status([old, new, claim(RU, D)], D).deciding_claim_id == new.id
-
-    def test_confirmed_claim_outside_the_window_does_not_decide(self):
-        old = claim(UA, D - days(14), verification=Verification.confirmed)  # window is (D-14, D]
-        result = derive_status([old, claim(RU, D)], D)
-        assert result.status == RU
-        assert result.reason == Reason.latest
-
-
-class TestStep4Conflict:
-    def test_different_sides_different_statuses_is_contested(self):
-        ru = claim(RU, D, side=Side.russia)
-        ua = claim(CONTESTED, D - days(1), side=Side.ukraine)
-        result = derive_status([ru, ua], D)
-        assert result.status == CONTESTED
-        assert result.reason == Reason.conflict
-        assert set(result.conflicting_claim_ids) == {ru.id, ua.id}
-
-    def test_neutral_counts_as_a_side(self):
-        result = derive_status([claim(RU, D), claim(UA, D, side=Side.neutral)], D)
-        assert result.reason == Reason.conflict
-
-    def test_same_side_disagreement_is_not_a_conflict(self):
-        claims = [claim(RU, D, side=Side.russia), claim(CONTESTED, D - days(1), side=Side.russia)]
-        result = derive_status(claims, D)
-        assert result.reason == Reason.latest
-        assert result.status == RU
-
-    def test_different_sides_agreeing_is_not_a_conflict(self):
-        claims = [claim(RU, D, side=Side.russia), claim(RU, D - days(2), side=Side.ukraine)]
-        assert derive_status(claims, D).reason == Reason.latest
-
-    def test_only_claims_that_disagree_across_sides_are_shown(self):
-        ru_taken = claim(RU, D, side=Side.russia)
-        ru_fighting = claim(CONTESTED, D - days(2), side=Side.russia)
-        ua_fighting = claim(CONTESTED, D - days(1), side=Side.ukraine)
-        result = derive_status([ru_taken, ru_fighting, ua_fighting], D)
-        # ru_fighting agrees with the Ukrainian claim: it contradicts nobody of another side.
-        assert set(result.conflicting_claim_ids) == {ru_taken.id, ua_fighting.id}
-        assert set(result.window_claim_ids) == {ru_taken.id, ru_fighting.id, ua_fighting.id}
 
     def test_window_expiry_ends_the_conflict(self):
         old_ua = claim(UA, D - days(14), side=Side.ukraine)
@@ -183,15 +255,6 @@ class TestStep4Conflict:
         a_year_later = D + days(365)
         assert derive_status(claims, a_year_later).status == CONTESTED
 
-    def test_conflict_confidence_is_that_of_the_strongest_competing_claim(self):
-        claims = [
-            claim(RU, D, side=Side.russia),
-            claim(UA, D, side=Side.ukraine, verification=Verification.geolocated),
-        ]
-        assert derive_status(claims, D).confidence == Confidence.medium
-        claims = [claim(RU, D, side=Side.russia), claim(UA, D, side=Side.ukraine)]
-        assert derive_status(claims, D).confidence == Confidence.low
-
     @pytest.mark.parametrize("window", [1, 7, 30])
     def test_window_length_is_a_parameter(self, window):
         claims = [claim(UA, D - days(window - 1), side=Side.ukraine), claim(RU, D)]
@@ -200,7 +263,113 @@ class TestStep4Conflict:
         assert derive_status(claims, D, window).status == RU
 
 
-class TestStep5And6LatestStandsAndConfidence:
+class TestStep3Confirmed:
+    def test_confirmed_claim_decides_over_earlier_claims_of_other_sides(self):
+        claims = [
+            claim(UA, D - days(2), side=Side.ukraine),
+            claim(RU, D, side=Side.neutral, verification=CONF),
+        ]
+        result = derive_status(claims, D)
+        assert (result.status, result.reason, result.confidence) == (
+            RU,
+            Reason.confirmed,
+            Confidence.high,
+        )
+        assert result.deciding_claim_ids == (claims[1].id,)
+
+    def test_a_later_claim_saying_otherwise_overtakes_the_confirmation(self):
+        confirmed = claim(UA, D - days(5), side=Side.neutral, verification=CONF)
+        later = claim(RU, D, side=Side.russia)
+        result = derive_status([confirmed, later], D)
+        assert result.reason == Reason.conflict
+
+    def test_a_later_claim_agreeing_keeps_the_confirmation_deciding(self):
+        confirmed = claim(UA, D - days(5), side=Side.neutral, verification=CONF)
+        later = claim(UA, D, side=Side.ukraine)
+        result = derive_status([confirmed, later], D)
+        assert result.reason == Reason.confirmed
+        assert result.deciding_claim_ids == (confirmed.id,)
+
+    def test_confirmed_ties_are_contested_whatever_the_order(self):
+        a = claim(RU, D, side=Side.neutral, verification=CONF, id=1)
+        b = claim(UA, D, side=Side.neutral, verification=CONF, id=2)
+        for claims in ([a, b], [b, a]):
+            result = derive_status(claims, D)
+            assert (result.status, result.reason, result.confidence) == (
+                CONTESTED,
+                Reason.conflict,
+                Confidence.high,
+            )
+
+    def test_confirmed_claim_outside_the_window_does_not_decide(self):
+        old = claim(UA, D - days(14), verification=CONF)  # window is (D-14, D]
+        result = derive_status([old, claim(RU, D)], D)
+        assert result.status == RU
+        assert result.reason == Reason.latest
+
+
+class TestStep4Words:
+    def test_different_sides_different_statuses_is_contested(self):
+        ru = claim(RU, D, side=Side.russia)
+        ua = claim(UA, D - days(1), side=Side.ukraine)
+        result = derive_status([ru, ua], D)
+        assert result.status == CONTESTED
+        assert result.reason == Reason.conflict
+        assert set(result.conflicting_claim_ids) == {ru.id, ua.id}
+
+    def test_neutral_counts_as_a_side(self):
+        result = derive_status([claim(RU, D), claim(UA, D, side=Side.neutral)], D)
+        assert result.reason == Reason.conflict
+
+    def test_a_sides_later_claim_replaces_its_earlier_word(self):
+        claims = [claim(RU, D, side=Side.russia), claim(CONTESTED, D - days(1), side=Side.russia)]
+        result = derive_status(claims, D)
+        assert (result.status, result.reason) == (RU, Reason.latest)
+
+    def test_a_sides_own_sources_disagreeing_make_its_word_contested(self):
+        claims = [
+            claim(RU, D, side=Side.russia),
+            claim(UA, D, side=Side.russia),
+            claim(UA, D - days(1), side=Side.ukraine),
+        ]
+        analysis = explain(claims, D)
+        words = {w.side: w.status for w in analysis.words}
+        assert words[Side.russia] == CONTESTED
+        assert analysis.derived.reason == Reason.conflict
+
+    def test_better_verified_claims_are_a_sides_word_on_one_date(self):
+        claims = [
+            claim(RU, D, side=Side.neutral, verification=GEO),
+            claim(CONTESTED, D, side=Side.neutral),
+        ]
+        result = derive_status(claims, D)
+        assert (result.status, result.confidence) == (RU, Confidence.medium)
+
+    def test_later_publication_breaks_a_tie_of_date_and_verification(self):
+        early = claim(CONTESTED, D, published_on=D, id=5)
+        late = claim(RU, D, published_on=D + days(2), id=4)
+        assert derive_status([early, late], D + days(2)).status == RU
+
+    def test_full_tie_within_a_side_is_contested_not_decided_by_row_order(self):
+        first = claim(UA, D, id=10)
+        second = claim(RU, D, id=11)
+        for claims in ([first, second], [second, first]):
+            assert derive_status(claims, D).status == CONTESTED
+
+    def test_fighting_reported_after_the_capture_is_a_dispute(self):
+        claims = [claim(UA, D - days(2), side=Side.ukraine), claim(CONTESTED, D, side=Side.neutral)]
+        assert derive_status(claims, D).reason == Reason.conflict
+
+    def test_conflict_shows_the_words_that_differ(self):
+        ru_taken = claim(RU, D, side=Side.russia)
+        ru_fighting = claim(CONTESTED, D - days(2), side=Side.russia)
+        ua_taken = claim(UA, D - days(1), side=Side.ukraine)
+        result = derive_status([ru_taken, ru_fighting, ua_taken], D)
+        assert set(result.conflicting_claim_ids) == {ru_taken.id, ua_taken.id}
+        assert set(result.window_claim_ids) == {ru_taken.id, ru_fighting.id, ua_taken.id}
+
+
+class TestStep5And6LatestWordAndConfidence:
     def test_a_claim_may_itself_say_contested(self):
         result = derive_status([claim(CONTESTED, D)], D)
         assert result.status == CONTESTED
@@ -210,16 +379,63 @@ class TestStep5And6LatestStandsAndConfidence:
     @pytest.mark.parametrize(
         ("verification", "side", "confidence"),
         [
-            (Verification.unverified, Side.russia, Confidence.low),
-            (Verification.unverified, Side.ukraine, Confidence.low),
-            (Verification.geolocated, Side.russia, Confidence.medium),
-            (Verification.unverified, Side.neutral, Confidence.medium),
-            (Verification.confirmed, Side.russia, Confidence.high),
+            (UNV, Side.russia, Confidence.low),
+            (UNV, Side.ukraine, Confidence.low),
+            (UNV, Side.neutral, Confidence.low),  # an unverified report is not corroboration
+            (GEO, Side.russia, Confidence.medium),
+            (CONF, Side.russia, Confidence.high),
         ],
     )
-    def test_confidence(self, verification, side, confidence):
+    def test_confidence_of_a_single_claim(self, verification, side, confidence):
         result = derive_status([claim(RU, D, side=side, verification=verification)], D)
         assert result.confidence == confidence
+
+    def test_deciding_claims_are_no_older_than_the_latest_contrary_claim(self):
+        geolocated = claim(RU, D - days(5), side=Side.russia, verification=GEO)
+        fighting = claim(CONTESTED, D - days(3), side=Side.russia)
+        retaken = claim(RU, D, side=Side.russia)
+        result = derive_status([geolocated, fighting, retaken], D)
+        assert result.deciding_claim_ids == (retaken.id,)
+        assert result.confidence == Confidence.low
+
+    def test_both_belligerents_agreeing_is_high(self):
+        claims = [claim(UA, D, side=Side.russia), claim(UA, D - days(1), side=Side.ukraine)]
+        result = derive_status(claims, D)
+        assert (result.status, result.confidence) == (UA, Confidence.high)
+        assert Note.admission in result.notes
+
+
+class TestStep7EvidenceAge:
+    def test_age_is_counted_from_the_latest_claim_to_the_date_shown(self):
+        derived = derive_status([claim(RU, D)], D + days(10))
+        assert evidence_of(derived, D + days(10)).days == 10
+
+    @pytest.mark.parametrize(("age", "stale"), [(30, False), (31, True)])
+    def test_control_goes_stale_after_the_horizon(self, age, stale):
+        derived = derive_status([claim(RU, D)], D + days(age))
+        assert evidence_of(derived, D + days(age), stale_days=30).stale is stale
+
+    @pytest.mark.parametrize(("age", "stale"), [(14, False), (15, True)])
+    def test_fighting_goes_stale_after_the_window(self, age, stale):
+        derived = derive_status([claim(CONTESTED, D)], D + days(age))
+        assert evidence_of(derived, D + days(age), window_days=14).stale is stale
+
+    @pytest.mark.parametrize(
+        ("age", "confidence"),
+        [
+            (29, Confidence.high),
+            (30, Confidence.medium),
+            (60, Confidence.low),
+            (400, Confidence.low),
+        ],
+    )
+    def test_confidence_drops_a_level_per_horizon(self, age, confidence):
+        derived = derive_status([claim(RU, D, verification=CONF)], D + days(age))
+        assert evidence_of(derived, D + days(age), stale_days=30).confidence == confidence
+
+    def test_unknown_has_no_age(self):
+        evidence = evidence_of(derive_status([], D), D)
+        assert (evidence.days, evidence.stale, evidence.confidence) == (None, False, None)
 
 
 class TestTimeline:
