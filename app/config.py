@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     # `make run` works out of the box and sessions survive a restart.
     secret_key: str = ""
     contest_window_days: int = Field(default=14, ge=1, le=365)
+    # The rule's staleness horizon H: a control status older than this is shown as stale.
+    stale_days: int = Field(default=30, ge=1, le=3650)
     tile_url: str = ""
     tile_attribution: str = ""
     data_dir: Path = PROJECT_ROOT / "data"

@@ -10,6 +10,7 @@ from typing import Annotated, TypeVar
 from fastapi import Depends, HTTPException, Query, Request
 from sqlalchemy.orm import Session
 
+from app import dates
 from app.accounts import service as accounts_service
 from app.accounts.models import Role, User
 from app.config import Settings
@@ -109,10 +110,41 @@ def get_as_of(
         Query(description="Show the data as it stood on this date (YYYY-MM-DD); default today."),
     ] = None,
 ) -> date:
-    return query_date("as_of", as_of) or date.today()
+    return query_date("as_of", as_of) or dates.today()
 
 
 AsOfDep = Annotated[date, Depends(get_as_of)]
+
+# The date bar's "as reported then" switch: a plain GET form cannot copy one field into
+# another, so it sends view=reported and the knowledge date becomes the date shown.
+REPORTED_VIEW = "reported"
+
+
+def get_known_on(
+    request: Request,
+    as_of: AsOfDep,
+    known_on: Annotated[
+        str | None,
+        Query(
+            description="Count only the claims published by this date (YYYY-MM-DD); "
+            "default today, i.e. everything known now."
+        ),
+    ] = None,
+    view: Annotated[
+        str | None,
+        Query(description="`reported`: as reported then (known_on = as_of).", max_length=20),
+    ] = None,
+) -> date | None:
+    """The knowledge date: None means everything known now. Kept on request.state for links."""
+    value = as_of if view == REPORTED_VIEW else query_date("known_on", known_on)
+    if value is not None and value >= dates.today():
+        value = None
+    request.state.known_on = value
+    request.state.reported_then = value is not None and value == as_of
+    return value
+
+
+KnownOnDep = Annotated[date | None, Depends(get_known_on)]
 
 
 def get_settlement(slug: str, session: SessionDep) -> Settlement:
@@ -126,13 +158,24 @@ SettlementDep = Annotated[Settlement, Depends(get_settlement)]
 
 
 def load_date_nav(
-    request: Request, session: SessionDep, settings: SettingsDep, as_of: AsOfDep
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    as_of: AsOfDep,
+    known_on: KnownOnDep,
 ) -> None:
-    """For the date control: the previous and next dates on which some status changed."""
+    """For the date control: the previous and next dates on which some status changed.
+
+    As reported then, the knowledge date moves with the date shown, so the status also
+    changes on the days claims were published: the steps include those days.
+    """
     from app.status import service as status_service
 
-    history = status_service.region_history(session, settings.contest_window_days)
-    request.state.date_nav = status_service.date_nav(history, as_of)
+    history = status_service.region_history(session, settings.contest_window_days, known_on)
+    if request.state.reported_then:
+        request.state.date_nav = status_service.reported_date_nav(session, history, as_of)
+    else:
+        request.state.date_nav = status_service.date_nav(history, as_of)
 
 
 DATED_PAGE = [Depends(load_date_nav)]

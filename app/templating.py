@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, pass_context
 from jinja2.runtime import Context
 from jinja2_fragments.fastapi import Jinja2Blocks
 
+from app import dates
 from app.accounts.csrf import csrf_token
 from app.claims.models import STATUS_LABELS, ControlStatus, Verification
 from app.config import PROJECT_ROOT
@@ -32,6 +33,8 @@ def _request_context(request: Request) -> dict[str, Any]:
     return {
         "current_user": getattr(request.state, "user", None),
         "date_nav": getattr(request.state, "date_nav", (None, None)),
+        "known_on": getattr(request.state, "known_on", None),
+        "reported_then": getattr(request.state, "reported_then", False),
         "csrf_token": lambda: csrf_token(request),
     }
 
@@ -54,18 +57,37 @@ def human_date(value: date | None) -> str:
     return f"{value.day} {value:%b %Y}"
 
 
+def days_before(days: int | None) -> str:
+    """How old evidence is: "12 days before the date shown", "on the date shown"."""
+    if days is None:
+        return ""
+    if days == 0:
+        return "on the date shown"
+    return f"{days:,} day{'' if days == 1 else 's'} before the date shown"
+
+
 def status_label(value: ControlStatus | str) -> str:
     return STATUS_LABELS[ControlStatus(value)]
 
 
 @pass_context
 def url_for_page(context: Context, path: str, **params: Any) -> str:
-    """A link that keeps the page's date: every view is a URL one can share."""
+    """A link that keeps the page's dates: every view is a URL one can share.
+
+    As reported then, a link to another date moves the knowledge date with it.
+    """
     as_of = context.get("as_of")
     today = context.get("today")
+    known_on = context.get("known_on")
     query = {k: v for k, v in params.items() if v not in (None, "")}
     if "as_of" not in params and as_of and as_of != today:
         query = {"as_of": as_of.isoformat(), **query}
+    if "known_on" not in params and known_on:
+        moved = params.get("as_of") if context.get("reported_then") else None
+        carried = str(moved) if moved else known_on.isoformat()
+        if carried != (today.isoformat() if today else None):
+            query["known_on"] = carried
+    query.pop("view", None)
     return path + ("?" + urlencode(query) if query else "")
 
 
@@ -76,6 +98,7 @@ def without(params: Any, *names: str) -> dict[str, str]:
 
 env.filters["human_date"] = human_date
 env.filters["without"] = without
+env.filters["days_before"] = days_before
 env.filters["status_label"] = status_label
 env.filters["side_label"] = lambda side: SIDE_LABELS[Side(side)]
 env.filters["verification_label"] = lambda v: VERIFICATION_LABELS[Verification(v)]
@@ -112,7 +135,7 @@ def render(
     ``fragments`` maps the id of an element HTMX may target to the block that renders it.
     Any other HTMX request (the date control swaps the whole #page) gets the full page.
     """
-    context.setdefault("today", date.today())
+    context.setdefault("today", dates.today())
     extra: dict[str, Any] = {}
     if is_htmx(request) and fragments:
         block = fragments.get(request.headers.get("HX-Target", ""))

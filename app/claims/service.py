@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, String, and_, cast, exists, func, literal, select, update
+from sqlalchemy import Select, String, and_, cast, exists, func, literal, not_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from app.accounts import audit
@@ -49,10 +49,14 @@ def claims_of_settlement(
     settlement_id: int,
     *,
     up_to: date | None = None,
+    known_on: date | None = None,
     limit: int | None = None,
     offset: int = 0,
 ) -> Sequence[Claim]:
-    """Approved claims about a settlement, newest first (what its page lists)."""
+    """Approved claims about a settlement, newest first (what its page lists).
+
+    ``known_on``: only the claims published by then ("as reported then").
+    """
     stmt = (
         select(Claim)
         .where(Claim.settlement_id == settlement_id, Claim.review_state == ReviewState.approved)
@@ -62,6 +66,8 @@ def claims_of_settlement(
     )
     if up_to is not None:
         stmt = stmt.where(Claim.as_of <= up_to)
+    if known_on is not None:
+        stmt = stmt.where(Claim.published_on <= known_on)
     return session.scalars(stmt).all()
 
 
@@ -78,12 +84,20 @@ def claims_of_source(session: Session, source_id: int, *, up_to: date) -> Sequen
     ).all()
 
 
-def count_of_settlement(session: Session, settlement_id: int, up_to: date) -> tuple[int, int]:
-    """How many approved claims about a settlement are dated up to a date, and after it."""
+def count_of_settlement(
+    session: Session, settlement_id: int, up_to: date, known_on: date | None = None
+) -> tuple[int, int]:
+    """How many approved claims about a settlement are shown on a date, and how many not.
+
+    Not shown: those dated after ``up_to`` or (with ``known_on``) published after it.
+    """
+    shown = Claim.as_of <= up_to
+    if known_on is not None:
+        shown = and_(shown, Claim.published_on <= known_on)
     row = session.execute(
-        select(
-            func.count().filter(Claim.as_of <= up_to), func.count().filter(Claim.as_of > up_to)
-        ).where(Claim.settlement_id == settlement_id, Claim.review_state == ReviewState.approved)
+        select(func.count().filter(shown), func.count().filter(not_(shown))).where(
+            Claim.settlement_id == settlement_id, Claim.review_state == ReviewState.approved
+        )
     ).one()
     return row[0], row[1]
 
@@ -103,8 +117,10 @@ def superseded_ids(session: Session, claim_ids: Iterable[int]) -> dict[int, int]
     return {old: new for old, new, state in rows if state == ReviewState.approved}
 
 
-def latest_approved(session: Session, up_to: date, limit: int = 10) -> Sequence[Claim]:
-    """The most recent approved claims as of a date: the dashboard's "latest claims"."""
+def latest_approved(
+    session: Session, up_to: date, limit: int = 10, *, known_on: date | None = None
+) -> Sequence[Claim]:
+    """The most recent approved claims as of a date (published by ``known_on``, if given)."""
     # Ordered by the as_of index (then id): a sort of 500,000 rows for six would be wasteful.
     stmt = (
         select(Claim)
@@ -112,7 +128,19 @@ def latest_approved(session: Session, up_to: date, limit: int = 10) -> Sequence[
         .order_by(Claim.as_of.desc(), Claim.id.desc())
         .limit(limit)
     )
+    if known_on is not None:
+        stmt = stmt.where(Claim.published_on <= known_on)
     return session.scalars(stmt).all()
+
+
+def newest_claim_day(session: Session, up_to: date, known_on: date | None = None) -> date | None:
+    """The date of the newest approved claim dated up to ``up_to`` (published by ``known_on``)."""
+    stmt = select(func.max(Claim.as_of)).where(
+        Claim.review_state == ReviewState.approved, Claim.as_of <= up_to
+    )
+    if known_on is not None:
+        stmt = stmt.where(Claim.published_on <= known_on)
+    return session.scalar(stmt)
 
 
 def export_query(

@@ -10,8 +10,18 @@ from fastapi.responses import Response
 
 from app.claims import service as claims_service
 from app.claims.models import ControlStatus
-from app.deps import DATED_PAGE, AsOfDep, SessionDep, SettingsDep, SettlementDep, query_enum
+from app.deps import (
+    DATED_PAGE,
+    AsOfDep,
+    KnownOnDep,
+    SessionDep,
+    SettingsDep,
+    SettlementDep,
+    query_enum,
+)
+from app.interchange import filters
 from app.settlements import service as settlements_service
+from app.status import derive
 from app.status import service as status_service
 from app.templating import render
 
@@ -26,14 +36,29 @@ def settlement_list(
     session: SessionDep,
     settings: SettingsDep,
     as_of: AsOfDep,
+    known_on: KnownOnDep,
     q: Annotated[str, Query(max_length=200)] = "",
     status: Annotated[str | None, Query(description="One of the control statuses.")] = None,
     district: Annotated[str, Query(max_length=200)] = "",
+    stale: Annotated[
+        str, Query(description="1: only statuses resting on stale evidence, oldest first.")
+    ] = "",
 ) -> Response:
     wanted = query_enum("status", status, ControlStatus)
+    if stale not in ("", "0", "1"):
+        raise filters.as_request_error(filters.FilterError("stale", "must be 1 or 0"))
     rows = status_service.status_table(
-        session, as_of, settings.contest_window_days, q=q, district=district, status=wanted
+        session,
+        as_of,
+        settings.contest_window_days,
+        known_on=known_on,
+        stale_days=settings.stale_days,
+        q=q,
+        district=district,
+        status=wanted,
     )
+    if stale == "1":
+        rows = status_service.oldest_evidence_first(rows)
     return render(
         request,
         "settlements.html",
@@ -43,6 +68,8 @@ def settlement_list(
             "q": q,
             "status": wanted,
             "district": district,
+            "stale": stale == "1",
+            "stale_days": settings.stale_days,
             "districts": settlements_service.districts(session),
         },
         fragments={"results": "results"},
@@ -56,14 +83,24 @@ def settlement_detail(
     session: SessionDep,
     settings: SettingsDep,
     as_of: AsOfDep,
+    known_on: KnownOnDep,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     window = settings.contest_window_days
-    timeline = status_service.settlement_timeline(session, settlement, as_of, window)
-    current = status_service.status_from_timeline(settlement, timeline)
-    shown, later = claims_service.count_of_settlement(session, settlement.id, as_of)
+    timeline = status_service.settlement_timeline(session, settlement, as_of, window, known_on)
+    current = status_service.status_from_timeline(
+        settlement, timeline, as_of, window, settings.stale_days
+    )
+    facts = status_service.settlement_facts(session, settlement.id, known_on)
+    analysis = derive.explain(facts, as_of, window, known_on)
+    shown, later = claims_service.count_of_settlement(session, settlement.id, as_of, known_on)
     claims = claims_service.claims_of_settlement(
-        session, settlement.id, up_to=as_of, limit=CLAIMS_PAGE, offset=(page - 1) * CLAIMS_PAGE
+        session,
+        settlement.id,
+        up_to=as_of,
+        known_on=known_on,
+        limit=CLAIMS_PAGE,
+        offset=(page - 1) * CLAIMS_PAGE,
     )
     latest = current.derived.latest_as_of
     return render(
@@ -73,15 +110,17 @@ def settlement_detail(
             "as_of": as_of,
             "settlement": settlement,
             "current": current,
+            "analysis": analysis,
+            "window_claims": claims_service.by_ids(session, (c.id for c in analysis.window)),
+            "stale_days": settings.stale_days,
             "timeline": timeline,
             "claims": claims,
             "claims_total": shown,
             "page": page,
             "pages": max(1, -(-shown // CLAIMS_PAGE)),
             "later_claims": later,
-            # The window of the rule: claims dated in (window_start, latest] counted today.
-            "window_start": latest - timedelta(days=window) if latest else None,
-            "window_end": latest,
+            # The window of the rule: claims dated in (latest - W, latest].
+            "window_start_day": latest - timedelta(days=window - 1) if latest else None,
             "superseded": claims_service.superseded_ids(session, (c.id for c in claims)),
             "window_days": window,
         },

@@ -34,8 +34,10 @@ class SettlementHistory:
     starts: list[date]  # the intervals' start dates, for binary search
 
     @classmethod
-    def build(cls, facts: Iterable[ClaimFact], window_days: int) -> SettlementHistory:
-        history = derive_history(facts, window_days)
+    def build(
+        cls, facts: Iterable[ClaimFact], window_days: int, known_on: date | None = None
+    ) -> SettlementHistory:
+        history = derive_history(facts, window_days, known_on)
         intervals = timeline_from_history(history)
         return cls(
             days=[day for day, _ in history],
@@ -75,9 +77,7 @@ class ChangeEvent:
 
     @property
     def claim_ids(self) -> tuple[int, ...]:
-        if self.derived.deciding_claim_id is not None:
-            return (self.derived.deciding_claim_id,)
-        return self.derived.conflicting_claim_ids
+        return self.derived.deciding_claim_ids or self.derived.conflicting_claim_ids
 
 
 EMPTY = SettlementHistory([], [], [], [])
@@ -92,9 +92,7 @@ def _events_of(
     for interval in history.intervals:
         derived = interval.derived
         ids = (
-            (derived.deciding_claim_id,)
-            if derived.deciding_claim_id is not None
-            else derived.conflicting_claim_ids or derived.window_claim_ids
+            derived.deciding_claim_ids or derived.conflicting_claim_ids or derived.window_claim_ids
         )
         events.append(
             ChangeEvent(
@@ -111,11 +109,15 @@ def _events_of(
 
 
 class RegionHistory:
+    """Every settlement's history as known on ``known_on`` (None: everything known now)."""
+
     def __init__(
         self,
         settlements: Mapping[int, SettlementHistory],
         events_by_settlement: Mapping[int, list[ChangeEvent]],
+        known_on: date | None = None,
     ) -> None:
+        self.known_on = known_on
         self.settlements = dict(settlements)
         self._events_by_settlement = dict(events_by_settlement)
         self.events = sorted(
@@ -126,8 +128,13 @@ class RegionHistory:
         self.change_days = sorted({e.day for e in self.events})
 
     @classmethod
-    def build(cls, facts: Mapping[int, Sequence[ClaimFact]], window_days: int) -> RegionHistory:
-        return cls({}, {}).replacing(facts, window_days)
+    def build(
+        cls,
+        facts: Mapping[int, Sequence[ClaimFact]],
+        window_days: int,
+        known_on: date | None = None,
+    ) -> RegionHistory:
+        return cls({}, {}, known_on).replacing(facts, window_days)
 
     def replacing(
         self, facts: Mapping[int, Sequence[ClaimFact]], window_days: int
@@ -136,10 +143,10 @@ class RegionHistory:
         settlements = dict(self.settlements)
         events = dict(self._events_by_settlement)
         for settlement_id, settlement_facts in facts.items():
-            history = SettlementHistory.build(settlement_facts, window_days)
+            history = SettlementHistory.build(settlement_facts, window_days, self.known_on)
             settlements[settlement_id] = history
             events[settlement_id] = _events_of(settlement_id, history, settlement_facts)
-        return RegionHistory(settlements, events)
+        return RegionHistory(settlements, events, self.known_on)
 
     def of(self, settlement_id: int) -> SettlementHistory:
         return self.settlements.get(settlement_id, EMPTY)

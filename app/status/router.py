@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -10,10 +9,11 @@ from fastapi.responses import Response
 
 from app import charts
 from app.claims import service as claims_service
-from app.deps import DATED_PAGE, AsOfDep, SessionDep, SettingsDep, query_enum
+from app.deps import DATED_PAGE, AsOfDep, KnownOnDep, SessionDep, SettingsDep, query_enum
 from app.settlements import service as settlements_service
 from app.sources.models import Side
 from app.status import service as status_service
+from app.status import worked_cases
 from app.templating import render
 
 router = APIRouter(dependencies=DATED_PAGE)
@@ -36,10 +36,17 @@ def dashboard(
     session: SessionDep,
     settings: SettingsDep,
     as_of: AsOfDep,
+    known_on: KnownOnDep,
     q: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
-    rows = status_service.status_table(session, as_of, settings.contest_window_days)
-    history = status_service.region_history(session, settings.contest_window_days)
+    rows = status_service.status_table(
+        session,
+        as_of,
+        settings.contest_window_days,
+        known_on=known_on,
+        stale_days=settings.stale_days,
+    )
+    history = status_service.region_history(session, settings.contest_window_days, known_on)
     figures = status_service.area_figures(session, as_of)
     contested_rows = status_service.contested_rows_of(rows)
     return render(
@@ -54,12 +61,17 @@ def dashboard(
             "tile_url": settings.tile_url,
             "tile_attribution": settings.tile_attribution,
             "counts": status_service.count_by_status(rows),
+            "stale_counts": status_service.count_stale(rows),
+            "stale_days": settings.stale_days,
+            "newest_claim": claims_service.newest_claim_day(session, as_of, known_on),
             "total": len(rows),
             "contested": status_service.contested(
                 session, contested_rows, limit=DASHBOARD_CONTESTED
             ),
             "contested_total": len(contested_rows),
-            "latest_claims": claims_service.latest_approved(session, as_of, limit=6),
+            "latest_claims": claims_service.latest_approved(
+                session, as_of, limit=6, known_on=known_on
+            ),
             "window_days": settings.contest_window_days,
             "q": q,
             "finder_rows": status_service.search_rows(session, rows, q),
@@ -75,11 +87,17 @@ def contested(
     session: SessionDep,
     settings: SettingsDep,
     as_of: AsOfDep,
+    known_on: KnownOnDep,
     district: Annotated[str, Query(max_length=200)] = "",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     rows = status_service.status_table(
-        session, as_of, settings.contest_window_days, district=district
+        session,
+        as_of,
+        settings.contest_window_days,
+        known_on=known_on,
+        stale_days=settings.stale_days,
+        district=district,
     )
     contested_rows = status_service.contested_rows_of(rows)
     return render(
@@ -105,7 +123,12 @@ def method(request: Request, settings: SettingsDep, as_of: AsOfDep) -> Response:
     return render(
         request,
         "method.html",
-        {"as_of": as_of, "window_days": settings.contest_window_days},
+        {
+            "as_of": as_of,
+            "window_days": settings.contest_window_days,
+            "stale_days": settings.stale_days,
+            "worked_cases": worked_cases.CASES,
+        },
     )
 
 
@@ -115,11 +138,12 @@ def region_timeline(
     session: SessionDep,
     settings: SettingsDep,
     as_of: AsOfDep,
+    known_on: KnownOnDep,
     district: Annotated[str, Query(max_length=200)] = "",
     side: Annotated[str | None, Query(description="russia, ukraine or neutral")] = None,
 ) -> Response:
     wanted_side = query_enum("side", side, Side)
-    history = status_service.region_history(session, settings.contest_window_days)
+    history = status_service.region_history(session, settings.contest_window_days, known_on)
     settlement_ids = [s.id for s in settlements_service.search(session, district=district)]
     return render(
         request,
@@ -143,10 +167,20 @@ def region_timeline(
 
 @router.get("/map", include_in_schema=False)
 def status_map(
-    request: Request, session: SessionDep, settings: SettingsDep, as_of: AsOfDep
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    as_of: AsOfDep,
+    known_on: KnownOnDep,
 ) -> Response:
-    rows = status_service.status_table(session, as_of, settings.contest_window_days)
-    history = status_service.region_history(session, settings.contest_window_days)
+    rows = status_service.status_table(
+        session,
+        as_of,
+        settings.contest_window_days,
+        known_on=known_on,
+        stale_days=settings.stale_days,
+    )
+    history = status_service.region_history(session, settings.contest_window_days, known_on)
     return render(
         request,
         "map.html",
@@ -154,7 +188,7 @@ def status_map(
             "as_of": as_of,
             "unplaced": [r for r in rows if not r.settlement.has_coordinates],
             "placed": sum(1 for r in rows if r.settlement.has_coordinates),
-            "slider_days": [d for d in history.change_days if d <= max(as_of, date.today())],
+            "slider_days": history.change_days,
             "tile_url": settings.tile_url,
             "tile_attribution": settings.tile_attribution,
         },

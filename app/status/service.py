@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, not_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, func, literal, not_, select
+from sqlalchemy.orm import Session, aliased
 
-from app import revisions
+from app import dates, revisions
 from app.cache import Entry, RevisionCache, database_key
 from app.claims import service as claims_service
 from app.claims.marks import ClaimsMark, changes_since
@@ -28,11 +29,16 @@ from app.settlements.models import Settlement
 from app.settlements.service import SettlementRow
 from app.sources.models import SIDE_OF, Side, Source
 from app.status.derive import (
+    ASSERTED,
+    DEFAULT_STALE_DAYS,
+    NO_EVIDENCE,
     UNKNOWN,
     ClaimFact,
     Derived,
+    Evidence,
     Interval,
     derive_status,
+    evidence_of,
 )
 from app.status.history import ChangeEvent, RegionHistory
 from app.status.models import AreaFigure, Holder
@@ -43,16 +49,52 @@ class SettlementStatus:
     settlement: SettlementRow | Settlement
     derived: Derived
     since: date | None
+    evidence: Evidence = NO_EVIDENCE  # the evidence's age on the date shown
 
     @property
     def status(self) -> ControlStatus:
         return self.derived.status
 
+    @property
+    def stale(self) -> bool:
+        return self.evidence.stale
+
 
 def facts_query(
-    on: date | None = None, settlement_ids: Collection[int] | None = None
+    on: date | None = None,
+    settlement_ids: Collection[int] | None = None,
+    known_on: date | None = None,
 ) -> Select[tuple]:
-    """Step 1's candidates as rows: approved, not refuted, not superseded (as_of <= on)."""
+    """Step 1's candidates as rows (as_of <= on), as known on ``known_on``.
+
+    Approved claims that assert a status, are not refuted and whose dates lie in the
+    calendar the tracker accepts (claims stored before that check existed are ignored).
+    As known now (``known_on`` None), claims replaced by an approved correction are left
+    out here; for an earlier knowledge date each claim carries the day its correction was
+    published (``withdrawn_on``) and the rule decides.
+    """
+    conditions = [
+        Claim.review_state == ReviewState.approved,
+        Claim.verification != Verification.refuted,
+        Claim.status.in_(sorted(ASSERTED)),
+        Claim.as_of >= dates.EARLIEST_DATE,
+        Claim.published_on <= dates.today(),
+    ]
+    if known_on is None:
+        withdrawn_on = literal(None).label("withdrawn_on")
+        conditions.append(not_(claims_service.superseded_clause()))
+    else:
+        correction = aliased(Claim)
+        withdrawn_on = (
+            select(func.min(correction.published_on))
+            .where(
+                correction.supersedes_id == Claim.id,
+                correction.review_state == ReviewState.approved,
+            )
+            .scalar_subquery()
+            .label("withdrawn_on")
+        )
+        conditions.append(Claim.published_on <= known_on)
     stmt = (
         select(
             Claim.settlement_id,
@@ -62,13 +104,10 @@ def facts_query(
             Claim.published_on,
             Claim.verification,
             Source.side,
+            withdrawn_on,
         )
         .join(Source, Claim.source_id == Source.id)
-        .where(
-            Claim.review_state == ReviewState.approved,
-            Claim.verification != Verification.refuted,
-            not_(claims_service.superseded_clause()),
-        )
+        .where(*conditions)
     )
     if on is not None:
         stmt = stmt.where(Claim.as_of <= on)
@@ -78,7 +117,10 @@ def facts_query(
 
 
 def _facts_by_settlement(
-    session: Session, on: date | None = None, settlement_ids: Collection[int] | None = None
+    session: Session,
+    on: date | None = None,
+    settlement_ids: Collection[int] | None = None,
+    known_on: date | None = None,
 ) -> dict[int, list[ClaimFact]]:
     """Step 1's candidates grouped by settlement: the one query a full rebuild needs.
 
@@ -86,7 +128,7 @@ def _facts_by_settlement(
     and date.fromisoformat: on 500,000 claims this is several times faster than letting the
     ORM process every value.
     """
-    raw = as_driver_values(facts_query(on, settlement_ids))
+    raw = as_driver_values(facts_query(on, settlement_ids, known_on))
     grouped: dict[int, list[ClaimFact]] = defaultdict(list)
     statuses, verifications, sides = STATUS_OF, VERIFICATION_OF, SIDE_OF
     for (
@@ -97,6 +139,7 @@ def _facts_by_settlement(
         published_on,
         verification,
         side,
+        withdrawn_on,
     ) in session.connection().execute(raw):
         grouped[int(settlement_id)].append(
             ClaimFact(
@@ -106,6 +149,7 @@ def _facts_by_settlement(
                 published_on=iso_date(published_on),
                 verification=verifications[verification],
                 side=sides[side],
+                withdrawn_on=None if withdrawn_on is None else iso_date(withdrawn_on),
             )
         )
     return grouped
@@ -138,6 +182,7 @@ class ReviewPreview:
 def review_previews(
     session: Session, claims: Sequence[Claim], on: date, window_days: int
 ) -> dict[int, ReviewPreview]:
+    # A correction replaces the claim it supersedes once approved: dropped from "if approved".
     """For each pending claim, what approving it would do (one query for the whole queue)."""
     facts = _facts_by_settlement(session, on, {c.settlement_id for c in claims})
     previews = {}
@@ -161,15 +206,34 @@ class _Built:
 
 
 _histories: RevisionCache[_Built] = RevisionCache()
+# Histories as known on an earlier date ("as reported then"), a few at a time.
+_reported_histories: RevisionCache[RegionHistory] = RevisionCache(size=8)
 
 
-def region_history(session: Session, window_days: int) -> RegionHistory:
-    """Every settlement's derived history, never older than the data.
+def knowledge_date(known_on: date | None) -> date | None:
+    """None for "everything known now": a knowledge date of today (or later) is the default."""
+    return None if known_on is None or known_on >= dates.today() else known_on
 
-    From the cache when the content revision has not moved; otherwise only the settlements
-    with new or newly reviewed claims are derived again (after an approval: one); a cold
-    start derives everything from one facts query.
+
+def region_history(
+    session: Session, window_days: int, known_on: date | None = None
+) -> RegionHistory:
+    """Every settlement's derived history as known on ``known_on``, never older than the data.
+
+    As known now: from the cache when the content revision has not moved; otherwise only
+    the settlements with new or newly reviewed claims are derived again (after an approval:
+    one); a cold start derives everything from one facts query. As known on an earlier
+    date: derived once from the claims published by then, and kept per knowledge date.
     """
+    known_on = knowledge_date(known_on)
+    if known_on is not None:
+        return _reported_histories.build_once(
+            (database_key(session), window_days, known_on),
+            revisions.current(session),
+            lambda _cached: RegionHistory.build(
+                _facts_by_settlement(session, known_on=known_on), window_days, known_on
+            ),
+        )
 
     def build(cached: Entry[_Built] | None) -> _Built:
         mark, changed = changes_since(session, cached.value.mark if cached else None)
@@ -186,16 +250,41 @@ def region_history(session: Session, window_days: int) -> RegionHistory:
 
 
 def settlement_timeline(
-    session: Session, settlement: Settlement, on: date, window_days: int
+    session: Session,
+    settlement: Settlement,
+    on: date,
+    window_days: int,
+    known_on: date | None = None,
 ) -> list[Interval]:
-    return region_history(session, window_days).of(settlement.id).timeline(on)
+    return region_history(session, window_days, known_on).of(settlement.id).timeline(on)
 
 
-def status_from_timeline(settlement: Settlement, timeline: Sequence[Interval]) -> SettlementStatus:
-    """The status on the timeline's last day, and since when it has held."""
+def settlement_facts(
+    session: Session, settlement_id: int, known_on: date | None = None
+) -> list[ClaimFact]:
+    """One settlement's candidate facts (its page explains the rule over them)."""
+    return _facts_by_settlement(session, None, [settlement_id], knowledge_date(known_on)).get(
+        settlement_id, []
+    )
+
+
+def status_from_timeline(
+    settlement: Settlement,
+    timeline: Sequence[Interval],
+    on: date,
+    window_days: int,
+    stale_days: int = DEFAULT_STALE_DAYS,
+) -> SettlementStatus:
+    """The status on ``on``, the timeline's last day, since when it has held, and its age."""
     if not timeline:
         return SettlementStatus(settlement, UNKNOWN, None)
-    return SettlementStatus(settlement, timeline[-1].latest, timeline[-1].start)
+    derived = timeline[-1].latest
+    return SettlementStatus(
+        settlement,
+        derived,
+        timeline[-1].start,
+        evidence_of(derived, on, window_days, stale_days),
+    )
 
 
 # Status tables by (database, window, date, filters): the dates and searches readers use most.
@@ -207,26 +296,37 @@ def status_table(
     on: date,
     window_days: int,
     *,
+    known_on: date | None = None,
+    stale_days: int = DEFAULT_STALE_DAYS,
     q: str = "",
     district: str = "",
     status: ControlStatus | None = None,
+    stale: bool | None = None,
 ) -> list[SettlementStatus]:
     """Every matching settlement with its derived status on ``on``: three queries at most.
 
     Kept per content revision: a dashboard or list rendered for an editor (no page cache)
     would otherwise look up thousands of settlements in the history on every request.
+    ``stale`` keeps only the rows whose evidence is (True) or is not (False) stale.
     """
-    key = (database_key(session), window_days, on, q, district, status)
+    known_on = knowledge_date(known_on)
+    key = (database_key(session), window_days, stale_days, on, known_on, q, district, status)
     revision = revisions.current(session)
     cached = _tables.get(key, revision)
-    if cached is not None:
+    if cached is None:
+        settlements = settlements_service.search(session, q, district)
+        history = region_history(session, window_days, known_on)
+        rows = []
+        for settlement in settlements:
+            derived, since = history.on(settlement.id, on)
+            if status is not None and derived.status != status:
+                continue
+            evidence = evidence_of(derived, on, window_days, stale_days)
+            rows.append(SettlementStatus(settlement, derived, since, evidence))
+        cached = _tables.put(key, revision, tuple(rows))
+    if stale is None:
         return list(cached)
-    settlements = settlements_service.search(session, q, district)
-    history = region_history(session, window_days)
-    rows = [SettlementStatus(s, *history.on(s.id, on)) for s in settlements]
-    if status is not None:
-        rows = [r for r in rows if r.status == status]
-    return list(_tables.put(key, revision, tuple(rows)))
+    return [r for r in cached if r.evidence.stale is stale]
 
 
 def search_rows(
@@ -242,6 +342,19 @@ def search_rows(
 def count_by_status(rows: Sequence[SettlementStatus]) -> dict[ControlStatus, int]:
     counts = Counter(r.derived.status for r in rows)
     return {s: counts.get(s, 0) for s in ControlStatus}
+
+
+def count_stale(rows: Sequence[SettlementStatus]) -> dict[ControlStatus, int]:
+    """Of each status, how many rest on evidence that is stale on the date shown."""
+    counts = Counter(r.derived.status for r in rows if r.evidence.stale)
+    return {s: counts.get(s, 0) for s in ControlStatus}
+
+
+def oldest_evidence_first(rows: Sequence[SettlementStatus]) -> list[SettlementStatus]:
+    """Where fresh claims are most needed: stale rows, the oldest evidence first."""
+    found = [r for r in rows if r.evidence.stale]
+    found.sort(key=lambda r: (-(r.evidence.days or 0), r.settlement.name))
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,3 +462,31 @@ def changes(
 def date_nav(history: RegionHistory, on: date) -> tuple[date | None, date | None]:
     """The nearest dates before and after ``on`` when some settlement's status changed."""
     return history.previous_change(on), history.next_change(on)
+
+
+_publication_days: RevisionCache[tuple[date, ...]] = RevisionCache(size=4)
+
+
+def publication_days(session: Session) -> tuple[date, ...]:
+    """Every date on which an approved claim was published, oldest first (one query)."""
+
+    def build(_cached: Entry[tuple[date, ...]] | None) -> tuple[date, ...]:
+        stmt = as_driver_values(
+            select(Claim.published_on).where(Claim.review_state == ReviewState.approved).distinct()
+        )
+        found = {iso_date(value) for (value,) in session.connection().execute(stmt)}
+        return tuple(sorted(found))
+
+    key = (database_key(session),)
+    return _publication_days.build_once(key, revisions.current(session), build)
+
+
+def reported_date_nav(
+    session: Session, history: RegionHistory, on: date
+) -> tuple[date | None, date | None]:
+    """As reported then, a status changes when it changes or when a claim is published."""
+    days = publication_days(session)
+    i, j = bisect_left(days, on) - 1, bisect_right(days, on)
+    before = [d for d in (history.previous_change(on), days[i] if i >= 0 else None) if d]
+    after = [d for d in (history.next_change(on), days[j] if j < len(days) else None) if d]
+    return max(before, default=None), min(after, default=None)

@@ -10,6 +10,7 @@ import pytest
 
 from app.claims.models import ControlStatus, ReviewState, Verification
 from app.sources.models import Side
+from app.status import worked_cases
 from app.status.derive import (
     ClaimFact,
     Confidence,
@@ -55,131 +56,22 @@ def days(n: int) -> timedelta:
     return timedelta(days=n)
 
 
-def on(month: int, day: int) -> date:
-    return date(2025, month, day)
-
-
 N, R, U = Side.neutral, Side.russia, Side.ukraine
 UNV, GEO, CONF = Verification.unverified, Verification.geolocated, Verification.confirmed
 
-# The worked cases of /about/method: (side, status, date, verification) in the window, the
-# date asked about, the knowledge date, and the answer (status, reason, confidence after the
-# evidence's age, stale, notes).
-WORKED_CASES = [
-    pytest.param(
-        [(N, CONTESTED, on(1, 10), GEO), (U, UA, on(1, 11), UNV)],
-        on(1, 20),
-        None,
-        (UA, Reason.latest, Confidence.low, False, {Note.prelude}),
-        id="fighting then a capture is a prelude",
-    ),
-    pytest.param(
-        [(R, RU, on(1, 10), UNV), (U, UA, on(1, 12), UNV)],
-        on(1, 15),
-        None,
-        (CONTESTED, Reason.conflict, Confidence.low, False, set()),
-        id="two sides claim control",
-    ),
-    pytest.param(
-        [(R, RU, on(4, 26), UNV), (U, CONTESTED, on(4, 26), UNV), (R, RU, on(4, 27), UNV)],
-        on(4, 27),
-        None,
-        (CONTESTED, Reason.conflict, Confidence.low, False, set()),
-        id="same-day denial",
-    ),
-    pytest.param(
-        [
-            (N, RU, on(3, 12), UNV),
-            (U, CONTESTED, on(3, 12), UNV),
-            (R, RU, on(3, 13), UNV),
-            (U, RU, on(3, 15), UNV),
-        ],
-        on(3, 20),
-        None,
-        (RU, Reason.latest, Confidence.high, False, {Note.admission}),
-        id="ukraine concedes",
-    ),
-    pytest.param(
-        [(U, RU, on(3, 9), UNV), (N, CONTESTED, on(3, 9), UNV), (R, RU, on(3, 11), UNV)],
-        on(3, 12),
-        None,
-        (RU, Reason.latest, Confidence.high, False, {Note.concession, Note.admission}),
-        id="concession overtakes the neutral report",
-    ),
-    pytest.param(
-        [(R, RU, on(1, 10), CONF), (U, UA, on(1, 10), CONF)],
-        on(1, 15),
-        None,
-        (CONTESTED, Reason.conflict, Confidence.high, False, set()),
-        id="confirmed claims disagree",
-    ),
-    pytest.param(
-        [(N, UA, on(1, 10), CONF), (R, RU, on(1, 12), UNV), (U, RU, on(1, 12), UNV)],
-        on(1, 15),
-        None,
-        (RU, Reason.latest, Confidence.high, False, {Note.concession, Note.admission}),
-        id="the confirmation is overtaken",
-    ),
-    pytest.param(
-        [(N, RU, on(3, 19), CONF), (U, UA, on(3, 25), UNV), (R, CONTESTED, on(3, 26), UNV)],
-        on(3, 27),
-        None,
-        (CONTESTED, Reason.conflict, Confidence.low, False, set()),
-        id="a confirmation vouches for its own date only",
-    ),
-    pytest.param(
-        [(R, CONTESTED, on(1, 1), UNV), (U, CONTESTED, on(1, 1), UNV), (N, RU, on(1, 5), UNV)],
-        on(1, 6),
-        None,
-        (RU, Reason.latest, Confidence.low, False, {Note.prelude}),
-        id="belligerents agree on something else",
-    ),
-    pytest.param(
-        [(N, RU, on(3, 8), GEO), (R, RU, on(3, 9), UNV)],
-        on(3, 10),
-        None,
-        (RU, Reason.latest, Confidence.medium, False, set()),
-        id="corroboration never lowers confidence",
-    ),
-    pytest.param(
-        [(R, RU, on(1, 10), UNV, on(1, 14))],
-        on(1, 12),
-        on(1, 12),
-        (ControlStatus.unknown, Reason.no_claims, None, False, set()),
-        id="not yet reported",
-    ),
-    pytest.param(
-        [(R, RU, on(1, 10), GEO)],
-        on(3, 1),
-        None,
-        (RU, Reason.latest, Confidence.low, True, set()),
-        id="old control claim is stale",
-    ),
-    pytest.param(
-        [(N, CONTESTED, on(1, 10), UNV)],
-        on(2, 1),
-        None,
-        (CONTESTED, Reason.latest, Confidence.low, True, set()),
-        id="old report of fighting is stale",
-    ),
-]
 
-
-@pytest.mark.parametrize(("rows", "as_of", "known_on", "expected"), WORKED_CASES)
-def test_worked_case(rows, as_of, known_on, expected):
-    claims = [
-        claim(status, as_of_, side=side, verification=verification, published_on=published[0])
-        for side, status, as_of_, verification, *published in [(*r, None)[:5] for r in rows]
-    ]
-    derived = derive_status(claims, as_of, known_on=known_on)
-    evidence = evidence_of(derived, as_of)
-    status, reason, confidence, stale, notes = expected
-    assert (derived.status, derived.reason) == (status, reason)
-    assert evidence.confidence == confidence
-    assert evidence.stale == stale
-    assert set(derived.notes) == notes
+@pytest.mark.parametrize("case", worked_cases.CASES, ids=lambda case: case.title)
+def test_worked_case(case: worked_cases.WorkedCase):
+    """The cases /about/method shows, answered as the page says."""
+    claims = case.facts()
+    derived = derive_status(claims, case.as_of, known_on=case.known_on)
+    evidence = evidence_of(derived, case.as_of)
+    assert (derived.status, derived.reason) == (case.status, case.reason)
+    assert evidence.confidence == case.confidence
+    assert evidence.stale == case.stale
+    assert set(derived.notes) == case.notes
     # Claims stored in another order give the same answer.
-    assert derive_status(claims[::-1], as_of, known_on=known_on) == derived
+    assert derive_status(claims[::-1], case.as_of, known_on=case.known_on) == derived
 
 
 class TestStep1Candidates:
