@@ -229,6 +229,14 @@ def export(
         str | None, typer.Option(help="claims: as_of on or before (YYYY-MM-DD)")
     ] = None,
     district: Annotated[str | None, typer.Option(help="claims and status: one district")] = None,
+    known_on: Annotated[
+        str | None,
+        typer.Option(
+            "--known-on",
+            help="status: count only claims published by this date (YYYY-MM-DD); "
+            "default: everything known now.",
+        ),
+    ] = None,
 ) -> None:
     """Write a CSV export to stdout or a file, with the same filters as the web exports."""
     from app.interchange import exports
@@ -252,7 +260,9 @@ def export(
             )
             on = date.today()
         else:
-            filters, on = status_filters(as_of=as_of, district=district, status=status)
+            filters, on = status_filters(
+                as_of=as_of, known_on=known_on, district=district, status=status
+            )
     except FilterError as error:
         typer.echo(f"--{error.field.replace('_', '-')}: {error.message}", err=True)
         raise typer.Exit(2) from None

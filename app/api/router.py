@@ -22,7 +22,7 @@ from app.api.schemas import (
 )
 from app.claims import service as claims_service
 from app.claims.models import Claim
-from app.deps import AsOfDep, SessionDep, SettingsDep, SettlementDep
+from app.deps import AsOfDep, KnownOnDep, SessionDep, SettingsDep, SettlementDep
 from app.interchange.filters import (
     ClaimFilters,
     FilterError,
@@ -63,7 +63,7 @@ def settlement_out(s: Settlement) -> SettlementOut:
 
 
 def status_out(row: SettlementStatus) -> StatusOut:
-    s, d = row.settlement, row.derived
+    s, d, evidence = row.settlement, row.derived, row.evidence
     return StatusOut(
         settlement=s.slug,
         name=s.name,
@@ -72,10 +72,15 @@ def status_out(row: SettlementStatus) -> StatusOut:
         lon=s.lon,
         status=d.status,
         since=row.since,
-        confidence=d.confidence,
+        confidence=evidence.confidence,
         reason=d.reason,
+        explanation=d.explanation,
         latest_claim_as_of=d.latest_as_of,
+        days_since_latest_claim=evidence.days,
+        stale=evidence.stale,
+        location_precision=s.location_precision.value,
         deciding_claim_id=d.deciding_claim_id,
+        deciding_claim_ids=list(d.deciding_claim_ids),
         conflicting_claim_ids=list(d.conflicting_claim_ids),
     )
 
@@ -99,15 +104,25 @@ def settlements(
     responses={404: {"model": ErrorOut}},
 )
 def settlement(
-    settlement: SettlementDep, session: SessionDep, settings: SettingsDep, as_of: AsOfDep
+    settlement: SettlementDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    as_of: AsOfDep,
+    known_on: KnownOnDep,
 ) -> SettlementDetail:
-    history = status_service.region_history(session, settings.contest_window_days)
-    row = SettlementStatus(settlement, *history.on(settlement.id, as_of))
-    claims = session.execute(
+    window = settings.contest_window_days
+    timeline = status_service.settlement_timeline(session, settlement, as_of, window, known_on)
+    row = status_service.status_from_timeline(
+        settlement, timeline, as_of, window, settings.stale_days
+    )
+    stmt = (
         claims_service.export_query(settlement=settlement.slug, until=as_of)
         .order_by(None)
         .order_by(Claim.as_of.desc(), Claim.id.desc())
-    ).all()
+    )
+    if known_on is not None:
+        stmt = stmt.where(Claim.published_on <= known_on)
+    claims = session.execute(stmt).all()
     return SettlementDetail(
         settlement=settlement_out(settlement),
         status=status_out(row),
@@ -159,9 +174,15 @@ def claims(
 @router.get("/status", summary="The derived status of every settlement on a date")
 def status(session: SessionDep, settings: SettingsDep, filters: StatusFilters) -> StatusPage:
     values, on = filters
-    rows = status_service.status_table(session, on, settings.contest_window_days, **values)
+    rows = status_service.status_table(
+        session, on, settings.contest_window_days, stale_days=settings.stale_days, **values
+    )
     return StatusPage(
-        as_of=on, window_days=settings.contest_window_days, items=[status_out(r) for r in rows]
+        as_of=on,
+        known_on=values["known_on"],
+        window_days=settings.contest_window_days,
+        stale_days=settings.stale_days,
+        items=[status_out(r) for r in rows],
     )
 
 

@@ -65,16 +65,31 @@ class StatusOut(BaseModel):
     lon: float | None
     status: ControlStatus
     since: date | None
-    confidence: Confidence | None
+    confidence: Confidence | None = Field(
+        description="As shown: the rule's confidence, lowered one level per full "
+        "stale_days since the latest claim."
+    )
     reason: Reason
+    explanation: str = Field(description="The reason in words, with prelude or concession.")
     latest_claim_as_of: date | None
-    deciding_claim_id: int | None
+    days_since_latest_claim: int | None = Field(description="From the latest claim to as_of.")
+    stale: bool = Field(
+        description="Contested for longer than window_days, or a control status for longer "
+        "than stale_days, without a new claim."
+    )
+    location_precision: str
+    deciding_claim_id: int | None = Field(description="The newest of deciding_claim_ids.")
+    deciding_claim_ids: list[int]
     conflicting_claim_ids: list[int]
 
 
 class StatusPage(BaseModel):
     as_of: date
+    known_on: date | None = Field(
+        description="Only claims published by this date counted; null: everything known now."
+    )
     window_days: int
+    stale_days: int
     items: list[StatusOut]
 
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Query
 from fastapi.exceptions import RequestValidationError
 
+from app import dates
 from app.claims.models import ControlStatus, Verification
 from app.sources.models import Side
 from app.validation import parse_iso_date
@@ -78,16 +79,26 @@ def claim_filters(
 def status_filters(
     *,
     as_of: str | None = None,
+    known_on: str | None = None,
     district: str | None = None,
     status: str | None = None,
     q: str | None = None,
+    stale: str | None = None,
 ) -> tuple[dict[str, Any], date]:
-    """Filters for the status exports, and the date they are for (default today)."""
-    on = date_param("as_of", as_of) or date.today()
+    """Filters for the status exports, and the date they are for (default today).
+
+    ``known_on``: count only the claims published by then (default: everything known now).
+    """
+    on = date_param("as_of", as_of) or dates.today()
+    knowledge = date_param("known_on", known_on)
+    if stale not in (None, "", "0", "1"):
+        raise FilterError("stale", "must be 1 (only stale statuses) or 0 (only fresh ones)")
     return {
+        "known_on": None if knowledge is None or knowledge >= dates.today() else knowledge,
         "district": _text(district) or "",
         "status": enum_param("status", status, ControlStatus),
         "q": _text(q) or "",
+        "stale": None if not stale else stale == "1",
     }, on
 
 
@@ -132,12 +143,24 @@ def claim_filter_params(
 
 def status_filter_params(
     as_of: Annotated[str | None, Query(description="The date (YYYY-MM-DD); default today.")] = None,
+    known_on: Annotated[
+        str | None,
+        Query(
+            description="Count only claims published by this date (YYYY-MM-DD); "
+            "default today, i.e. everything known now."
+        ),
+    ] = None,
     district: Annotated[str | None, Query(max_length=200)] = None,
     status: Annotated[str | None, Query(description="Only settlements with this status.")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Name in any spelling.")] = None,
+    stale: Annotated[
+        str | None, Query(description="1: only statuses on stale evidence; 0: only fresh ones.")
+    ] = None,
 ) -> tuple[dict[str, Any], date]:
     try:
-        return status_filters(as_of=as_of, district=district, status=status, q=q)
+        return status_filters(
+            as_of=as_of, known_on=known_on, district=district, status=status, q=q, stale=stale
+        )
     except FilterError as error:
         raise as_request_error(error) from None
 

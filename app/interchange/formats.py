@@ -47,6 +47,10 @@ STATUS_COLUMNS = (
     "since",
     "confidence",
     "latest_claim_as_of",
+    "location_precision",
+    "reason",
+    "days_since_latest_claim",
+    "stale",
 )
 
 
@@ -88,8 +92,9 @@ def settlement_row(s: Settlement) -> list[str]:
 
 
 def status_row(row: SettlementStatus) -> list[str]:
+    """One settlement's derived status; ``confidence`` is as shown, lowered for old evidence."""
     s = row.settlement
-    derived = row.derived
+    derived, evidence = row.derived, row.evidence
     return escape_row(
         [
             s.slug,
@@ -99,8 +104,12 @@ def status_row(row: SettlementStatus) -> list[str]:
             _text(s.lon),
             derived.status.value,
             _text(row.since),
-            derived.confidence.value if derived.confidence else "",
+            evidence.confidence.value if evidence.confidence else "",
             _text(derived.latest_as_of),
+            s.location_precision.value,
+            derived.reason.value,
+            _text(evidence.days),
+            "true" if evidence.stale else "false",
         ]
     )
 

@@ -31,7 +31,7 @@ def _claim_summary(claim: Claim) -> dict[str, Any]:
 
 
 def feature(row: SettlementStatus, claims: dict[int, Claim]) -> dict[str, Any]:
-    s, derived = row.settlement, row.derived
+    s, derived, evidence = row.settlement, row.derived, row.evidence
     return {
         "type": "Feature",
         "id": s.slug,
@@ -43,9 +43,15 @@ def feature(row: SettlementStatus, claims: dict[int, Claim]) -> dict[str, Any]:
             "status": derived.status.value,
             "status_label": derived.status.label,
             "since": row.since.isoformat() if row.since else None,
-            "confidence": derived.confidence.value if derived.confidence else None,
+            "confidence": evidence.confidence.value if evidence.confidence else None,
             "location_precision": s.location_precision.value,
-            "reason": derived.explanation,
+            "reason": derived.reason.value,
+            "explanation": derived.explanation,
+            "latest_claim_as_of": derived.latest_as_of.isoformat()
+            if derived.latest_as_of
+            else None,
+            "days_since_latest_claim": evidence.days,
+            "stale": evidence.stale,
             "latest_claims": [
                 _claim_summary(claims[i])
                 for i in derived.window_claim_ids[:LATEST_CLAIMS]
@@ -56,10 +62,10 @@ def feature(row: SettlementStatus, claims: dict[int, Claim]) -> dict[str, Any]:
 
 
 def status_collection(
-    session: Session, on: date, window_days: int, **filters: Any
+    session: Session, on: date, window_days: int, stale_days: int, **filters: Any
 ) -> tuple[list[dict[str, Any]], int]:
     """Features for settlements with coordinates, and how many were left out without them."""
-    rows = status_service.status_table(session, on, window_days, **filters)
+    rows = status_service.status_table(session, on, window_days, stale_days=stale_days, **filters)
     placed = [r for r in rows if r.settlement.has_coordinates]
     claims = claims_service.by_ids(
         session, (i for r in placed for i in r.derived.window_claim_ids[:LATEST_CLAIMS])
@@ -71,8 +77,16 @@ def status_geojson(
     database: Database, settings: Settings, *, on: date, **filters: Any
 ) -> Iterator[bytes]:
     with database.read_session() as session:
-        features, skipped = status_collection(session, on, settings.contest_window_days, **filters)
-    head = {"type": "FeatureCollection", "as_of": on.isoformat(), "skipped": skipped}
+        features, skipped = status_collection(
+            session, on, settings.contest_window_days, settings.stale_days, **filters
+        )
+    known_on = filters.get("known_on")
+    head = {
+        "type": "FeatureCollection",
+        "as_of": on.isoformat(),
+        "known_on": known_on.isoformat() if known_on else None,
+        "skipped": skipped,
+    }
     yield json.dumps(head, ensure_ascii=False)[:-1].encode() + b', "features": ['
     for i, item in enumerate(features):
         yield (b"," if i else b"") + json.dumps(item, ensure_ascii=False).encode()

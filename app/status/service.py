@@ -395,11 +395,13 @@ def contested(
 
 
 def contested_rows_of(rows: Sequence[SettlementStatus]) -> list[SettlementStatus]:
-    """The contested rows, the most recently contested first (then by name)."""
+    """The contested rows: fresh ones first, then the stale group; within each, the most
+    recently contested first (then by name)."""
     contested_status = ControlStatus.contested
     found = [r for r in rows if r.derived.status is contested_status]
     found.sort(key=lambda r: r.settlement.name)
     found.sort(key=lambda r: r.since or date.min, reverse=True)
+    found.sort(key=lambda r: r.evidence.stale)
     return found
 
 

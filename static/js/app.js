@@ -27,7 +27,7 @@
     return node;
   }
 
-  function popupContent(p, asOf) {
+  function popupContent(p, asOf, knownOn) {
     const box = el("div", "popup");
     box.appendChild(el("strong", "popup__name", p.name));
     const line = el("div", "popup__status");
@@ -38,7 +38,11 @@
     if (p.confidence) facts.push("confidence " + p.confidence);
     if (p.location_precision === "approximate") facts.push("approximate position");
     box.appendChild(el("div", "popup__facts", facts.join(" · ")));
-    if (p.reason) box.appendChild(el("div", "popup__reason", p.reason));
+    if (p.days_since_latest_claim !== null && p.days_since_latest_claim !== undefined) {
+      const age = p.days_since_latest_claim === 0 ? "on the date shown" : p.days_since_latest_claim + " days before the date shown";
+      box.appendChild(el("div", "popup__age" + (p.stale ? " popup__age--stale" : ""), (p.stale ? "Stale: latest claim " : "Latest claim ") + age));
+    }
+    if (p.explanation) box.appendChild(el("div", "popup__reason", p.explanation));
     if (p.latest_claims && p.latest_claims.length) {
       const list = el("ul", "popup__claims");
       p.latest_claims.forEach(function (c) {
@@ -51,7 +55,8 @@
       box.appendChild(list);
     }
     const link = el("a", "popup__link", "Open " + p.name + " and its claims →");
-    link.href = "/settlements/" + encodeURIComponent(p.settlement) + "?as_of=" + encodeURIComponent(asOf);
+    link.href = "/settlements/" + encodeURIComponent(p.settlement) + "?as_of=" + encodeURIComponent(asOf) +
+      (knownOn ? "&known_on=" + encodeURIComponent(knownOn) : "");
     box.appendChild(link);
     return box;
   }
@@ -60,9 +65,9 @@
     const node = el("div", "map-marker__inner");
     node.appendChild(el("span", "badge__shape"));
     node.dataset.status = p.status;
-    node.appendChild(el("span", "map-marker__label", p.name + " · " + (LABELS[p.status] || p.status)));
+    node.appendChild(el("span", "map-marker__label", p.name + " · " + (LABELS[p.status] || p.status) + (p.stale ? " (stale)" : "")));
     return window.L.divIcon({
-      className: "map-marker map-marker--" + p.status,
+      className: "map-marker map-marker--" + p.status + (p.stale ? " map-marker--stale" : ""),
       html: node,
       iconSize: null,
       iconAnchor: [7, 7],
@@ -203,7 +208,7 @@
             }).addTo(map);
           }
           L.marker([lat, lon], { icon: markerIcon(p), title: p.name, keyboard: true })
-            .bindPopup(popupContent(p, container.dataset.asOf))
+            .bindPopup(popupContent(p, container.dataset.asOf, data.known_on))
             .addTo(map);
         });
         // Labels sit to the right of their marker: leave room for them on that side.
