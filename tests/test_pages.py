@@ -29,11 +29,11 @@ class TestDashboard:
             assert name in body
         assert "Ministry of Defence video of the recapture" in body  # the latest claims
 
-    def test_default_date_is_today(self, client):
-        from datetime import date
+    def test_default_date_is_today_where_it_is_latest_on_earth(self, client):
+        from app import dates
 
         html = client.get("/").text
-        assert f'value="{date.today().isoformat()}"' in html
+        assert f'value="{dates.today().isoformat()}"' in html
 
 
 class TestSettlementList:
@@ -131,7 +131,7 @@ class TestSettlementPage:
 
     def test_later_claims_are_hidden_when_looking_back(self, client):
         body = text_of(client.get("/settlements/sudzha?as_of=2024-08-20").text)
-        assert "1 later claim after 20 Aug 2024 not shown" in body
+        assert "1 claim dated after 20 Aug 2024 not shown" in body
         assert "Ukrainian control" in body
 
     def test_unknown_settlement_is_a_real_404_page(self, client):
@@ -218,7 +218,7 @@ class TestEveryPage:
 def test_method_page_states_the_window(client):
     body = text_of(client.get("/about/method").text)
     assert "14 days" in body
-    assert "different sides" in body
+    assert "two sides' words differ" in body
 
 
 def test_healthz(client):

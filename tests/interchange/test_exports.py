@@ -20,7 +20,10 @@ CLAIMS_HEADER = (
     "source,source_side,source_url,verification,summary"
 )
 SETTLEMENTS_HEADER = "slug,name,name_uk,name_ru,aliases,district,region,lat,lon"
-STATUS_HEADER = "settlement,name,district,lat,lon,status,since,confidence,latest_claim_as_of"
+STATUS_HEADER = (
+    "settlement,name,district,lat,lon,status,since,confidence,latest_claim_as_of,"
+    "location_precision,reason,days_since_latest_claim,stale"
+)
 
 
 PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")

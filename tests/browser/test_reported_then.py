@@ -1,0 +1,74 @@
+""" "As reported then" in a real browser: a claim appears on the day it was published, not before."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from playwright.sync_api import expect
+
+from app.claims import service as claims_service
+from app.claims.schemas import ClaimIn
+from app.settlements import service as settlements_service
+from app.sources import service as sources_service
+
+pytestmark = pytest.mark.browser
+
+
+def add_approved(database, *, source: str, status: str, as_of: date, published_on: date) -> None:
+    with database.writing() as session:
+        claims_service.add(
+            session,
+            ClaimIn(
+                settlement="sudzha",
+                status=status,
+                as_of=as_of,
+                published_on=published_on,
+                source=source,
+                summary=f"{source} says {status}",
+            ),
+            settlement=settlements_service.get_by_slug(session, "sudzha"),
+            source=sources_service.get_by_slug(session, source),
+            approve=True,
+        )
+
+
+def test_stepping_as_reported_then_shows_a_claim_only_once_published(
+    page, fresh_db, fresh_server, artifacts_dir
+):
+    add_approved(
+        fresh_db,
+        source="ua-general-staff",
+        status="ukrainian_control",
+        as_of=date(2026, 1, 10),
+        published_on=date(2026, 1, 10),
+    )
+    # Dated 12 January, but published only on the 15th.
+    add_approved(
+        fresh_db,
+        source="russia-mod",
+        status="russian_control",
+        as_of=date(2026, 1, 12),
+        published_on=date(2026, 1, 15),
+    )
+    page.goto(f"{fresh_server}/settlements/sudzha?as_of=2026-01-13")
+    # As known now, the Russian claim of the 12th counts: the sides disagree.
+    expect(page.locator(".status-card .badge").first).to_have_text("Contested")
+
+    page.locator(".date-control__view input").check()
+    page.locator(".date-control button[type=submit]").click()
+    expect(page.locator(".timebar__date")).to_contain_text("As reported by 13 Jan 2026")
+    expect(page).to_have_url(f"{fresh_server}/settlements/sudzha?as_of=2026-01-13&view=reported")
+    expect(page.locator(".status-card .badge").first).to_have_text("Ukrainian control")
+    expect(page.locator(".claims")).not_to_contain_text("russia-mod says")
+    page.screenshot(path=str(artifacts_dir / "reported-then-before.png"), full_page=True)
+
+    page.locator(".timebar a[rel=next]").click()  # the next day something was published
+    expect(page.locator(".timebar__date")).to_contain_text("As reported by 15 Jan 2026")
+    expect(page).to_have_url(
+        f"{fresh_server}/settlements/sudzha?as_of=2026-01-15&known_on=2026-01-15"
+    )
+    expect(page.locator(".claims")).to_contain_text("russia-mod says russian_control")
+    expect(page.locator(".status-card .badge").first).to_have_text("Contested")
+    expect(page.locator(".explain")).to_contain_text("Conflict")
+    page.screenshot(path=str(artifacts_dir / "reported-then-after.png"), full_page=True)
