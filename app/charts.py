@@ -10,15 +10,18 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.claims.models import ControlStatus
+from app.status.history import STALE, ChartGroup
 from app.status.models import AreaFigure, Holder
 
 WIDTH, HEIGHT = 1000, 280
 LEFT, RIGHT, TOP, BOTTOM = 56, 36, 24, 34
-# Bottom to top: the two sides, then the disputed middle, then what nobody knows.
-STACK_ORDER = [
+# Bottom to top: the two sides, then the disputed middle, then statuses on stale evidence,
+# then what nobody knows.
+STACK_ORDER: list[ChartGroup] = [
     ControlStatus.russian_control,
     ControlStatus.ukrainian_control,
     ControlStatus.contested,
+    STALE,
     ControlStatus.unknown,
 ]
 
@@ -31,7 +34,7 @@ class Tick:
 
 @dataclass(frozen=True, slots=True)
 class Band:
-    status: ControlStatus
+    status: ChartGroup
     path: str
     final: int  # count at the right edge
 
@@ -43,7 +46,7 @@ class Column:
     x: float
     width: float
     day: date
-    counts: dict[ControlStatus, int]
+    counts: dict[ChartGroup, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,9 +92,9 @@ def month_ticks(start: date, end: date) -> list[Tick]:
 
 
 def stacked_status_chart(
-    series: Sequence[tuple[date, dict[ControlStatus, int]]], total: int, end: date
+    series: Sequence[tuple[date, dict[ChartGroup, int]]], total: int, end: date
 ) -> StackedChart | None:
-    """Counts of settlements per status over time, stacked, as step areas."""
+    """Counts of settlements per status (and on stale evidence) over time, as step areas."""
     if not series or total <= 0:
         return None
     start = series[0][0]

@@ -17,6 +17,7 @@ from app.accounts.csrf import csrf_token
 from app.claims.models import STATUS_LABELS, ControlStatus, Verification
 from app.config import PROJECT_ROOT
 from app.sources.models import Side
+from app.status.history import STALE
 from app.validation import is_safe_url
 
 env = Environment(
@@ -67,6 +68,8 @@ def days_before(days: int | None) -> str:
 
 
 def status_label(value: ControlStatus | str) -> str:
+    if value == STALE:
+        return "Stale (no recent claim)"
     return STATUS_LABELS[ControlStatus(value)]
 
 
@@ -106,6 +109,13 @@ env.tests["safe_url"] = is_safe_url
 env.globals["url_for_page"] = url_for_page
 env.globals["ControlStatus"] = ControlStatus
 env.globals["Side"] = Side
+env.globals["CHART_GROUPS"] = [
+    ControlStatus.russian_control,
+    ControlStatus.ukrainian_control,
+    ControlStatus.contested,
+    STALE,
+    ControlStatus.unknown,
+]
 env.globals["STATUS_ORDER"] = [
     ControlStatus.russian_control,
     ControlStatus.ukrainian_control,

@@ -12,7 +12,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 
 from app.claims.models import ControlStatus
 from app.sources.models import Side
@@ -81,6 +81,32 @@ class ChangeEvent:
 
 
 EMPTY = SettlementHistory([], [], [], [])
+
+# The region chart's own group for statuses resting on stale evidence (any status).
+STALE = "stale"
+ChartGroup = ControlStatus | str
+
+
+def group_changes(
+    history: SettlementHistory, window_days: int, stale_days: int
+) -> list[tuple[date, ChartGroup]]:
+    """When a settlement's chart group changed: its status after each claim, then ``stale``
+    once no claim came for longer than the horizon (the window for ``contested``)."""
+    changes: list[tuple[date, ChartGroup]] = []
+    for i, (day, derived) in enumerate(zip(history.days, history.derived, strict=True)):
+        if derived.status == ControlStatus.unknown:
+            continue
+        changes.append((day, derived.status))
+        horizon = window_days if derived.status == ControlStatus.contested else stale_days
+        stale_from = day + timedelta(days=horizon + 1)
+        following = history.days[i + 1] if i + 1 < len(history.days) else None
+        if following is None or stale_from < following:
+            changes.append((stale_from, STALE))
+    merged: list[tuple[date, ChartGroup]] = []
+    for day, group in changes:
+        if not merged or merged[-1][1] != group:
+            merged.append((day, group))
+    return merged
 
 
 def _events_of(
@@ -171,20 +197,30 @@ class RegionHistory:
         return self.change_days[i] if i < len(self.change_days) else None
 
     def counts_series(
-        self, settlement_ids: Iterable[int], until: date
-    ) -> list[tuple[date, dict[ControlStatus, int]]]:
-        """How many of these settlements had each status, after each day's changes."""
-        wanted = set(settlement_ids)
-        counts: Counter[ControlStatus] = Counter({ControlStatus.unknown: len(wanted)})
-        series: list[tuple[date, dict[ControlStatus, int]]] = []
-        for event in self.events_until(until):
-            if event.settlement_id not in wanted:
+        self, settlement_ids: Iterable[int], until: date, window_days: int, stale_days: int
+    ) -> list[tuple[date, dict[ChartGroup, int]]]:
+        """How many of these settlements had each status, or stale evidence, day by day."""
+        events: list[tuple[date, int, ChartGroup]] = []
+        for settlement_id in set(settlement_ids):
+            history = self.settlements.get(settlement_id)
+            if history is None:
                 continue
-            counts[event.before] -= 1
-            counts[event.after] += 1
-            snapshot = {s: counts[s] for s in ControlStatus}
-            if series and series[-1][0] == event.day:
-                series[-1] = (event.day, snapshot)
+            for day, group in group_changes(history, window_days, stale_days):
+                if day > until:
+                    break
+                events.append((day, settlement_id, group))
+        events.sort(key=lambda e: (e[0], e[1]))
+        groups: list[ChartGroup] = [*ControlStatus, STALE]
+        counts: Counter[ChartGroup] = Counter({ControlStatus.unknown: len(set(settlement_ids))})
+        current: dict[int, ChartGroup] = {}
+        series: list[tuple[date, dict[ChartGroup, int]]] = []
+        for day, settlement_id, group in events:
+            counts[current.get(settlement_id, ControlStatus.unknown)] -= 1
+            counts[group] += 1
+            current[settlement_id] = group
+            snapshot = {g: counts[g] for g in groups}
+            if series and series[-1][0] == day:
+                series[-1] = (day, snapshot)
             else:
-                series.append((event.day, snapshot))
+                series.append((day, snapshot))
         return series

@@ -151,7 +151,11 @@ def region_timeline(
         {
             "as_of": as_of,
             "chart": charts.stacked_status_chart(
-                history.counts_series(settlement_ids, as_of), len(settlement_ids), as_of
+                history.counts_series(
+                    settlement_ids, as_of, settings.contest_window_days, settings.stale_days
+                ),
+                len(settlement_ids),
+                as_of,
             ),
             "total": len(settlement_ids),
             "changes": status_service.changes(
