@@ -9,13 +9,21 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from typing import Literal
 
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from app.db import Database, with_reconnect
 from app.faults import HEALTH_WORDS, FaultKind, database_fault
 
 CHECK_SECONDS = 2.0
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok", "error"]
+    database: Literal["ok", "unreachable"]
+    writes: str = Field(description="ok, busy, disk full, read-only or unreachable")
 
 
 @dataclass(frozen=True)

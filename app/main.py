@@ -21,13 +21,14 @@ from starlette.middleware.sessions import SessionMiddleware
 from app.accounts.csrf import csrf_protect
 from app.accounts.router import router as accounts_router
 from app.accounts.service import SESSION_LIFETIME
+from app.api.responses import errors_by_reference
 from app.api.router import router as api_router
 from app.claims.router import router as claims_router
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.db import Database
 from app.deps import LoginRequired, get_current_user
 from app.faults import DatabaseFault, FaultKind, database_fault
-from app.health import WriteCheck, health
+from app.health import HealthOut, WriteCheck, health
 from app.interchange.feeds import router as feeds_router
 from app.interchange.import_router import router as import_router
 from app.interchange.router import router as export_router
@@ -217,7 +218,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     write_check = WriteCheck(database)
 
-    @app.get("/healthz", tags=["health"], summary="Database reachable, and accepting writes")
+    @app.get(
+        "/healthz",
+        tags=["health"],
+        summary="Database reachable, and accepting writes",
+        response_model=None,
+        responses={
+            **errors_by_reference(422),
+            200: {"model": HealthOut, "description": "Reads and writes work (writes: ok or busy)."},
+            503: {
+                "model": HealthOut,
+                "description": "The database is unreachable, or refuses writes "
+                "(writes: disk full, read-only, unreachable).",
+            },
+        },
+    )
     def healthz() -> Response:
         answer = health(database, write_check)
         return JSONResponse(answer.body, status_code=answer.status_code)
