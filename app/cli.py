@@ -2,22 +2,45 @@
 
 from __future__ import annotations
 
+import errno
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, NoReturn
 
+import click
 import typer
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy.orm import Session
+from typer.core import TyperGroup
 
 from app.accounts.models import Role
 from app.config import PROJECT_ROOT, get_settings
-from app.db import Database
+from app.db import Database, sqlite_file
+from app.faults import database_fault
+
+
+class FaultsInWords(TyperGroup):
+    """Every command: a database fault (disk full, read-only, …) is a sentence, not a traceback.
+
+    Sub-commands (db, user) run inside this group's invoke, so none of them can forget it.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as error:
+            fault = database_fault(error)
+            if fault is None:
+                raise
+            typer.echo(f"error: {fault.sentence(operator=True)}", err=True)
+            raise typer.Exit(1) from None
+
 
 app = typer.Typer(
+    cls=FaultsInWords,
     help="Kursk Control Tracker: who controls which settlement, since when.",
     pretty_exceptions_enable=False,
 )
@@ -277,11 +300,33 @@ def export(
                 out.write(chunk)
             out.flush()
         else:
-            with output.open("wb") as f:
-                for chunk in chunks:
-                    f.write(chunk)
+            _write_file(output, chunks)
     finally:
         database.dispose()
+
+
+def _write_file(output: Path, chunks: Iterable[bytes]) -> None:
+    """Write an export to a file; on a full disk (or any failure) leave no half-written file."""
+    try:
+        f = output.open("wb")
+    except OSError as error:
+        _cannot_write(output, error)
+    try:
+        with f:
+            for chunk in chunks:
+                f.write(chunk)
+    except BaseException as error:
+        if output.is_file():
+            output.unlink()  # a truncated CSV would pass for a whole one
+        if isinstance(error, OSError):
+            _cannot_write(output, error)
+        raise
+
+
+def _cannot_write(output: Path, error: OSError) -> NoReturn:
+    reason = "the disk is full" if error.errno == errno.ENOSPC else error.strerror or str(error)
+    typer.echo(f"error: {output} could not be written ({reason}); no file was left.", err=True)
+    raise typer.Exit(1) from None
 
 
 @app.command("import")
@@ -354,7 +399,8 @@ def backup(path: Annotated[Path, typer.Argument(help="File to write the copy to.
 
     from sqlalchemy.engine import make_url
 
-    url = make_url(get_settings().database_url)
+    database_url = get_settings().database_url
+    url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
         typer.echo(
             "backup copies SQLite files; for PostgreSQL use pg_dump, e.g.\n"
@@ -365,7 +411,7 @@ def backup(path: Annotated[Path, typer.Argument(help="File to write the copy to.
     if path.exists():
         typer.echo(f"{path} exists: choose a new file name", err=True)
         raise typer.Exit(2)
-    source = sqlite3.connect(url.database or "")
+    source = sqlite3.connect(sqlite_file(database_url) or "")
     target = sqlite3.connect(path)
     try:
         # In one step: a copy of one moment, while writers go on (WAL lets them).

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import enum
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, MetaData, Select, String, create_engine, event, type_coerce
+from sqlalchemy import Engine, MetaData, Select, String, create_engine, event, text, type_coerce
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from app.faults import DatabaseFault, FaultKind, database_fault
 
 # Constraint names that Alembic can address on every backend (SQLite batch mode needs them).
 NAMING_CONVENTION = {
@@ -26,6 +29,12 @@ NAMING_CONVENTION = {
 
 
 T = TypeVar("T")
+# How long a SQLite write waits for another writer's lock before giving up.
+BUSY_TIMEOUT_MS = 30_000
+# The write probe (/healthz) waits only this long: a busy database still accepts writes.
+PROBE_BUSY_MS = 200
+# Less free space than this on the disk of a SQLite database: writes will soon fail.
+LOW_DISK_BYTES = 1024 * 1024
 
 
 class Base(DeclarativeBase):
@@ -130,7 +139,7 @@ def _install_sqlite_pragmas(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -142,11 +151,25 @@ def _install_sqlite_pragmas(engine: Engine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names, also as a `file:` URI (`?mode=ro&uri=true`); else None."""
+    parsed = make_url(url)
+    name = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not name or name == ":memory:":
+        return None
+    if parsed.query.get("uri") == "true" and name.startswith("file:"):
+        name = name.removeprefix("file:")
+        if name.startswith("//"):  # file://host/path: only the local host is allowed
+            name = "/" + name[2:].partition("/")[2]
+    return Path(name)
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        path = sqlite_file(url)
+        if path is not None and parsed.query.get("mode") != "ro":
+            path.parent.mkdir(parents=True, exist_ok=True)
         # SQLite connections are cheap file handles: enough for every worker thread to hold
         # a reader and a writer at once.
         engine = create_engine(
@@ -186,9 +209,69 @@ class Database:
 
     @contextmanager
     def writing(self) -> Iterator[Session]:
-        """A write transaction: committed when the block ends, rolled back if it raises."""
-        with self.write_session() as session, session.begin():
-            yield session
+        """A write transaction: committed when the block ends, rolled back if it raises.
+
+        A full disk, a read-only or unreachable database, or a lock held too long comes out
+        as a DatabaseFault (app.faults), which says so in a sentence; other errors as they are.
+        """
+        try:
+            with self.write_session() as session, session.begin():
+                yield session
+        except DBAPIError as error:
+            fault = database_fault(error)
+            if fault is None:
+                raise
+            raise fault from error
+
+    def write_fault(self) -> FaultKind | None:
+        """Why the database would refuse a write now, or None when it accepts them.
+
+        SQLite: a write tried and rolled back (the lock, a new page, the schema), plus the
+        free space on the database's disk, since a write rolled back never reaches the disk.
+        PostgreSQL: a server in recovery, or read-only transactions by default. A lock held
+        by a long write is waited for only briefly here: writes would wait for it too.
+        """
+        try:
+            if self.is_sqlite:
+                return self._sqlite_write_fault()
+            in_recovery, read_only = with_reconnect(
+                self,
+                lambda connection: connection.execute(
+                    text("SELECT pg_is_in_recovery(), current_setting('transaction_read_only')")
+                ).one(),
+            )
+            return FaultKind.read_only if in_recovery or read_only == "on" else None
+        except (DBAPIError, DatabaseFault) as error:
+            fault = database_fault(error)
+            if fault is None:
+                raise
+            return fault.kind
+
+    def _sqlite_write_fault(self) -> FaultKind | None:
+        path = sqlite_file(self.url)
+        if path is not None and path.exists():
+            disk = os.statvfs(path.parent)
+            if disk.f_bavail * disk.f_frsize < LOW_DISK_BYTES:
+                return FaultKind.disk_full
+        connection = self.engine.raw_connection()
+        driver = connection.driver_connection
+        assert driver is not None
+        try:
+            driver.execute(f"PRAGMA busy_timeout={PROBE_BUSY_MS}")
+            driver.execute("BEGIN IMMEDIATE")
+            # A new table needs a new page and a schema change: the most a write can need.
+            driver.execute("CREATE TABLE kt_write_probe (x)")
+        except Exception as error:
+            fault = database_fault(error)
+            if fault is None:
+                raise
+            return fault.kind
+        finally:
+            if driver.in_transaction:
+                driver.execute("ROLLBACK")
+            driver.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            connection.close()
+        return None
 
     def dispose(self) -> None:
         self.engine.dispose()

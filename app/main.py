@@ -14,19 +14,21 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from app.accounts.csrf import csrf_protect
 from app.accounts.router import router as accounts_router
 from app.accounts.service import SESSION_LIFETIME
+from app.api.responses import errors_by_reference
 from app.api.router import router as api_router
 from app.claims.router import router as claims_router
 from app.config import PROJECT_ROOT, Settings, get_settings
-from app.db import Database, with_reconnect
-from app.deps import DatabaseDep, LoginRequired, get_current_user
+from app.db import Database
+from app.deps import LoginRequired, get_current_user
+from app.faults import DatabaseFault, FaultKind, database_fault
+from app.health import HealthOut, WriteCheck, health
 from app.interchange.feeds import router as feeds_router
 from app.interchange.import_router import router as import_router
 from app.interchange.router import router as export_router
@@ -113,21 +115,26 @@ async def login_required(request: Request, exc: LoginRequired) -> Response:
     return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
 
 
-SCHEMA_PROBLEMS = ("no such table", "no such column", "does not exist")
+FAULT_TITLES = {
+    FaultKind.disk_full: "The disk is full",
+    FaultKind.read_only: "Read-only for now",
+    FaultKind.locked: "Busy",
+    FaultKind.unreachable: ERROR_TITLES[503],
+    FaultKind.not_migrated: "Database not migrated",
+}
 
 
-async def database_unavailable(request: Request, exc: OperationalError) -> Response:
-    if any(problem in str(exc.orig) for problem in SCHEMA_PROBLEMS):
-        # Not an outage: the tables are older than the code. Say so, to the operator.
-        message = "The database schema is out of date. Run `kursk-tracker db upgrade`."
-        if not wants_html(request):
-            return JSONResponse({"detail": message}, status_code=500)
-        return error_page(request, 500, "Database not migrated", message)
-    message = "The database cannot be reached right now. Please try again in a minute."
+async def database_fault_page(request: Request, exc: Exception) -> Response:
+    """A database fault in a sentence (app.faults); any other database error is a bug."""
+    fault = database_fault(exc)
+    if fault is None:
+        raise exc
+    message = fault.sentence(writing=request.method not in ("GET", "HEAD"))
+    headers = {"Retry-After": "30"} if fault.status_code == 503 else {}
     if not wants_html(request):
-        return JSONResponse({"detail": message}, status_code=503, headers={"Retry-After": "30"})
-    response = error_page(request, 503, ERROR_TITLES[503], message)
-    response.headers["Retry-After"] = "30"
+        return JSONResponse({"detail": message}, status_code=fault.status_code, headers=headers)
+    response = error_page(request, fault.status_code, FAULT_TITLES[fault.kind], message)
+    response.headers.update(headers)
     return response
 
 
@@ -190,7 +197,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeadersMiddleware, tile_url=settings.tile_url, https=settings.https)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
-    app.add_exception_handler(OperationalError, database_unavailable)
+    app.add_exception_handler(DBAPIError, database_fault_page)
+    app.add_exception_handler(DatabaseFault, database_fault_page)
     app.add_exception_handler(LoginRequired, login_required)
 
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
@@ -208,12 +216,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def api_docs(request: Request) -> Response:
         return templates.TemplateResponse(request, "api_docs.html", {})
 
-    @app.get("/healthz", tags=["health"], summary="Liveness and database reachability")
-    def healthz(database: DatabaseDep) -> Response:
-        try:
-            with_reconnect(database, lambda connection: connection.execute(text("SELECT 1")))
-        except OperationalError:
-            return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
-        return JSONResponse({"status": "ok", "database": "ok"})
+    write_check = WriteCheck(database)
+
+    @app.get(
+        "/healthz",
+        tags=["health"],
+        summary="Database reachable, and accepting writes",
+        response_model=None,
+        responses={
+            **errors_by_reference(422),
+            200: {"model": HealthOut, "description": "Reads and writes work (writes: ok or busy)."},
+            503: {
+                "model": HealthOut,
+                "description": "The database is unreachable, or refuses writes "
+                "(writes: disk full, read-only, unreachable).",
+            },
+        },
+    )
+    def healthz() -> Response:
+        answer = health(database, write_check)
+        return JSONResponse(answer.body, status_code=answer.status_code)
 
     return app

@@ -224,7 +224,7 @@ def test_method_page_states_the_window(client):
 def test_healthz(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "writes": "ok"}
 
 
 def test_unknown_page_is_an_html_404(client):

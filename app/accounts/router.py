@@ -13,6 +13,7 @@ from app.accounts import csrf
 from app.accounts import service as accounts_service
 from app.accounts.models import AuditEvent, User
 from app.deps import DatabaseDep, FormDep, OptionalUserDep, ReviewerDep, SessionDep
+from app.faults import DatabaseFault
 from app.templating import render
 
 router = APIRouter()
@@ -41,8 +42,17 @@ def login(request: Request, database: DatabaseDep, raw: FormDep) -> Response:
     username = raw.get("username", "")[:80]
     password = raw.get("password", "")[:1024]
     target = safe_next(raw.get("next"))
-    with database.writing() as session:
-        result = accounts_service.login(session, username, password)
+    try:
+        with database.writing() as session:
+            result = accounts_service.login(session, username, password)
+    except DatabaseFault as fault:
+        context = {
+            "as_of": date.today(),
+            "next": target,
+            "username": username,
+            "error": fault.sentence(writing=False),
+        }
+        return render(request, "login.html", context, status_code=fault.status_code)
     if not result.ok:
         if result.retry_after is not None:
             minutes = max(1, round(result.retry_after.total_seconds() / 60))

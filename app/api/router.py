@@ -9,11 +9,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request
 from sqlalchemy import and_, or_
 
+from app.api.responses import errors
 from app.api.schemas import (
     AreaFigureOut,
     ClaimOut,
     ClaimPage,
-    ErrorOut,
     SettlementDetail,
     SettlementOut,
     SourceOut,
@@ -40,7 +40,7 @@ from app.status.service import SettlementStatus
 router = APIRouter(
     prefix="/api/v1",
     tags=["api"],
-    responses={422: {"model": ErrorOut, "description": "A parameter is not valid."}},
+    responses=errors(422, 503),
 )
 # The most claims one page may hold: larger sets are paged, or downloaded as CSV.
 MAX_PAGE = 1000
@@ -101,7 +101,7 @@ def settlements(
 @router.get(
     "/settlements/{slug}",
     summary="One settlement: its status on a date and its approved claims",
-    responses={404: {"model": ErrorOut}},
+    responses=errors(404),
 )
 def settlement(
     settlement: SettlementDep,
@@ -194,7 +194,7 @@ def sources(session: SessionDep) -> list[SourceOut]:
     ]
 
 
-@router.get("/sources/{slug}", summary="One source", responses={404: {"model": ErrorOut}})
+@router.get("/sources/{slug}", summary="One source", responses=errors(404))
 def source(slug: str, session: SessionDep) -> SourceOut:
     found = sources_service.get_by_slug(session, slug)
     if found is None:

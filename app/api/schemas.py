@@ -110,9 +110,17 @@ class AreaFigureOut(BaseModel):
 
 
 class Problem(BaseModel):
-    field: str
-    message: str
+    field: str = Field(description="The parameter at fault, e.g. as_of.")
+    message: str = Field(description="What is wrong with it, in words.")
+
+
+class ValidationErrorOut(BaseModel):
+    """A 422: one problem per parameter that is not valid."""
+
+    detail: list[Problem]
 
 
 class ErrorOut(BaseModel):
-    detail: list[Problem] | str
+    """Any other error (404, 401, 403, 409, 503): what happened, in a sentence."""
+
+    detail: str

@@ -20,6 +20,7 @@ from app.deps import (
     SessionDep,
     SettingsDep,
 )
+from app.faults import DatabaseFault
 from app.settlements import service as settlements_service
 from app.sources import service as sources_service
 from app.sources.models import Side, SourceKind
@@ -99,6 +100,7 @@ def submit_claim(
     form = parse_claim_form(raw)
     supersedes = _supersedes(session, raw.get("supersedes", ""), form.errors)
     duplicate = None
+    fault = None
     if form.ok and "supersedes" not in form.errors:
         try:
             with database.writing() as write:
@@ -117,10 +119,18 @@ def submit_claim(
             duplicate = (
                 claims_service.get(session, refused.duplicate_id) if refused.duplicate_id else None
             )
+        except DatabaseFault as error:
+            fault = error  # the form comes back as typed, with the reason above it
     context = form_context(
-        session, values=form.values, errors=form.errors, supersedes=supersedes, duplicate=duplicate
+        session,
+        values=form.values,
+        errors=form.errors,
+        supersedes=supersedes,
+        duplicate=duplicate,
+        fault=fault.sentence() if fault else None,
     )
-    return render(request, "claim_form.html", context, status_code=409 if duplicate else 422)
+    status_code = fault.status_code if fault else 409 if duplicate else 422
+    return render(request, "claim_form.html", context, status_code=status_code)
 
 
 @router.post("/claims/check", include_in_schema=False)
@@ -172,17 +182,20 @@ def _visible_claim(session: Any, claim_id: int, user: Any) -> Claim:
 def claim_detail(
     request: Request, claim_id: ClaimId, session: SessionDep, user: OptionalUserDep
 ) -> Response:
-    claim = _visible_claim(session, claim_id, user)
-    return render(
-        request,
-        "claim.html",
-        {
-            "as_of": date.today(),
-            "claim": claim,
-            "corrections": claims_service.corrections_of(session, claim.id),
-            "trail": claims_service.audit_trail(session, claim.id),
-        },
-    )
+    return _claim_page(request, session, _visible_claim(session, claim_id, user))
+
+
+def _claim_page(
+    request: Request, session: Any, claim: Claim, *, status_code: int = 200, **extra: Any
+) -> Response:
+    context = {
+        "as_of": date.today(),
+        "claim": claim,
+        "corrections": claims_service.corrections_of(session, claim.id),
+        "trail": claims_service.audit_trail(session, claim.id),
+        **extra,
+    }
+    return render(request, "claim.html", context, status_code=status_code)
 
 
 @router.get("/review", include_in_schema=False)
@@ -200,7 +213,13 @@ def review_queue(
 
 
 def _decide(
-    claim_id: int, database: Any, user: Any, raw: dict[str, str], approve: bool
+    request: Request,
+    claim_id: int,
+    session: Any,
+    database: Any,
+    user: Any,
+    raw: dict[str, str],
+    approve: bool,
 ) -> Response:
     version_text = raw.get("version", "").strip()
     version = int(version_text) if version_text.isdigit() else None
@@ -219,6 +238,18 @@ def _decide(
             )
     except claims_service.ReviewRefused as refused:
         raise HTTPException(refused.status_code, refused.message) from None
+    except DatabaseFault as fault:
+        # The claim's page again, the note as typed and the reason beside the buttons.
+        claim = _visible_claim(session, claim_id, user)
+        return _claim_page(
+            request,
+            session,
+            claim,
+            status_code=fault.status_code,
+            review_error=fault.sentence(),
+            review_note=note,
+            next=raw.get("next") if raw.get("next") == "/review" else None,
+        )
     return RedirectResponse(
         raw.get("next") if raw.get("next") == "/review" else f"/claims/{claim_id}", 303
     )
@@ -226,13 +257,23 @@ def _decide(
 
 @router.post("/claims/{claim_id}/approve", include_in_schema=False)
 def approve_claim(
-    claim_id: ClaimId, database: DatabaseDep, user: ReviewerDep, raw: FormDep
+    request: Request,
+    claim_id: ClaimId,
+    session: SessionDep,
+    database: DatabaseDep,
+    user: ReviewerDep,
+    raw: FormDep,
 ) -> Response:
-    return _decide(claim_id, database, user, raw, approve=True)
+    return _decide(request, claim_id, session, database, user, raw, approve=True)
 
 
 @router.post("/claims/{claim_id}/reject", include_in_schema=False)
 def reject_claim(
-    claim_id: ClaimId, database: DatabaseDep, user: ReviewerDep, raw: FormDep
+    request: Request,
+    claim_id: ClaimId,
+    session: SessionDep,
+    database: DatabaseDep,
+    user: ReviewerDep,
+    raw: FormDep,
 ) -> Response:
-    return _decide(claim_id, database, user, raw, approve=False)
+    return _decide(request, claim_id, session, database, user, raw, approve=False)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from app.accounts import audit
 from app.accounts.models import User
 from app.db import Database, utcnow
+from app.faults import DatabaseFault, database_fault
 from app.interchange.csv_io import decode, read_rows
 from app.interchange.importer import (
     ImportRefused,
@@ -38,6 +39,8 @@ class Progress:
     done: int = 0
     total: int = 0
     finished: bool = False
+    # Why the work stopped when the database refused it: it cannot be written to the batch.
+    fault: str | None = None
 
 
 _progress: dict[str, Progress] = {}
@@ -61,10 +64,11 @@ def _reporter(batch_id: str, phase: str) -> Any:
     return report
 
 
-def _finish(batch_id: str) -> None:
+def _finish(batch_id: str, fault: DatabaseFault | None = None) -> None:
     with _lock:
         if batch_id in _progress:
             _progress[batch_id].finished = True
+            _progress[batch_id].fault = fault.sentence() if fault else None
 
 
 def create(
@@ -114,6 +118,7 @@ def recent(session: Session, user: User, limit: int = 10) -> list[ImportBatch]:
 def check(database: Database, batch_id: str) -> None:
     """The dry run: plan every row, store the summary on the batch."""
     report = _reporter(batch_id, "checking")
+    fault = None
     try:
         with database.read_session() as session:
             batch = session.get(ImportBatch, batch_id)
@@ -125,13 +130,30 @@ def check(database: Database, batch_id: str) -> None:
             if batch.state != ImportState.committed:
                 batch.summary = plan.summary()
                 batch.state = ImportState.checked if plan.ok else ImportState.refused
+    except Exception as error:
+        fault = database_fault(error)
+        if fault is None:
+            raise
     finally:
-        _finish(batch_id)
+        _finish(batch_id, fault)
 
 
 def commit(database: Database, batch_id: str, user_id: int) -> None:
     """Store the batch's rows in one transaction, with the batch marked committed in it."""
     report = _reporter(batch_id, "committing")
+    fault = None
+    try:
+        _commit(database, batch_id, user_id, report)
+    except Exception as error:
+        # Nothing was stored: the batch stays as it was, ready to be confirmed again.
+        fault = database_fault(error)
+        if fault is None:
+            raise
+    finally:
+        _finish(batch_id, fault)
+
+
+def _commit(database: Database, batch_id: str, user_id: int, report: Any) -> None:
     try:
         with database.writing() as session:
             lock_imports(session)  # before reading the state: a double click commits once
@@ -158,8 +180,6 @@ def commit(database: Database, batch_id: str, user_id: int) -> None:
             assert batch is not None
             batch.summary = refused.plan.summary()
             batch.state = ImportState.refused
-    finally:
-        _finish(batch_id)
 
 
 def run(target: Any, *args: Any) -> None:

@@ -32,8 +32,8 @@ def claims_csv(database: Database, settings: Settings, **filters: Any) -> Iterat
     filters.pop("on", None)  # claims are bounded by until, not by the date of a status
     # The driver's rows in batches (a server-side cursor on PostgreSQL): flat memory. The
     # database joins the safe columns into CSV itself; see export_lines_query.
-    yield csv_header(CLAIM_COLUMNS)
-    with database.engine.connect() as connection:
+    with database.engine.connect() as connection:  # first: an outage is told before any row
+        yield csv_header(CLAIM_COLUMNS)
         query = claims_service.export_lines_query(**filters)
         for part in stream_rows(connection, query, FETCH_BATCH):
             yield claim_lines(part).encode("utf-8")

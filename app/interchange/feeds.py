@@ -7,11 +7,13 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from app.api.responses import AtomResponse, download, errors_by_reference
 from app.claims import service as claims_service
 from app.deps import SessionDep, SettlementDep
 from app.templating import templates
 
-router = APIRouter(tags=["feeds"])
+router = APIRouter(tags=["feeds"], responses=errors_by_reference(422, 503))
+FEED = download(AtomResponse.media_type, "An Atom 1.0 feed.")
 ATOM = "application/atom+xml; charset=utf-8"
 
 
@@ -33,7 +35,12 @@ def _feed(request: Request, claims: list, title: str, page: str) -> Response:
     return response
 
 
-@router.get("/feed.atom", summary="Approved claims, newest first (Atom)", response_class=Response)
+@router.get(
+    "/feed.atom",
+    summary="Approved claims, newest first (Atom)",
+    response_class=AtomResponse,
+    responses=FEED,
+)
 def region_feed(request: Request, session: SessionDep) -> Response:
     claims = list(claims_service.recently_approved(session))
     return _feed(request, claims, "Kursk Control Tracker: approved claims", "/")
@@ -42,7 +49,8 @@ def region_feed(request: Request, session: SessionDep) -> Response:
 @router.get(
     "/settlements/{slug}/feed.atom",
     summary="Approved claims about one settlement, newest first (Atom)",
-    response_class=Response,
+    response_class=AtomResponse,
+    responses={**FEED, **errors_by_reference(404)},
 )
 def settlement_feed(request: Request, settlement: SettlementDep, session: SessionDep) -> Response:
     claims = list(claims_service.recently_approved(session, settlement_id=settlement.id))

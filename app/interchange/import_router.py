@@ -12,6 +12,7 @@ from starlette.datastructures import UploadFile
 
 from app.accounts.models import Role, User
 from app.deps import DatabaseDep, EditorDep, SessionDep, SettingsDep
+from app.faults import DatabaseFault
 from app.interchange import batches
 from app.interchange.models import ImportBatch, ImportState
 from app.templating import render
@@ -63,15 +64,23 @@ def upload(
         return render(request, "import.html", context, status_code=422)
     # Only an admin may have imported claims count at once; everyone else's wait for review.
     approve = form.get("approve") == "yes" and user.has_role(Role.admin)
-    with database.writing() as write:
-        batch = batches.create(
-            write,
-            user=write.merge(user),
-            filename=form["filename"],
-            content=form["content"],
-            approve=approve,
-        )
-        batch_id = batch.id
+    try:
+        with database.writing() as write:
+            batch = batches.create(
+                write,
+                user=write.merge(user),
+                filename=form["filename"],
+                content=form["content"],
+                approve=approve,
+            )
+            batch_id = batch.id
+    except DatabaseFault as fault:
+        context = {
+            "as_of": date.today(),
+            "recent": batches.recent(session, user),
+            "error": f"{fault.sentence()} Choose the file again to upload it once that is fixed.",
+        }
+        return render(request, "import.html", context, status_code=fault.status_code)
     batches.run(batches.check, database, batch_id)
     return RedirectResponse(f"/import/{batch_id}", status_code=303)
 

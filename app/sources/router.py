@@ -17,6 +17,7 @@ from app.deps import (
     SessionDep,
     SettingsDep,
 )
+from app.faults import DatabaseFault
 from app.sources import service as sources_service
 from app.sources.models import Reliability
 from app.sources.track_record import HORIZON_DAYS, Outcome
@@ -55,7 +56,19 @@ def _source_or_404(session: SessionDep, slug: str) -> sources_service.Source:
 def source_detail(
     request: Request, slug: str, session: SessionDep, settings: SettingsDep, as_of: AsOfDep
 ) -> Response:
-    source = _source_or_404(session, slug)
+    return _source_page(request, session, settings, _source_or_404(session, slug), as_of)
+
+
+def _source_page(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    source: sources_service.Source,
+    as_of: date,
+    *,
+    status_code: int = 200,
+    grade_error: str | None = None,
+) -> Response:
     history = status_service.region_history(session, settings.contest_window_days)
     record = sources_service.track_records(session, history, date.today()).get(source.id)
     claims = claims_service.claims_of_source(session, source.id, up_to=as_of)
@@ -70,17 +83,40 @@ def source_detail(
             "Outcome": Outcome,
             "horizon": HORIZON_DAYS,
             "reliabilities": list(Reliability),
+            "grade_error": grade_error,
         },
+        status_code=status_code,
     )
 
 
 @router.post("/sources/{slug}/reliability", include_in_schema=False)
-def set_reliability(slug: str, database: DatabaseDep, user: ReviewerDep, raw: FormDep) -> Response:
+def set_reliability(
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    database: DatabaseDep,
+    user: ReviewerDep,
+    raw: FormDep,
+) -> Response:
     try:
         grade = Reliability(raw.get("reliability", "").strip().upper())
     except ValueError:
         raise HTTPException(422, "reliability: must be one of A, B, C, D, E, F") from None
-    with database.writing() as session:
+    try:
+        with database.writing() as write:
+            source = _source_or_404(write, slug)
+            sources_service.set_reliability(write, source, grade, actor=write.merge(user))
+    except DatabaseFault as fault:
+        # The source's page again, the grade not changed and the reason beside the form.
         source = _source_or_404(session, slug)
-        sources_service.set_reliability(session, source, grade, actor=session.merge(user))
+        return _source_page(
+            request,
+            session,
+            settings,
+            source,
+            date.today(),
+            status_code=fault.status_code,
+            grade_error=fault.sentence(),
+        )
     return RedirectResponse(f"/sources/{slug}", status_code=303)
