@@ -1,4 +1,4 @@
-""" "As reported then" in a real browser: a claim appears on the day it was published, not before."""
+"""As reported then, in a real browser: a claim appears on the day it was published."""
 
 from __future__ import annotations
 
