@@ -22,7 +22,7 @@ from app.accounts.models import User
 from app.claims.models import Claim, ControlStatus, ReviewState
 from app.claims.schemas import ClaimIn
 from app.db import utcnow
-from app.interchange.csv_io import CsvRow, decode, read_rows
+from app.interchange.csv_io import CsvFormatError, CsvRow, decode, read_rows
 from app.interchange.formats import CLAIM_COLUMNS, SETTLEMENT_COLUMNS
 from app.interchange.models import ImportKind
 from app.settlements import service as settlements_service
@@ -145,13 +145,14 @@ def plan_import(session: Session, data: bytes, progress: Progress | None = None)
     """Check a file without storing anything: what would be added, skipped and refused."""
     try:
         text = decode(data)
-    except ValueError as error:
+    except CsvFormatError as error:
         plan = ImportPlan(kind=None)
-        plan.problem(1, "", str(error))
+        plan.problem(error.line, "", error.message)
         return plan
     if "\x00" in text:
         plan = ImportPlan(kind=None)
-        plan.problem(1, "", "the file contains NUL bytes: it is not a CSV text file")
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        plan.problem(line, "", "the file contains NUL bytes: it is not a CSV text file")
         return plan
     try:
         header, rows = read_rows(text)
@@ -169,19 +170,15 @@ def plan_import(session: Session, data: bytes, progress: Progress | None = None)
         if missing:
             plan.problem(1, ",".join(missing), f"required column missing: {', '.join(missing)}")
             return plan
-        duplicates = sorted({c for c in header if header.count(c) > 1})
+        duplicates = sorted({c for c in header if c and header.count(c) > 1})
         if duplicates:
             plan.problem(1, ",".join(duplicates), "column named twice in the header")
             return plan
-        extra = [c for c in header if c and c not in KNOWN[kind]]
-        if extra:
-            plan.warnings.append(
-                f"column{'s' if len(extra) > 1 else ''} ignored: {', '.join(extra)}"
-            )
+        plan.warnings.extend(_ignored_columns(header, KNOWN[kind]))
         all_rows = list(rows)
-    except Exception as error:  # the csv module's own errors (e.g. a NUL inside quotes)
+    except CsvFormatError as error:
         plan = ImportPlan(kind=None)
-        plan.problem(1, "", f"the file cannot be read as CSV: {error}")
+        plan.problem(error.line, "", error.message)
         return plan
     plan.rows = len(all_rows)
     if kind is ImportKind.claims:
@@ -189,6 +186,22 @@ def plan_import(session: Session, data: bytes, progress: Progress | None = None)
     else:
         _plan_settlements(session, plan, all_rows, progress)
     return plan
+
+
+def _ignored_columns(header: Sequence[str], known: set[str]) -> list[str]:
+    """Warnings for the columns an import reads nothing from: unknown names, unnamed columns."""
+    warnings = []
+    extra = [c for c in header if c and c not in known]
+    if extra:
+        warnings.append(f"column{'s' if len(extra) > 1 else ''} ignored: {', '.join(extra)}")
+    unnamed = [i + 1 for i, c in enumerate(header) if not c]
+    if unnamed == [1]:
+        # pandas' to_csv writes its row index first, under an empty header cell.
+        warnings.append("column ignored: the unnamed first column (a row index, as pandas writes)")
+    elif unnamed:
+        places = ", ".join(str(i) for i in unnamed)
+        warnings.append(f"unnamed column{'s' if len(unnamed) > 1 else ''} ignored: {places}")
+    return warnings
 
 
 def _every(rows: Sequence[CsvRow], progress: Progress | None) -> Iterator[tuple[int, CsvRow]]:
