@@ -1,4 +1,4 @@
-"""The CSV files of design.md: their headers and how one record becomes one row."""
+"""The CSV files the tracker writes and reads: their headers and how one record becomes one row."""
 
 from __future__ import annotations
 
