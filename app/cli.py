@@ -260,10 +260,14 @@ def export(
             "default: everything known now.",
         ),
     ] = None,
+    export_format: Annotated[
+        str,
+        typer.Option("--format", help="csv (UTF-8, commas) or excel (UTF-16 with BOM, tabs)"),
+    ] = "csv",
 ) -> None:
     """Write a CSV export to stdout or a file, with the same filters as the web exports."""
     from app.interchange import exports
-    from app.interchange.filters import FilterError, claim_filters, status_filters
+    from app.interchange.filters import FilterError, claim_filters, enum_param, status_filters
 
     if what not in exports.EXPORTS:
         typer.echo(f"unknown export {what!r}: choose one of {', '.join(exports.EXPORTS)}", err=True)
@@ -286,6 +290,7 @@ def export(
             filters, on = status_filters(
                 as_of=as_of, known_on=known_on, district=district, status=status
             )
+        chosen = enum_param("format", export_format, exports.ExportFormat)
     except FilterError as error:
         typer.echo(f"--{error.field.replace('_', '-')}: {error.message}", err=True)
         raise typer.Exit(2) from None
@@ -293,7 +298,10 @@ def export(
         filters = {}
     database = _database()
     try:
-        chunks = exports.EXPORTS[what](database, get_settings(), on=on, **filters)
+        chunks = exports.in_format(
+            exports.EXPORTS[what](database, get_settings(), on=on, **filters),
+            chosen or exports.ExportFormat.csv,
+        )
         if output is None:
             out = typer.get_binary_stream("stdout")
             for chunk in chunks:

@@ -13,6 +13,7 @@ from app.accounts import audit
 from app.accounts.models import AuditEvent, User
 from app.claims.models import Claim, ControlStatus, ReviewState, Verification
 from app.claims.schemas import ClaimIn
+from app.dates import EARLIEST_DATE, today
 from app.db import utcnow
 from app.settlements import service as settlements_service
 from app.settlements.models import Settlement
@@ -197,6 +198,17 @@ def export_query(
     return stmt
 
 
+def exportable_clause(claim: Any = Claim) -> Any:
+    """True for a claim the CSV export writes: it asserts a status (not ``unknown``, which
+    only older claims may hold) and its dates lie in the calendar the tracker accepts."""
+    return and_(
+        claim.status != ControlStatus.unknown,
+        claim.as_of >= EARLIEST_DATE,
+        claim.as_of <= today(),
+        claim.published_on <= today(),
+    )
+
+
 def export_lines_query(**filters: Any) -> Select[Any]:
     """The export query with its columns joined into CSV by the database, where they are safe.
 
@@ -204,9 +216,22 @@ def export_lines_query(**filters: Any) -> Select[Any]:
     validated on the way in), so the database writes them with their commas: what is left
     for Python per row is three fields of free text (name, URL, summary) and one f-string.
     Columns: prefix (claim_id..settlement), settlement_name, middle (status..source_side),
-    source_url, verification, summary.
+    source_url, verification, summary, supersedes (the id of the claim a correction replaces,
+    when the export writes that claim too; else None).
     """
-    stmt = export_query(**filters)
+    corrected = aliased(Claim)
+    stmt = (
+        export_query(**filters)
+        .where(exportable_clause())
+        .outerjoin(
+            corrected,
+            and_(
+                corrected.id == Claim.supersedes_id,
+                corrected.review_state == ReviewState.approved,
+                exportable_clause(corrected),
+            ),
+        )
+    )
     comma = literal(",")
     prefix = cast(Claim.id, String) + comma + Settlement.slug
     middle = (
@@ -227,6 +252,7 @@ def export_lines_query(**filters: Any) -> Select[Any]:
         Claim.source_url,
         cast(Claim.verification, String),
         Claim.summary,
+        corrected.id,
         maintain_column_froms=True,
     )
 

@@ -3,7 +3,7 @@
 A cell that begins with ``=``, ``+``, ``-``, ``@``, tab or carriage return is written with a
 leading ``'`` (OWASP's advice for CSV injection), except plain numbers such as ``-12.5``.
 A cell that already begins with ``'`` gets one more, so that reading strips exactly one and
-every text comes back unchanged (the round trip of design.md).
+every text comes back unchanged (the round trip the README promises).
 """
 
 from __future__ import annotations

@@ -1,9 +1,22 @@
-"""CSV exports as byte streams. Each opens its own session: the response outlives the request."""
+"""CSV exports as byte streams. Each opens its own session: the response outlives the request.
+
+Each export is plain RFC 4180 UTF-8. :func:`for_excel` turns any of them into the variant
+Excel opens right by a double click whatever its locale: UTF-16LE with a byte-order mark and
+tab separators (with UTF-8 and commas, Excel guesses the encoding from the Windows code page
+and the separator from the locale, so Cyrillic comes out garbled and Ukrainian and Russian
+locales, whose list separator is ``;``, put each row in one cell).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import csv
+import hashlib
+import io
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
+from enum import Enum, StrEnum
 from typing import Any
 
 from sqlalchemy import select
@@ -65,3 +78,71 @@ EXPORTS: dict[str, Callable[..., Iterator[bytes]]] = {
     "settlements": settlements_csv,
     "status": status_csv,
 }
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"  # RFC 4180, UTF-8, commas
+    excel = "excel"  # UTF-16LE with BOM, tabs
+
+
+EXCEL_BOM = "\ufeff".encode("utf-16-le")
+
+
+def for_excel(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """The same cells, re-written for Excel. Every chunk an export yields ends on a row
+    boundary, so each is re-written on its own: the stream stays a stream."""
+    yield EXCEL_BOM
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter="\t", lineterminator="\r\n")
+    for chunk in chunks:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows(csv.reader(io.StringIO(chunk.decode("utf-8"), newline="")))
+        yield buffer.getvalue().encode("utf-16-le")
+
+
+def in_format(chunks: Iterable[bytes], export_format: ExportFormat) -> Iterable[bytes]:
+    return for_excel(chunks) if export_format is ExportFormat.excel else chunks
+
+
+# File names stay short: a long ``q`` would otherwise make one longer than file systems allow.
+MAX_NAME_LENGTH = 120
+
+
+def _name_part(value: object) -> str:
+    """A filter value as safe ASCII: letters, digits and hyphens. Text with no ASCII letters
+    (a search in Cyrillic) becomes a short digest, so two different searches never share
+    a name."""
+    if isinstance(value, date):
+        return value.isoformat()
+    text = str(value.value if isinstance(value, Enum) else value)
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    part = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return part or hashlib.sha256(text.encode()).hexdigest()[:8]
+
+
+def download_name(
+    kind: str,
+    on: date,
+    filters: Mapping[str, Any] | None = None,
+    *,
+    ext: str = "csv",
+    export_format: ExportFormat = ExportFormat.csv,
+) -> str:
+    """``claims-2026-11-26-settlement-guyevo-side-ukraine.csv``: what, when, and each filter
+    given (the date stands for ``until``)."""
+    parts = [kind, on.isoformat()]
+    for key, value in (filters or {}).items():
+        if value is None or value == "" or key == "until":
+            continue
+        parts += [_name_part(key), _name_part(value)]
+    if export_format is ExportFormat.excel:
+        parts.append("excel")
+    name = "-".join(parts)
+    if len(name) > MAX_NAME_LENGTH:
+        name = (
+            name[: MAX_NAME_LENGTH - 9].rstrip("-")
+            + "-"
+            + hashlib.sha256(name.encode()).hexdigest()[:8]
+        )
+    return f"{name}.{ext}"

@@ -1,4 +1,4 @@
-"""The CSV files of design.md: their headers and how one record becomes one row."""
+"""The CSV files the tracker writes and reads: their headers and how one record becomes one row."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ CLAIM_COLUMNS = (
     "source_url",
     "verification",
     "summary",
+    "supersedes",  # the claim_id of the claim this one corrects
 )
 SETTLEMENT_COLUMNS = (
     "slug",
@@ -36,6 +37,7 @@ SETTLEMENT_COLUMNS = (
     "region",
     "lat",
     "lon",
+    "location_precision",
 )
 STATUS_COLUMNS = (
     "settlement",
@@ -70,8 +72,9 @@ def claim_lines(rows: Iterable[Sequence[Any]]) -> str:
     """Rows of claims_service.export_lines_query() as CSV text, CLAIM_COLUMNS in order."""
     field = csv_field
     return "".join(
-        f"{prefix},{field(name)},{middle},{field(url)},{verification},{field(summary)}\r\n"
-        for prefix, name, middle, url, verification, summary in rows
+        f"{prefix},{field(name)},{middle},{field(url)},{verification},{field(summary)},"
+        f"{'' if supersedes is None else supersedes}\r\n"
+        for prefix, name, middle, url, verification, summary, supersedes in rows
     )
 
 
@@ -87,6 +90,7 @@ def settlement_row(s: Settlement) -> list[str]:
             s.region,
             _text(s.lat),
             _text(s.lon),
+            s.location_precision.value,
         ]
     )
 

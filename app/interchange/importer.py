@@ -9,20 +9,21 @@ imports of the same file at once cannot both store it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts import audit
 from app.accounts.models import User
 from app.claims.models import Claim, ControlStatus, ReviewState
 from app.claims.schemas import ClaimIn
+from app.dates import check_in_range
 from app.db import utcnow
-from app.interchange.csv_io import CsvRow, decode, read_rows
+from app.interchange.csv_io import CsvFormatError, CsvRow, decode, read_rows
 from app.interchange.formats import CLAIM_COLUMNS, SETTLEMENT_COLUMNS
 from app.interchange.models import ImportKind
 from app.settlements import service as settlements_service
@@ -41,7 +42,7 @@ REQUIRED = {
     ImportKind.settlements: ("slug", "name"),
 }
 KNOWN = {
-    ImportKind.claims: set(CLAIM_COLUMNS),
+    ImportKind.claims: set(CLAIM_COLUMNS),  # supersedes among them
     ImportKind.settlements: set(SETTLEMENT_COLUMNS) | {"location_precision", "population"},
 }
 # Columns that describe a row but are not stored from it (the export writes them for readers).
@@ -64,6 +65,9 @@ class PlannedClaim:
     claim: ClaimIn
     settlement_id: int
     source_id: int
+    # What this claim corrects: the line of a claim added with it, or a stored claim's id.
+    corrects_line: int | None = None
+    corrects_claim_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +126,13 @@ def _preview(item: Any) -> dict[str, Any]:
             "as_of": c.as_of.isoformat(),
             "source": c.source,
             "verification": c.verification.value,
+            "corrects": (
+                f"line {item.corrects_line}"
+                if item.corrects_line
+                else f"claim #{item.corrects_claim_id}"
+                if item.corrects_claim_id
+                else ""
+            ),
         }
     return {"settlement": item.slug, "name": item.name, "aliases": item.aliases}
 
@@ -145,13 +156,14 @@ def plan_import(session: Session, data: bytes, progress: Progress | None = None)
     """Check a file without storing anything: what would be added, skipped and refused."""
     try:
         text = decode(data)
-    except ValueError as error:
+    except CsvFormatError as error:
         plan = ImportPlan(kind=None)
-        plan.problem(1, "", str(error))
+        plan.problem(error.line, "", error.message)
         return plan
     if "\x00" in text:
         plan = ImportPlan(kind=None)
-        plan.problem(1, "", "the file contains NUL bytes: it is not a CSV text file")
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        plan.problem(line, "", "the file contains NUL bytes: it is not a CSV text file")
         return plan
     try:
         header, rows = read_rows(text)
@@ -169,19 +181,15 @@ def plan_import(session: Session, data: bytes, progress: Progress | None = None)
         if missing:
             plan.problem(1, ",".join(missing), f"required column missing: {', '.join(missing)}")
             return plan
-        duplicates = sorted({c for c in header if header.count(c) > 1})
+        duplicates = sorted({c for c in header if c and header.count(c) > 1})
         if duplicates:
             plan.problem(1, ",".join(duplicates), "column named twice in the header")
             return plan
-        extra = [c for c in header if c and c not in KNOWN[kind]]
-        if extra:
-            plan.warnings.append(
-                f"column{'s' if len(extra) > 1 else ''} ignored: {', '.join(extra)}"
-            )
+        plan.warnings.extend(_ignored_columns(header, KNOWN[kind]))
         all_rows = list(rows)
-    except Exception as error:  # the csv module's own errors (e.g. a NUL inside quotes)
+    except CsvFormatError as error:
         plan = ImportPlan(kind=None)
-        plan.problem(1, "", f"the file cannot be read as CSV: {error}")
+        plan.problem(error.line, "", error.message)
         return plan
     plan.rows = len(all_rows)
     if kind is ImportKind.claims:
@@ -189,6 +197,22 @@ def plan_import(session: Session, data: bytes, progress: Progress | None = None)
     else:
         _plan_settlements(session, plan, all_rows, progress)
     return plan
+
+
+def _ignored_columns(header: Sequence[str], known: set[str]) -> list[str]:
+    """Warnings for the columns an import reads nothing from: unknown names, unnamed columns."""
+    warnings = []
+    extra = [c for c in header if c and c not in known]
+    if extra:
+        warnings.append(f"column{'s' if len(extra) > 1 else ''} ignored: {', '.join(extra)}")
+    unnamed = [i + 1 for i, c in enumerate(header) if not c]
+    if unnamed == [1]:
+        # pandas' to_csv writes its row index first, under an empty header cell.
+        warnings.append("column ignored: the unnamed first column (a row index, as pandas writes)")
+    elif unnamed:
+        places = ", ".join(str(i) for i in unnamed)
+        warnings.append(f"unnamed column{'s' if len(unnamed) > 1 else ''} ignored: {places}")
+    return warnings
 
 
 def _every(rows: Sequence[CsvRow], progress: Progress | None) -> Iterator[tuple[int, CsvRow]]:
@@ -218,6 +242,58 @@ def _existing_keys(
     return keys
 
 
+ASSERTED_STATUSES = tuple(s for s in ControlStatus if s is not ControlStatus.unknown)
+Key = tuple[int, int, date, ControlStatus]
+
+
+def _file_ids(rows: Sequence[CsvRow]) -> dict[str, list[int]]:
+    """The file's own claim ids (the ``claim_id`` column) -> the lines that carry them."""
+    lines: dict[str, list[int]] = {}
+    for row in rows:
+        if file_id := row.values.get("claim_id", "").strip():
+            lines.setdefault(file_id, []).append(row.line)
+    return lines
+
+
+def _corrected_line(plan: ImportPlan, row: CsvRow, file_ids: dict[str, list[int]]) -> int | None:
+    """The line of the row that this row's ``supersedes`` names; a problem if it names none."""
+    target = row.values.get("supersedes", "").strip()
+    if not target:
+        return None
+    lines = file_ids.get(target, [])
+    if not lines:
+        plan.problem(
+            row.line,
+            "supersedes",
+            f"no row of this file has claim_id {target}: a correction is imported together "
+            "with the claim it corrects",
+            target,
+        )
+    elif len(lines) > 1:
+        places = ", ".join(str(line) for line in lines)
+        plan.problem(
+            row.line, "supersedes", f"claim_id {target} is on more than one line ({places})", target
+        )
+    elif lines[0] == row.line:
+        plan.problem(row.line, "supersedes", "a claim cannot correct itself", target)
+    else:
+        return lines[0]
+    return None
+
+
+def _dates_in_range(plan: ImportPlan, row: CsvRow, claim: ClaimIn) -> bool:
+    ok = True
+    for column, value in (("as_of", claim.as_of), ("published_on", claim.published_on)):
+        if value is None or not row.values.get(column, "").strip():
+            continue  # an empty published_on is as_of's, reported once under as_of
+        try:
+            check_in_range(value)
+        except ValueError as error:
+            plan.problem(row.line, column, str(error), row.values.get(column, ""))
+            ok = False
+    return ok
+
+
 def _plan_claims(
     session: Session, plan: ImportPlan, rows: Sequence[CsvRow], progress: Progress | None
 ) -> None:
@@ -226,14 +302,29 @@ def _plan_claims(
         slug: (sid, side)
         for sid, slug, side in session.execute(select(Source.id, Source.slug, Source.side))
     }
+    file_ids = _file_ids(rows)
+    corrects: dict[int, int] = {}  # line of a correction -> line of the claim it corrects
     valid: list[PlannedClaim] = []
     for _, row in _every(rows, progress):
+        if (target := _corrected_line(plan, row, file_ids)) is not None:
+            corrects[row.line] = target
         values = {k: v for k, v in row.values.items() if k not in INFORMATIONAL}
         try:
             claim = ClaimIn.model_validate(values)
         except ValidationError as error:
             for column, reason in field_errors(error.errors()).items():
                 plan.problem(row.line, column, reason, row.values.get(column, ""))
+            continue
+        if claim.status not in ASSERTED_STATUSES:
+            allowed = ", ".join(s.value for s in ASSERTED_STATUSES)
+            plan.problem(
+                row.line,
+                "status",
+                f"a claim asserts one of: {allowed} (unknown is only ever derived)",
+                claim.status.value,
+            )
+            continue
+        if not _dates_in_range(plan, row, claim):
             continue
         settlement = settlements.resolve(claim.settlement)
         settlement_id = settlement.id if settlement is not None else None
@@ -253,7 +344,9 @@ def _plan_claims(
             continue
         valid.append(PlannedClaim(row.line, claim, settlement_id, source[0]))
     existing = _existing_keys(session, (p.settlement_id for p in valid))
-    seen: dict[tuple[int, int, date, ControlStatus], int] = {}
+    seen: dict[Key, int] = {}
+    # What each valid line became: a claim to add (its line) or a stored claim (its id).
+    outcome: dict[int, tuple[str, int]] = {}
     for planned in valid:
         key = (planned.settlement_id, planned.source_id, planned.claim.as_of, planned.claim.status)
         if key in existing:
@@ -262,11 +355,53 @@ def _plan_claims(
                     planned.line, f"already recorded as claim #{existing[key]}", existing[key]
                 )
             )
+            outcome[planned.line] = ("stored", existing[key])
         elif key in seen:
             plan.skipped.append(SkippedRow(planned.line, f"repeats line {seen[key]} of this file"))
+            outcome[planned.line] = ("added", seen[key])
         else:
             seen[key] = planned.line
             plan.add.append(planned)
+            outcome[planned.line] = ("added", planned.line)
+    if corrects:
+        _link_corrections(plan, corrects, outcome)
+
+
+def _link_corrections(
+    plan: ImportPlan, corrects: dict[int, int], outcome: dict[int, tuple[str, int]]
+) -> None:
+    """Point each correction to be added at the claim it corrects: a row added with it, or the
+    stored claim that row repeats. Corrections about another settlement, or in a loop, are
+    refused as the submit form refuses them."""
+    settlement_of = {p.line: p.settlement_id for p in plan.add}
+    for i, planned in enumerate(plan.add):
+        target_line = corrects.get(planned.line)
+        if target_line is None or target_line not in outcome:
+            continue  # no correction, or the corrected row is refused (reported on its line)
+        kind, target = outcome[target_line]
+        if kind == "added":
+            if settlement_of[target] != planned.settlement_id:
+                plan.problem(
+                    planned.line,
+                    "supersedes",
+                    f"the claim on line {target_line} is about another settlement: a correction "
+                    "is about the same settlement as the claim it corrects",
+                    f"line {target_line}",
+                )
+                continue
+            plan.add[i] = replace(planned, corrects_line=target)
+        else:
+            plan.add[i] = replace(planned, corrects_claim_id=target)
+    by_line = {p.line: p for p in plan.add}
+    for planned in plan.add:
+        chain = [planned.line]
+        step = planned.corrects_line
+        while step is not None and step not in chain:
+            chain.append(step)
+            step = by_line[step].corrects_line
+        if step == planned.line:
+            loop = " → ".join(str(line) for line in [*chain, step])
+            plan.problem(planned.line, "supersedes", f"corrections form a loop (lines {loop})")
 
 
 def _plan_settlements(
@@ -313,6 +448,35 @@ def lock_imports(session: Session) -> None:
         session.execute(select(func.pg_advisory_xact_lock(0x4B54494D)))  # "KTIM"
 
 
+def _store_claims(
+    session: Session, planned: Sequence[PlannedClaim], rows: list[dict[str, Any]]
+) -> None:
+    """Insert the rows in batches; then point each correction at the id of what it corrects
+    (known only once stored, as the file's own claim ids are not kept)."""
+    corrections = [p for p in planned if p.corrects_line or p.corrects_claim_id]
+    if not corrections:
+        for start in range(0, len(rows), INSERT_BATCH):
+            session.execute(insert(Claim), rows[start : start + INSERT_BATCH])
+        return
+    stored_ids: list[int] = []
+    returning = insert(Claim).returning(Claim.id, sort_by_parameter_order=True)
+    for start in range(0, len(rows), INSERT_BATCH):
+        stored_ids.extend(session.scalars(returning, rows[start : start + INSERT_BATCH]))
+    id_of_line = {p.line: claim_id for p, claim_id in zip(planned, stored_ids, strict=True)}
+    session.execute(
+        update(Claim),
+        [
+            {
+                "id": id_of_line[p.line],
+                "supersedes_id": (
+                    id_of_line[p.corrects_line] if p.corrects_line else p.corrects_claim_id
+                ),
+            }
+            for p in corrections
+        ],
+    )
+
+
 def commit_import(
     session: Session,
     data: bytes,
@@ -351,8 +515,7 @@ def commit_import(
             }
             for p in plan.add
         ]
-        for start in range(0, len(rows), INSERT_BATCH):
-            session.execute(insert(Claim), rows[start : start + INSERT_BATCH])
+        _store_claims(session, plan.add, rows)
     else:
         for item in plan.add:
             settlement, _ = settlements_service.upsert(session, item.model_dump())

@@ -1,14 +1,15 @@
-"""CSV downloads, streamed."""
+"""CSV downloads, streamed; each also ``?format=excel`` (see exports.for_excel)."""
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from datetime import date
+from collections.abc import Iterable, Iterator
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
+from app import dates
 from app.api.responses import (
     GEOJSON_SCHEMA,
     CSVResponse,
@@ -18,28 +19,63 @@ from app.api.responses import (
 )
 from app.deps import DatabaseDep, SettingsDep
 from app.interchange import exports, geojson
-from app.interchange.filters import ClaimFilters, StatusFilters
+from app.interchange.exports import ExportFormat, download_name, in_format
+from app.interchange.filters import (
+    ClaimFilters,
+    FilterError,
+    StatusFilters,
+    as_request_error,
+    enum_param,
+)
 
 router = APIRouter(prefix="/export", tags=["export"], responses=errors_by_reference(422, 503))
-CSV = download(CSVResponse.media_type, "UTF-8 CSV (RFC 4180), one header row, streamed.")
+CSV = download(
+    CSVResponse.media_type,
+    "UTF-8 CSV (RFC 4180), one header row, streamed; with format=excel, UTF-16LE with a "
+    "byte-order mark and tabs.",
+)
+
+MEDIA_TYPES = {
+    ExportFormat.csv: "text/csv; charset=utf-8",
+    ExportFormat.excel: "text/csv; charset=utf-16",
+}
 
 
-def started(chunks: Iterator[bytes]) -> Iterator[bytes]:
+def format_param(
+    format: Annotated[
+        str | None,
+        Query(
+            description="csv (default: RFC 4180, UTF-8, commas) or excel "
+            "(UTF-16LE with BOM, tab-separated: opens right in Excel in any locale)."
+        ),
+    ] = None,
+) -> ExportFormat:
+    try:
+        return enum_param("format", format, ExportFormat) or ExportFormat.csv
+    except FilterError as error:
+        raise as_request_error(error) from None
+
+
+FormatDep = Annotated[ExportFormat, Depends(format_param)]
+
+
+def started(chunks: Iterable[bytes]) -> Iterator[bytes]:
     """The first chunk made now, before the answer starts: a database fault is then a 503
     in words, not a 200 cut off after the header (every export touches the database first).
     """
+    chunks = iter(chunks)
     first = next(chunks, None)
     return itertools.chain([] if first is None else [first], chunks)
 
 
-def csv_response(chunks: Iterator[bytes], filename: str) -> StreamingResponse:
+def csv_response(
+    chunks: Iterable[bytes], filename: str, export_format: ExportFormat = ExportFormat.csv
+) -> StreamingResponse:
     return CSVResponse(
-        started(chunks), headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+        started(in_format(chunks, export_format)),
+        media_type=MEDIA_TYPES[export_format],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
-
-
-def dated_name(kind: str, on: date, ext: str = "csv") -> str:
-    return f"{kind}-{on.isoformat()}.{ext}"
 
 
 @router.get(
@@ -49,10 +85,12 @@ def dated_name(kind: str, on: date, ext: str = "csv") -> str:
     responses=CSV,
 )
 def claims_csv(
-    database: DatabaseDep, settings: SettingsDep, filters: ClaimFilters
+    database: DatabaseDep, settings: SettingsDep, filters: ClaimFilters, export_format: FormatDep
 ) -> StreamingResponse:
-    name = dated_name("claims", filters["until"] or date.today())
-    return csv_response(exports.claims_csv(database, settings, **filters), name)
+    name = download_name(
+        "claims", filters["until"] or dates.today(), filters, export_format=export_format
+    )
+    return csv_response(exports.claims_csv(database, settings, **filters), name, export_format)
 
 
 @router.get(
@@ -61,10 +99,11 @@ def claims_csv(
     response_class=CSVResponse,
     responses=CSV,
 )
-def settlements_csv(database: DatabaseDep, settings: SettingsDep) -> StreamingResponse:
-    return csv_response(
-        exports.settlements_csv(database, settings), dated_name("settlements", date.today())
-    )
+def settlements_csv(
+    database: DatabaseDep, settings: SettingsDep, export_format: FormatDep
+) -> StreamingResponse:
+    name = download_name("settlements", dates.today(), export_format=export_format)
+    return csv_response(exports.settlements_csv(database, settings), name, export_format)
 
 
 @router.get(
@@ -74,11 +113,12 @@ def settlements_csv(database: DatabaseDep, settings: SettingsDep) -> StreamingRe
     responses=CSV,
 )
 def status_csv(
-    database: DatabaseDep, settings: SettingsDep, filters: StatusFilters
+    database: DatabaseDep, settings: SettingsDep, filters: StatusFilters, export_format: FormatDep
 ) -> StreamingResponse:
     values, on = filters
+    name = download_name("status", on, values, export_format=export_format)
     return csv_response(
-        exports.status_csv(database, settings, on=on, **values), dated_name("status", on)
+        exports.status_csv(database, settings, on=on, **values), name, export_format
     )
 
 
@@ -95,9 +135,8 @@ def status_geojson(
 ) -> StreamingResponse:
     """A FeatureCollection; settlements without coordinates are counted in ``skipped``."""
     values, on = filters
+    name = download_name("status", on, values, ext="geojson")
     return GeoJSONResponse(
         started(geojson.status_geojson(database, settings, on=on, **values)),
-        headers={
-            "Content-Disposition": f'attachment; filename="{dated_name("status", on, "geojson")}"'
-        },
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

@@ -17,9 +17,9 @@ from app.sources import service as sources_service
 
 CLAIMS_HEADER = (
     "claim_id,settlement,settlement_name,status,as_of,published_on,"
-    "source,source_side,source_url,verification,summary"
+    "source,source_side,source_url,verification,summary,supersedes"
 )
-SETTLEMENTS_HEADER = "slug,name,name_uk,name_ru,aliases,district,region,lat,lon"
+SETTLEMENTS_HEADER = "slug,name,name_uk,name_ru,aliases,district,region,lat,lon,location_precision"
 STATUS_HEADER = (
     "settlement,name,district,lat,lon,status,since,confidence,latest_claim_as_of,"
     "location_precision,reason,days_since_latest_claim,stale"
