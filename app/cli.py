@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +12,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy.orm import Session
 
+from app import dates
 from app.accounts.models import Role
 from app.config import PROJECT_ROOT, get_settings
 from app.db import Database
@@ -250,7 +250,7 @@ def export(
                 as_of=as_of,
                 district=district,
             )
-            on = date.today()
+            on = dates.today()
         else:
             filters, on = status_filters(as_of=as_of, district=district, status=status)
     except FilterError as error:

@@ -6,7 +6,6 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,6 +18,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
+from app import dates
 from app.accounts.csrf import csrf_protect
 from app.accounts.router import router as accounts_router
 from app.accounts.service import SESSION_LIFETIME
@@ -58,7 +58,7 @@ def error_page(
         request,
         "error.html",
         {
-            "as_of": date.today(),
+            "as_of": dates.today(),
             "status_code": status_code,
             "title": title,
             "message": message,
@@ -139,8 +139,8 @@ def warm_caches(database: Database, settings: Settings) -> None:
     try:
         with database.read_session() as session:
             history = status_service.region_history(session, settings.contest_window_days)
-            status_service.status_table(session, date.today(), settings.contest_window_days)
-            sources_service.track_records(session, history, date.today())
+            status_service.status_table(session, dates.today(), settings.contest_window_days)
+            sources_service.track_records(session, history, dates.today())
     except Exception:  # an unmigrated or unreachable database: the first request will say so
         logger.warning("could not warm the caches", exc_info=True)
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import dates
 from app.db import Database, with_reconnect
 from app.revisions import ContentRevision
 
@@ -71,7 +71,7 @@ class PageCache:
             scope["query_string"],
             tuple(headers.get(h, b"") for h in VARYING_HEADERS),
             revision,
-            date.today(),
+            dates.today(),
         )
         with self._lock:
             entry = self._entries.get(key)

@@ -36,6 +36,7 @@ from app.settlements.models import Settlement
 from app.sources import service as sources_service
 from app.status import service as status_service
 from app.status.service import SettlementStatus
+from app.validation import INT32_MAX, bounded_int_validator, parse_bounded_int, parse_iso_date
 
 router = APIRouter(
     prefix="/api/v1",
@@ -118,9 +119,11 @@ def settlement(
 def _cursor(value: str | None) -> tuple[date, int] | None:
     if not value:
         return None
+    # A cursor is ours only in form: whoever holds it can write any date and number into it,
+    # so both go through the same parsers as every other date and integer a person supplies.
     try:
         day, _, claim_id = base64.urlsafe_b64decode(value.encode() + b"==").decode().partition(",")
-        return date.fromisoformat(day), int(claim_id)
+        return parse_iso_date(day), parse_bounded_int(claim_id, maximum=INT32_MAX)
     except (ValueError, UnicodeDecodeError):
         raise query_error("cursor", "is not a cursor this API gave out") from None
 
@@ -134,7 +137,7 @@ def claims(
     request: Request,
     session: SessionDep,
     filters: ClaimFilters,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+    limit: Annotated[int, bounded_int_validator(1, MAX_PAGE), Query(ge=1, le=MAX_PAGE)] = 100,
     cursor: Annotated[
         str | None, Query(max_length=200, description="From the `next` link.")
     ] = None,

@@ -9,6 +9,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Query
 from fastapi.exceptions import RequestValidationError
 
+from app import dates
 from app.claims.models import ControlStatus, Verification
 from app.sources.models import Side
 from app.validation import parse_iso_date
@@ -83,7 +84,7 @@ def status_filters(
     q: str | None = None,
 ) -> tuple[dict[str, Any], date]:
     """Filters for the status exports, and the date they are for (default today)."""
-    on = date_param("as_of", as_of) or date.today()
+    on = date_param("as_of", as_of) or dates.today()
     return {
         "district": _text(district) or "",
         "status": enum_param("status", status, ControlStatus),

@@ -8,6 +8,7 @@ from datetime import date
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
+from app import dates
 from app.deps import DatabaseDep, SettingsDep
 from app.interchange import exports, geojson
 from app.interchange.filters import ClaimFilters, StatusFilters
@@ -31,14 +32,14 @@ def dated_name(kind: str, on: date, ext: str = "csv") -> str:
 def claims_csv(
     database: DatabaseDep, settings: SettingsDep, filters: ClaimFilters
 ) -> StreamingResponse:
-    name = dated_name("claims", filters["until"] or date.today())
+    name = dated_name("claims", filters["until"] or dates.today())
     return csv_response(exports.claims_csv(database, settings, **filters), name)
 
 
 @router.get("/settlements.csv", summary="Settlements as CSV")
 def settlements_csv(database: DatabaseDep, settings: SettingsDep) -> StreamingResponse:
     return csv_response(
-        exports.settlements_csv(database, settings), dated_name("settlements", date.today())
+        exports.settlements_csv(database, settings), dated_name("settlements", dates.today())
     )
 
 

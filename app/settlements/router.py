@@ -10,7 +10,15 @@ from fastapi.responses import Response
 
 from app.claims import service as claims_service
 from app.claims.models import ControlStatus
-from app.deps import DATED_PAGE, AsOfDep, SessionDep, SettingsDep, SettlementDep, query_enum
+from app.deps import (
+    DATED_PAGE,
+    AsOfDep,
+    PageNumber,
+    SessionDep,
+    SettingsDep,
+    SettlementDep,
+    query_enum,
+)
 from app.settlements import service as settlements_service
 from app.status import service as status_service
 from app.templating import render
@@ -56,7 +64,7 @@ def settlement_detail(
     session: SessionDep,
     settings: SettingsDep,
     as_of: AsOfDep,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page: PageNumber = 1,
 ) -> Response:
     window = settings.contest_window_days
     timeline = status_service.settlement_timeline(session, settlement, as_of, window)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
+from app import dates
 from app.claims import service as claims_service
 from app.deps import (
     DATED_PAGE,
@@ -37,7 +36,7 @@ def source_list(
         {
             "as_of": as_of,
             "sources": sources_service.list_sources(session),
-            "records": sources_service.track_records(session, history, date.today()),
+            "records": sources_service.track_records(session, history, dates.today()),
             "Outcome": Outcome,
             "horizon": HORIZON_DAYS,
         },
@@ -57,7 +56,7 @@ def source_detail(
 ) -> Response:
     source = _source_or_404(session, slug)
     history = status_service.region_history(session, settings.contest_window_days)
-    record = sources_service.track_records(session, history, date.today()).get(source.id)
+    record = sources_service.track_records(session, history, dates.today()).get(source.id)
     claims = claims_service.claims_of_source(session, source.id, up_to=as_of)
     return render(
         request,

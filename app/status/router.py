@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from app import charts
 from app.claims import service as claims_service
-from app.deps import DATED_PAGE, AsOfDep, SessionDep, SettingsDep, query_enum
+from app.deps import DATED_PAGE, AsOfDep, PageNumber, SessionDep, SettingsDep, query_enum
 from app.settlements import service as settlements_service
 from app.sources.models import Side
 from app.status import service as status_service
@@ -76,7 +76,7 @@ def contested(
     settings: SettingsDep,
     as_of: AsOfDep,
     district: Annotated[str, Query(max_length=200)] = "",
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page: PageNumber = 1,
 ) -> Response:
     rows = status_service.status_table(
         session, as_of, settings.contest_window_days, district=district
