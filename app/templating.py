@@ -94,9 +94,11 @@ def url_for_page(
     as_of = context.get("as_of")
     today = context.get("today")
     merged = {**(kept or {}), **params}
-    query = {k: v for k, v in merged.items() if v not in (None, "")}
     if "as_of" not in merged and as_of and as_of != today:
-        query = {"as_of": as_of.isoformat(), **query}
+        merged["as_of"] = as_of.isoformat()
+    # The date first, then the rest: one view, one address.
+    ordered = sorted(merged.items(), key=lambda item: item[0] != "as_of")
+    query = {k: v for k, v in ordered if v not in (None, "")}
     return path + ("?" + urlencode(query) if query else "")
 
 

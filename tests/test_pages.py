@@ -30,10 +30,10 @@ class TestDashboard:
         assert "Ministry of Defence video of the recapture" in body  # the latest claims
 
     def test_default_date_is_today(self, client):
-        from datetime import date
+        from app import dates
 
         html = client.get("/").text
-        assert f'value="{date.today().isoformat()}"' in html
+        assert f'value="{dates.today().isoformat()}"' in html
 
 
 class TestSettlementList:
