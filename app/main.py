@@ -11,12 +11,13 @@ from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from app import dates
 from app.accounts.csrf import csrf_protect
@@ -31,7 +32,14 @@ from app.interchange.feeds import router as feeds_router
 from app.interchange.import_router import router as import_router
 from app.interchange.router import router as export_router
 from app.page_cache import PageCache
-from app.security import BodySizeLimit, SecurityHeadersMiddleware, refuse_nul_characters
+from app.protocol import BodyReadTimeout, HeadAsGet
+from app.security import (
+    PRIVATE,
+    BodySizeLimit,
+    SecurityHeadersMiddleware,
+    refuse_nul_characters,
+    security_headers,
+)
 from app.settlements.router import router as settlements_router
 from app.sources.router import router as sources_router
 from app.status.router import router as status_router
@@ -131,6 +139,31 @@ async def database_unavailable(request: Request, exc: OperationalError) -> Respo
     return response
 
 
+INTERNAL_ERROR = "Something went wrong on our side. It has been logged; please try again later."
+
+
+async def internal_error(request: Request, exc: Exception) -> Response:
+    """The answer to an unexpected exception: the site's error page, with its security headers.
+
+    Starlette answers a crash outside every middleware of ours, so the headers are set here.
+    The exception is re-raised afterwards by Starlette, and logged by the server.
+    """
+    response: Response
+    if wants_html(request):
+        try:
+            response = error_page(request, 500, "Something went wrong", INTERNAL_ERROR)
+        except Exception:  # the error page itself failed: say it plainly
+            logger.exception("the error page could not be rendered")
+            response = PlainTextResponse(INTERNAL_ERROR, status_code=500)
+    else:
+        response = JSONResponse({"detail": INTERNAL_ERROR}, status_code=500)
+    settings: Settings = request.app.state.settings
+    for name, value in security_headers(tile_url=settings.tile_url, https=settings.https).items():
+        response.headers.setdefault(name, value)
+    response.headers["Cache-Control"] = PRIVATE
+    return response
+
+
 def warm_caches(database: Database, settings: Settings) -> None:
     """Derive what the first reader would otherwise wait for (seconds on 500,000 claims)."""
     from app.sources import service as sources_service
@@ -184,14 +217,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         https_only=settings.https,
     )
     if settings.page_cache:
-        app.add_middleware(PageCache, database=database)
-    # Every body: the largest upload plus room for the form around it.
+        app.add_middleware(PageCache, database=database, vary_by_host=not settings.base_url)
+    # Every body: the largest upload plus room for the form around it, sent in bounded time.
     app.add_middleware(BodySizeLimit, max_bytes=(settings.max_upload_mb + 1) * 1024 * 1024)
+    app.add_middleware(BodyReadTimeout, seconds=settings.body_timeout_seconds)
+    app.add_middleware(HeadAsGet)
+    if settings.allowed_host_list:
+        # Outside the page cache: a page is never rendered for, nor kept under, a foreign host.
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_host_list)
     app.add_middleware(SecurityHeadersMiddleware, tile_url=settings.tile_url, https=settings.https)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(OperationalError, database_unavailable)
     app.add_exception_handler(LoginRequired, login_required)
+    app.add_exception_handler(Exception, internal_error)
 
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     app.include_router(status_router)

@@ -36,6 +36,7 @@ from app.settlements.models import Settlement
 from app.sources import service as sources_service
 from app.status import service as status_service
 from app.status.service import SettlementStatus
+from app.urls import absolute_url
 from app.validation import INT32_MAX, bounded_int_validator, parse_bounded_int, parse_iso_date
 
 router = APIRouter(
@@ -153,9 +154,10 @@ def claims(
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
-        next_url = str(
-            request.url.include_query_params(cursor=_encode_cursor(last.as_of, last.claim_id))
+        following = request.url.include_query_params(
+            cursor=_encode_cursor(last.as_of, last.claim_id)
         )
+        next_url = absolute_url(request, f"{following.path}?{following.query}")
     return ClaimPage(items=[claim_out(r) for r in rows], next=next_url)
 
 

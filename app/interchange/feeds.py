@@ -10,12 +10,14 @@ from fastapi.responses import Response
 from app.claims import service as claims_service
 from app.deps import SessionDep, SettlementDep
 from app.templating import templates
+from app.urls import site_base
 
 router = APIRouter(tags=["feeds"])
+TAG_PREFIX = "tag:kursk-tracker,2024:"
 ATOM = "application/atom+xml; charset=utf-8"
 
 
-def _feed(request: Request, claims: list, title: str, page: str) -> Response:
+def _feed(request: Request, claims: list, title: str, page: str, feed_id: str) -> Response:
     newest = max((c.reviewed_at or c.created_at for c in claims), default=datetime.now(UTC))
     response = templates.TemplateResponse(
         request,
@@ -23,7 +25,10 @@ def _feed(request: Request, claims: list, title: str, page: str) -> Response:
         {
             "title": title,
             "claims": claims,
-            "base": str(request.base_url).rstrip("/"),
+            "base": site_base(request),
+            # Ids that never change with the host name the feed was fetched under (RFC 4151).
+            "tag": TAG_PREFIX,
+            "feed_id": TAG_PREFIX + feed_id,
             "path": request.url.path,
             "page": page,
             "updated": newest.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -36,7 +41,7 @@ def _feed(request: Request, claims: list, title: str, page: str) -> Response:
 @router.get("/feed.atom", summary="Approved claims, newest first (Atom)", response_class=Response)
 def region_feed(request: Request, session: SessionDep) -> Response:
     claims = list(claims_service.recently_approved(session))
-    return _feed(request, claims, "Kursk Control Tracker: approved claims", "/")
+    return _feed(request, claims, "Kursk Control Tracker: approved claims", "/", "feed")
 
 
 @router.get(
@@ -51,4 +56,5 @@ def settlement_feed(request: Request, settlement: SettlementDep, session: Sessio
         claims,
         f"Kursk Control Tracker: {settlement.name}",
         f"/settlements/{settlement.slug}",
+        f"settlement/{settlement.slug}/feed",
     )
