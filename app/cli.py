@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import sys
 from collections.abc import Callable, Iterable
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -16,6 +15,7 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy.orm import Session
 from typer.core import TyperGroup
 
+from app import dates
 from app.accounts.models import Role
 from app.config import PROJECT_ROOT, get_settings
 from app.db import Database, sqlite_file
@@ -285,7 +285,7 @@ def export(
                 as_of=as_of,
                 district=district,
             )
-            on = date.today()
+            on = dates.today()
         else:
             filters, on = status_filters(
                 as_of=as_of, known_on=known_on, district=district, status=status

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -39,6 +40,14 @@ class Settings(BaseSettings):
     warm_caches: bool = True
     # Largest CSV file accepted by the web import, in megabytes (the CLI has no limit).
     max_upload_mb: int = Field(default=20, ge=1, le=1024)
+    # Where the site is published, e.g. https://tracker.example.org: absolute links (feeds,
+    # the API's next links) are built from it, never from the Host header a client sends.
+    base_url: str = ""
+    # Host names the site answers to, comma-separated (e.g. tracker.example.org,localhost);
+    # other Host headers get 400. Empty: any host (development).
+    allowed_hosts: str = ""
+    # Seconds a client may take to send each part of a request body before it gets 408.
+    body_timeout_seconds: float = Field(default=30, gt=0, le=3600)
 
     @field_validator("database_url")
     @classmethod
@@ -48,6 +57,25 @@ class Settings(BaseSettings):
             if value.startswith(prefix):
                 return "postgresql+psycopg://" + value[len(prefix) :]
         return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_base_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value:
+            return ""
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(
+                "KT_BASE_URL must be an http(s) URL, as in https://tracker.example.org"
+            )
+        if parts.query or parts.fragment:
+            raise ValueError("KT_BASE_URL must not have a query or a fragment")
+        return value
+
+    @property
+    def allowed_host_list(self) -> list[str]:
+        return [host.strip() for host in self.allowed_hosts.split(",") if host.strip()]
 
     @property
     def is_sqlite(self) -> bool:

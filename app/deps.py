@@ -7,7 +7,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, TypeVar
 
-from fastapi import Depends, HTTPException, Query, Request
+from fastapi import Depends, HTTPException, Path, Query, Request
 from sqlalchemy.orm import Session
 
 from app import dates
@@ -18,6 +18,7 @@ from app.db import Database
 from app.interchange import filters
 from app.settlements import service as settlements_service
 from app.settlements.models import Settlement
+from app.validation import INT32_MAX, bounded_int_validator
 
 
 def get_database(request: Request) -> Database:
@@ -86,6 +87,16 @@ FormDep = Annotated[dict[str, str], Depends(get_form)]
 
 
 E = TypeVar("E", bound=StrEnum)
+
+# Every integer a person puts in an address goes through app.validation.parse_bounded_int:
+# ASCII digits only, and never beyond what the 32-bit id columns hold (PostgreSQL would raise).
+MAX_PAGE_NUMBER = 100_000
+PageNumber = Annotated[
+    int,
+    bounded_int_validator(1, MAX_PAGE_NUMBER),
+    Query(ge=1, le=MAX_PAGE_NUMBER, description="Page number, from 1."),
+]
+RowId = Annotated[int, bounded_int_validator(1, INT32_MAX), Path(ge=1, le=INT32_MAX)]
 
 
 def query_date(name: str, value: str | None) -> date | None:

@@ -6,18 +6,19 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
+from app import dates
 from app.accounts.csrf import csrf_protect
 from app.accounts.router import router as accounts_router
 from app.accounts.service import SESSION_LIFETIME
@@ -33,7 +34,14 @@ from app.interchange.feeds import router as feeds_router
 from app.interchange.import_router import router as import_router
 from app.interchange.router import router as export_router
 from app.page_cache import PageCache
-from app.security import BodySizeLimit, SecurityHeadersMiddleware, refuse_nul_characters
+from app.protocol import BodyReadTimeout, HeadAsGet
+from app.security import (
+    PRIVATE,
+    BodySizeLimit,
+    SecurityHeadersMiddleware,
+    refuse_nul_characters,
+    security_headers,
+)
 from app.settlements.router import router as settlements_router
 from app.sources.router import router as sources_router
 from app.status.router import router as status_router
@@ -60,7 +68,7 @@ def error_page(
         request,
         "error.html",
         {
-            "as_of": date.today(),
+            "as_of": dates.today(),
             "status_code": status_code,
             "title": title,
             "message": message,
@@ -138,6 +146,31 @@ async def database_fault_page(request: Request, exc: Exception) -> Response:
     return response
 
 
+INTERNAL_ERROR = "Something went wrong on our side. It has been logged; please try again later."
+
+
+async def internal_error(request: Request, exc: Exception) -> Response:
+    """The answer to an unexpected exception: the site's error page, with its security headers.
+
+    Starlette answers a crash outside every middleware of ours, so the headers are set here.
+    The exception is re-raised afterwards by Starlette, and logged by the server.
+    """
+    response: Response
+    if wants_html(request):
+        try:
+            response = error_page(request, 500, "Something went wrong", INTERNAL_ERROR)
+        except Exception:  # the error page itself failed: say it plainly
+            logger.exception("the error page could not be rendered")
+            response = PlainTextResponse(INTERNAL_ERROR, status_code=500)
+    else:
+        response = JSONResponse({"detail": INTERNAL_ERROR}, status_code=500)
+    settings: Settings = request.app.state.settings
+    for name, value in security_headers(tile_url=settings.tile_url, https=settings.https).items():
+        response.headers.setdefault(name, value)
+    response.headers["Cache-Control"] = PRIVATE
+    return response
+
+
 def warm_caches(database: Database, settings: Settings) -> None:
     """Derive what the first reader would otherwise wait for (seconds on 500,000 claims)."""
     from app.sources import service as sources_service
@@ -146,8 +179,8 @@ def warm_caches(database: Database, settings: Settings) -> None:
     try:
         with database.read_session() as session:
             history = status_service.region_history(session, settings.contest_window_days)
-            status_service.status_table(session, date.today(), settings.contest_window_days)
-            sources_service.track_records(session, history, date.today())
+            status_service.status_table(session, dates.today(), settings.contest_window_days)
+            sources_service.track_records(session, history, dates.today())
     except Exception:  # an unmigrated or unreachable database: the first request will say so
         logger.warning("could not warm the caches", exc_info=True)
 
@@ -191,15 +224,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         https_only=settings.https,
     )
     if settings.page_cache:
-        app.add_middleware(PageCache, database=database)
-    # Every body: the largest upload plus room for the form around it.
+        app.add_middleware(PageCache, database=database, vary_by_host=not settings.base_url)
+    # Every body: the largest upload plus room for the form around it, sent in bounded time.
     app.add_middleware(BodySizeLimit, max_bytes=(settings.max_upload_mb + 1) * 1024 * 1024)
+    app.add_middleware(BodyReadTimeout, seconds=settings.body_timeout_seconds)
+    app.add_middleware(HeadAsGet)
+    if settings.allowed_host_list:
+        # Outside the page cache: a page is never rendered for, nor kept under, a foreign host.
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_host_list)
     app.add_middleware(SecurityHeadersMiddleware, tile_url=settings.tile_url, https=settings.https)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(DBAPIError, database_fault_page)
     app.add_exception_handler(DatabaseFault, database_fault_page)
     app.add_exception_handler(LoginRequired, login_required)
+    app.add_exception_handler(Exception, internal_error)
 
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     app.include_router(status_router)

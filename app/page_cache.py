@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import dates
 from app.db import Database, with_reconnect
 from app.revisions import ContentRevision
 
@@ -28,9 +28,18 @@ MAX_ENTRY_BYTES = 2 * 1024 * 1024
 
 class PageCache:
     def __init__(
-        self, app: ASGIApp, *, database: Database, max_bytes: int = 64 * 1024 * 1024
+        self,
+        app: ASGIApp,
+        *,
+        database: Database,
+        max_bytes: int = 64 * 1024 * 1024,
+        vary_by_host: bool = True,
     ) -> None:
         self.app = app
+        # Without KT_BASE_URL, absolute links (feeds, API next links) are built from the Host
+        # header and the scheme: a page is then kept per host, so that one client's Host
+        # header never reaches another client.
+        self.vary_by_host = vary_by_host
         self.database = database
         self.max_bytes = max_bytes
         self._entries: OrderedDict[
@@ -66,12 +75,17 @@ class PageCache:
             await self.app(scope, receive, send)  # the app answers the outage itself
             return
         headers = dict(scope["headers"])
+        # Everything a response depends on: the address, the HTMX headers, the data's
+        # revision, the day (pages default to today), and where links point to.
         key = (
             scope["path"],
             scope["query_string"],
             tuple(headers.get(h, b"") for h in VARYING_HEADERS),
+            (scope.get("scheme"), headers.get(b"host", b""), scope.get("root_path", ""))
+            if self.vary_by_host
+            else None,
             revision,
-            date.today(),
+            dates.today(),
         )
         with self._lock:
             entry = self._entries.get(key)

@@ -38,19 +38,42 @@ def content_security_policy(tile_url: str = "") -> str:
     return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
 
 
+PRIVATE = "private, no-store"
+
+
+def security_headers(*, tile_url: str = "", https: bool = False) -> dict[str, str]:
+    """The headers every response carries, the error pages of a crash included."""
+    headers = {
+        "Content-Security-Policy": content_security_policy(tile_url),
+        "X-Frame-Options": "DENY",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "strict-origin-when-cross-origin",
+        "Cross-Origin-Opener-Policy": "same-origin",
+        "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    }
+    if https:
+        headers["Strict-Transport-Security"] = "max-age=31536000"
+    return headers
+
+
+def is_private(scope: Scope, response_headers: MutableHeaders) -> bool:
+    """A response for one person: to a signed-in user, carrying a CSRF token (it was asked
+    for while rendering), or setting a cookie (the session)."""
+    state = scope.get("state") or {}
+    return bool(
+        state.get("user") is not None
+        or state.get("private_response")
+        or "set-cookie" in response_headers
+    )
+
+
 class SecurityHeadersMiddleware:
+    """Security headers on every response, and ``Cache-Control: private, no-store`` on every
+    response that is one person's (see is_private), so no proxy or browser cache shares it."""
+
     def __init__(self, app: ASGIApp, *, tile_url: str = "", https: bool = False) -> None:
         self.app = app
-        self.headers = {
-            "Content-Security-Policy": content_security_policy(tile_url),
-            "X-Frame-Options": "DENY",
-            "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "strict-origin-when-cross-origin",
-            "Cross-Origin-Opener-Policy": "same-origin",
-            "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
-        }
-        if https:
-            self.headers["Strict-Transport-Security"] = "max-age=31536000"
+        self.headers = security_headers(tile_url=tile_url, https=https)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -62,6 +85,8 @@ class SecurityHeadersMiddleware:
                 headers = MutableHeaders(scope=message)
                 for name, value in self.headers.items():
                     headers.setdefault(name, value)
+                if is_private(scope, headers):
+                    headers["Cache-Control"] = PRIVATE
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

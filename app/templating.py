@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -73,35 +74,67 @@ def status_label(value: ControlStatus | str) -> str:
     return STATUS_LABELS[ControlStatus(value)]
 
 
+# The query parameters that are view state (a page's date, search and filters): the only ones
+# a link or the date form carries over from the current address. Anything else a visitor puts
+# in the address is ignored, and never travels on into the links of the page.
+VIEW_PARAMETERS = frozenset(
+    {
+        "as_of",
+        "known_on",
+        "q",
+        "district",
+        "status",
+        "side",
+        "source",
+        "verification",
+        "since",
+        "until",
+        "page",
+        "stale",
+    }
+)
+
+
 @pass_context
-def url_for_page(context: Context, path: str, **params: Any) -> str:
+def url_for_page(
+    context: Context, path: str, kept: Mapping[str, str] | None = None, /, **params: Any
+) -> str:
     """A link that keeps the page's dates: every view is a URL one can share.
 
+    ``kept`` carries parameters from the current address (see view_params) as a plain mapping:
+    names taken from an address must never become Python keyword arguments (a parameter
+    called ``path`` or ``context`` would collide with this function's own).
+    ``params`` are the ones a template writes out, and win over ``kept``.
     As reported then, a link to another date moves the knowledge date with it.
     """
     as_of = context.get("as_of")
     today = context.get("today")
     known_on = context.get("known_on")
-    query = {k: v for k, v in params.items() if v not in (None, "")}
-    if "as_of" not in params and as_of and as_of != today:
-        query = {"as_of": as_of.isoformat(), **query}
-    if "known_on" not in params and known_on:
+    merged = {**(kept or {}), **params}
+    if "as_of" not in merged and as_of and as_of != today:
+        merged["as_of"] = as_of.isoformat()
+    if "known_on" not in merged and known_on:
         moved = params.get("as_of") if context.get("reported_then") else None
         carried = str(moved) if moved else known_on.isoformat()
         if carried != (today.isoformat() if today else None):
-            query["known_on"] = carried
-    query.pop("view", None)
+            merged["known_on"] = carried
+    merged.pop("view", None)
+    # The dates first, then the rest: one view, one address.
+    ordered = sorted(merged.items(), key=lambda item: item[0] not in ("as_of", "known_on"))
+    query = {k: v for k, v in ordered if v not in (None, "")}
     return path + ("?" + urlencode(query) if query else "")
 
 
-def without(params: Any, *names: str) -> dict[str, str]:
-    """Query parameters minus some: for links that replace one parameter and keep the rest."""
-    return {k: v for k, v in params.items() if k not in names}
+def view_params(params: Mapping[str, str], *dropped: str) -> dict[str, str]:
+    """The view-state parameters of an address (VIEW_PARAMETERS), minus ``dropped``."""
+    return {k: v for k, v in params.items() if k in VIEW_PARAMETERS and k not in dropped}
 
 
 env.filters["human_date"] = human_date
-env.filters["without"] = without
 env.filters["days_before"] = days_before
+env.filters["view_params"] = view_params
+# The older name, kept so that a template using it still carries only view-state parameters.
+env.filters["without"] = view_params
 env.filters["status_label"] = status_label
 env.filters["side_label"] = lambda side: SIDE_LABELS[Side(side)]
 env.filters["verification_label"] = lambda v: VERIFICATION_LABELS[Verification(v)]

@@ -8,6 +8,8 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
+from app import dates
+
 URL_MAX_LENGTH = 2000
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -40,14 +42,19 @@ def is_safe_url(value: str | None) -> bool:
 
 
 def parse_iso_date(value: str) -> date:
-    """A real calendar date written YYYY-MM-DD."""
+    """A real calendar date written YYYY-MM-DD, within the tracker's calendar (app.dates).
+
+    The range is checked here, where every date a person supplies is parsed, so that no
+    caller ever does arithmetic with year 9999 (OverflowError) or year 1.
+    """
     value = value.strip()
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
         raise ValueError("must be a date written YYYY-MM-DD")
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError:
         raise ValueError("is not a real calendar date") from None
+    return dates.check_in_range(parsed)
 
 
 def check_plain_text(value: str, max_length: int) -> str:
@@ -95,3 +102,39 @@ def check_slug(value: str) -> str:
     if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", value):
         raise ValueError("must be lower-case ASCII letters, digits and hyphens, as in guyevo")
     return value
+
+
+# The largest values the database's integer columns hold: INTEGER is 32-bit on PostgreSQL
+# (every id and version column here), BIGINT 64-bit. Larger numbers must never reach a query.
+INT32_MAX = 2**31 - 1
+INT64_MAX = 2**63 - 1
+
+
+def parse_bounded_int(value: str, *, minimum: int = 1, maximum: int = INT32_MAX) -> int:
+    """A whole number a person typed: ASCII digits only, between ``minimum`` and ``maximum``.
+
+    Stricter than int(): no sign, no spaces, no underscores, no "5.0", no other scripts' digits
+    ('١٢', '²'), which str.isdigit() accepts and int() either reads or refuses.
+    """
+    text = value
+    if not text or not text.isascii() or not text.isdigit():
+        raise ValueError(f"must be a whole number from {minimum} to {maximum}, digits 0-9 only")
+    # Longer than the maximum's digits is out of range: no need to build a huge int.
+    if len(text.lstrip("0")) > len(str(maximum)) or not minimum <= int(text) <= maximum:
+        raise ValueError(f"must be a whole number from {minimum} to {maximum}")
+    return int(text)
+
+
+def bounded_int_validator(minimum: int = 1, maximum: int = INT32_MAX) -> Any:
+    """parse_bounded_int as a pydantic validator, for query and path parameters.
+
+    Whatever is not text (a default value) passes through unchanged.
+    """
+    from pydantic import BeforeValidator
+
+    def check(value: object) -> object:
+        if isinstance(value, str):
+            return parse_bounded_int(value, minimum=minimum, maximum=maximum)
+        return value
+
+    return BeforeValidator(check)

@@ -28,6 +28,8 @@ REFUSAL = (
 
 def csrf_token(request: Request) -> str:
     """The session's token, created on first use (only pages with forms ask for it)."""
+    # A page carrying the token is one person's: never to be kept by a shared cache.
+    request.state.private_response = True
     token = request.session.get(SESSION_KEY)
     if not token:
         token = secrets.token_urlsafe(32)

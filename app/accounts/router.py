@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
+from app import dates
 from app.accounts import csrf
 from app.accounts import service as accounts_service
 from app.accounts.models import AuditEvent, User
 from app.deps import DatabaseDep, FormDep, OptionalUserDep, ReviewerDep, SessionDep
 from app.faults import DatabaseFault
 from app.templating import render
+from app.validation import INT32_MAX, bounded_int_validator
 
 router = APIRouter()
 AUDIT_PAGE = 50
@@ -33,7 +34,7 @@ def login_form(
     request: Request, user: OptionalUserDep, next: Annotated[str, Query(max_length=500)] = "/"
 ) -> Response:
     return render(
-        request, "login.html", {"as_of": date.today(), "next": safe_next(next), "username": ""}
+        request, "login.html", {"as_of": dates.today(), "next": safe_next(next), "username": ""}
     )
 
 
@@ -47,7 +48,7 @@ def login(request: Request, database: DatabaseDep, raw: FormDep) -> Response:
             result = accounts_service.login(session, username, password)
     except DatabaseFault as fault:
         context = {
-            "as_of": date.today(),
+            "as_of": dates.today(),
             "next": target,
             "username": username,
             "error": fault.sentence(writing=False),
@@ -63,7 +64,7 @@ def login(request: Request, database: DatabaseDep, raw: FormDep) -> Response:
             )
         else:
             error, status = WRONG_CREDENTIALS, 401
-        context = {"as_of": date.today(), "next": target, "username": username, "error": error}
+        context = {"as_of": dates.today(), "next": target, "username": username, "error": error}
         response = render(request, "login.html", context, status_code=status)
         if result.retry_after is not None:
             response.headers["Retry-After"] = str(int(result.retry_after.total_seconds()) + 1)
@@ -93,7 +94,11 @@ def audit_log(
     action: Annotated[str, Query(max_length=60)] = "",
     actor: Annotated[str, Query(max_length=80)] = "",
     entity: Annotated[str, Query(max_length=80, description="claim:12, user:3, …")] = "",
-    before: Annotated[int | None, Query(ge=1, description="Show events older than this id")] = None,
+    before: Annotated[
+        int | None,
+        bounded_int_validator(1, INT32_MAX),
+        Query(ge=1, le=INT32_MAX, description="Show events older than this id"),
+    ] = None,
 ) -> Response:
     stmt = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(AUDIT_PAGE + 1)
     if action:
@@ -117,7 +122,7 @@ def audit_log(
         request,
         "audit.html",
         {
-            "as_of": date.today(),
+            "as_of": dates.today(),
             "events": events,
             "actions": actions,
             "action": action,

@@ -36,6 +36,8 @@ from app.settlements.models import Settlement
 from app.sources import service as sources_service
 from app.status import service as status_service
 from app.status.service import SettlementStatus
+from app.urls import absolute_url
+from app.validation import INT32_MAX, bounded_int_validator, parse_bounded_int, parse_iso_date
 
 router = APIRouter(
     prefix="/api/v1",
@@ -133,9 +135,11 @@ def settlement(
 def _cursor(value: str | None) -> tuple[date, int] | None:
     if not value:
         return None
+    # A cursor is ours only in form: whoever holds it can write any date and number into it,
+    # so both go through the same parsers as every other date and integer a person supplies.
     try:
         day, _, claim_id = base64.urlsafe_b64decode(value.encode() + b"==").decode().partition(",")
-        return date.fromisoformat(day), int(claim_id)
+        return parse_iso_date(day), parse_bounded_int(claim_id, maximum=INT32_MAX)
     except (ValueError, UnicodeDecodeError):
         raise query_error("cursor", "is not a cursor this API gave out") from None
 
@@ -149,7 +153,7 @@ def claims(
     request: Request,
     session: SessionDep,
     filters: ClaimFilters,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+    limit: Annotated[int, bounded_int_validator(1, MAX_PAGE), Query(ge=1, le=MAX_PAGE)] = 100,
     cursor: Annotated[
         str | None, Query(max_length=200, description="From the `next` link.")
     ] = None,
@@ -165,9 +169,10 @@ def claims(
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
-        next_url = str(
-            request.url.include_query_params(cursor=_encode_cursor(last.as_of, last.claim_id))
+        following = request.url.include_query_params(
+            cursor=_encode_cursor(last.as_of, last.claim_id)
         )
+        next_url = absolute_url(request, f"{following.path}?{following.query}")
     return ClaimPage(items=[claim_out(r) for r in rows], next=next_url)
 
 

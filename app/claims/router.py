@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
+from app import dates
 from app.claims import service as claims_service
 from app.claims.forms import CLAIM_FIELDS, NEW_SOURCE, parse_claim_form
 from app.claims.models import Claim, ControlStatus, ReviewState, Verification
@@ -17,6 +17,7 @@ from app.deps import (
     FormDep,
     OptionalUserDep,
     ReviewerDep,
+    RowId,
     SessionDep,
     SettingsDep,
 )
@@ -26,15 +27,16 @@ from app.sources import service as sources_service
 from app.sources.models import Side, SourceKind
 from app.status import service as status_service
 from app.templating import is_htmx, render
+from app.validation import INT32_MAX, parse_bounded_int
 
 router = APIRouter()
-ClaimId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+ClaimId = RowId
 SUGGESTIONS = 20
 
 
 def form_context(session: Any, **extra: Any) -> dict[str, Any]:
     return {
-        "as_of": date.today(),
+        "as_of": dates.today(),
         "sources": sources_service.list_sources(session),
         "settlement_options": settlements_service.search(session)[:200],
         "statuses": list(ControlStatus),
@@ -160,10 +162,12 @@ def check_claim(request: Request, session: SessionDep, user: EditorDep, raw: For
 def _supersedes(session: Any, raw_id: str, errors: dict[str, str]) -> Claim | None:
     if not raw_id.strip():
         return None
-    if not raw_id.strip().isdigit():
+    try:
+        claim_id = parse_bounded_int(raw_id.strip(), maximum=INT32_MAX)
+    except ValueError:
         errors["supersedes"] = "must be a claim number"
         return None
-    claim = claims_service.get(session, int(raw_id))
+    claim = claims_service.get(session, claim_id)
     if claim is None or claim.review_state != ReviewState.approved:
         errors["supersedes"] = "only an approved claim can be corrected"
         return None
@@ -189,7 +193,7 @@ def _claim_page(
     request: Request, session: Any, claim: Claim, *, status_code: int = 200, **extra: Any
 ) -> Response:
     context = {
-        "as_of": date.today(),
+        "as_of": dates.today(),
         "claim": claim,
         "corrections": claims_service.corrections_of(session, claim.id),
         "trail": claims_service.audit_trail(session, claim.id),
@@ -202,7 +206,7 @@ def _claim_page(
 def review_queue(
     request: Request, session: SessionDep, settings: SettingsDep, user: ReviewerDep
 ) -> Response:
-    today = date.today()
+    today = dates.today()
     queue = claims_service.pending_queue(session)
     previews = status_service.review_previews(session, queue, today, settings.contest_window_days)
     return render(
@@ -221,8 +225,13 @@ def _decide(
     raw: dict[str, str],
     approve: bool,
 ) -> Response:
-    version_text = raw.get("version", "").strip()
-    version = int(version_text) if version_text.isdigit() else None
+    version_text = raw.get("version", "")
+    try:
+        # The version is compared, never stored: any number in range is fine (a stale one
+        # is refused by the service with 409), anything else is a malformed form.
+        version = parse_bounded_int(version_text, maximum=INT32_MAX) if version_text else None
+    except ValueError as error:
+        raise HTTPException(422, f"version: {error}") from None
     note = raw.get("review_note", "").strip()
     if len(note) > 2000:
         raise HTTPException(422, "review_note: must be at most 2,000 characters")

@@ -11,13 +11,15 @@ from app.api.responses import AtomResponse, download, errors_by_reference
 from app.claims import service as claims_service
 from app.deps import SessionDep, SettlementDep
 from app.templating import templates
+from app.urls import site_base
 
 router = APIRouter(tags=["feeds"], responses=errors_by_reference(422, 503))
 FEED = download(AtomResponse.media_type, "An Atom 1.0 feed.")
+TAG_PREFIX = "tag:kursk-tracker,2024:"
 ATOM = "application/atom+xml; charset=utf-8"
 
 
-def _feed(request: Request, claims: list, title: str, page: str) -> Response:
+def _feed(request: Request, claims: list, title: str, page: str, feed_id: str) -> Response:
     newest = max((c.reviewed_at or c.created_at for c in claims), default=datetime.now(UTC))
     response = templates.TemplateResponse(
         request,
@@ -25,7 +27,10 @@ def _feed(request: Request, claims: list, title: str, page: str) -> Response:
         {
             "title": title,
             "claims": claims,
-            "base": str(request.base_url).rstrip("/"),
+            "base": site_base(request),
+            # Ids that never change with the host name the feed was fetched under (RFC 4151).
+            "tag": TAG_PREFIX,
+            "feed_id": TAG_PREFIX + feed_id,
             "path": request.url.path,
             "page": page,
             "updated": newest.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -43,7 +48,7 @@ def _feed(request: Request, claims: list, title: str, page: str) -> Response:
 )
 def region_feed(request: Request, session: SessionDep) -> Response:
     claims = list(claims_service.recently_approved(session))
-    return _feed(request, claims, "Kursk Control Tracker: approved claims", "/")
+    return _feed(request, claims, "Kursk Control Tracker: approved claims", "/", "feed")
 
 
 @router.get(
@@ -59,4 +64,5 @@ def settlement_feed(request: Request, settlement: SettlementDep, session: Sessio
         claims,
         f"Kursk Control Tracker: {settlement.name}",
         f"/settlements/{settlement.slug}",
+        f"settlement/{settlement.slug}/feed",
     )

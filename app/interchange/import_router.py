@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -10,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
+from app import dates
 from app.accounts.models import Role, User
 from app.deps import DatabaseDep, EditorDep, SessionDep, SettingsDep
 from app.faults import DatabaseFault
@@ -42,7 +42,7 @@ def import_form(request: Request, session: SessionDep, user: EditorDep) -> Respo
     return render(
         request,
         "import.html",
-        {"as_of": date.today(), "recent": batches.recent(session, user), "error": None},
+        {"as_of": dates.today(), "recent": batches.recent(session, user), "error": None},
     )
 
 
@@ -57,7 +57,7 @@ def upload(
 ) -> Response:
     if not form["content"]:
         context = {
-            "as_of": date.today(),
+            "as_of": dates.today(),
             "recent": batches.recent(session, user),
             "error": "Choose a CSV file to upload (it is empty or missing).",
         }
@@ -76,7 +76,7 @@ def upload(
             batch_id = batch.id
     except DatabaseFault as fault:
         context = {
-            "as_of": date.today(),
+            "as_of": dates.today(),
             "recent": batches.recent(session, user),
             "error": f"{fault.sentence()} Choose the file again to upload it once that is fixed.",
         }
@@ -102,7 +102,7 @@ def batch_page(request: Request, batch_id: str, session: SessionDep, user: Edito
         request,
         "import_batch.html",
         {
-            "as_of": date.today(),
+            "as_of": dates.today(),
             "batch": batch,
             "summary": batch.summary or {},
             "progress": progress,

@@ -14,6 +14,7 @@ from app.deps import (
     DATED_PAGE,
     AsOfDep,
     KnownOnDep,
+    PageNumber,
     SessionDep,
     SettingsDep,
     SettlementDep,
@@ -84,7 +85,7 @@ def settlement_detail(
     settings: SettingsDep,
     as_of: AsOfDep,
     known_on: KnownOnDep,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page: PageNumber = 1,
 ) -> Response:
     window = settings.contest_window_days
     timeline = status_service.settlement_timeline(session, settlement, as_of, window, known_on)

@@ -7,6 +7,7 @@ from datetime import date
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
+from app import dates
 from app.claims import service as claims_service
 from app.deps import (
     DATED_PAGE,
@@ -38,7 +39,7 @@ def source_list(
         {
             "as_of": as_of,
             "sources": sources_service.list_sources(session),
-            "records": sources_service.track_records(session, history, date.today()),
+            "records": sources_service.track_records(session, history, dates.today()),
             "Outcome": Outcome,
             "horizon": HORIZON_DAYS,
         },
@@ -70,7 +71,7 @@ def _source_page(
     grade_error: str | None = None,
 ) -> Response:
     history = status_service.region_history(session, settings.contest_window_days)
-    record = sources_service.track_records(session, history, date.today()).get(source.id)
+    record = sources_service.track_records(session, history, dates.today()).get(source.id)
     claims = claims_service.claims_of_source(session, source.id, up_to=as_of)
     return render(
         request,
@@ -115,7 +116,7 @@ def set_reliability(
             session,
             settings,
             source,
-            date.today(),
+            dates.today(),
             status_code=fault.status_code,
             grade_error=fault.sentence(),
         )

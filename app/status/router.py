@@ -9,7 +9,15 @@ from fastapi.responses import Response
 
 from app import charts
 from app.claims import service as claims_service
-from app.deps import DATED_PAGE, AsOfDep, KnownOnDep, SessionDep, SettingsDep, query_enum
+from app.deps import (
+    DATED_PAGE,
+    AsOfDep,
+    KnownOnDep,
+    PageNumber,
+    SessionDep,
+    SettingsDep,
+    query_enum,
+)
 from app.settlements import service as settlements_service
 from app.sources.models import Side
 from app.status import service as status_service
@@ -89,7 +97,7 @@ def contested(
     as_of: AsOfDep,
     known_on: KnownOnDep,
     district: Annotated[str, Query(max_length=200)] = "",
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page: PageNumber = 1,
 ) -> Response:
     rows = status_service.status_table(
         session,

@@ -23,9 +23,11 @@ _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 class Server:
-    def __init__(self, database_url: str, log: Path) -> None:
+    def __init__(self, database_url: str, log: Path, **settings: str) -> None:
         self.database_url = database_url
         self.log = log
+        # More KT_ settings, e.g. body_timeout_seconds="1".
+        self.settings = {f"KT_{name.upper()}": value for name, value in settings.items()}
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
@@ -36,6 +38,7 @@ class Server:
             "KT_DATABASE_URL": self.database_url,
             "KT_SECRET_KEY": "reliability-tests-secret",
             "KT_WARM_CACHES": "false",
+            **self.settings,
         }
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
@@ -77,8 +80,8 @@ class Server:
 
 
 @contextmanager
-def running(database_url: str, log: Path) -> Iterator[Server]:
-    server = Server(database_url, log).start()
+def running(database_url: str, log: Path, **settings: str) -> Iterator[Server]:
+    server = Server(database_url, log, **settings).start()
     try:
         yield server
     finally:

@@ -1,0 +1,215 @@
+"""The app's answers at the edge of HTTP: crashes, foreign Host headers, private pages, HEAD."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.claims.test_review import ukrainian_sudzha
+from tests.conftest import csrf_from, log_in, make_user, running_app, snapshot
+
+SECURITY_HEADERS = {
+    "content-security-policy": "frame-ancestors 'none'",
+    "x-frame-options": "DENY",
+    "x-content-type-options": "nosniff",
+}
+
+
+def assert_security_headers(response) -> None:
+    for name, expected in SECURITY_HEADERS.items():
+        assert expected in response.headers.get(name, ""), name
+
+
+# --- a 500 that still happens --------------------------------------------------------------
+
+
+@pytest.fixture
+def crashing_app(fresh_url):
+    with running_app(fresh_url) as (app, _):
+
+        def crash() -> None:
+            raise RuntimeError("a defect the tests put here")
+
+        # Only in this test's app: no route of the real one raises on purpose.
+        app.add_api_route("/crash-for-tests", crash)
+        app.add_api_route("/api/v1/crash-for-tests", crash)
+        yield app
+
+
+def test_a_crash_gets_the_error_page_with_the_security_headers(crashing_app):
+    client = TestClient(crashing_app, raise_server_exceptions=False)
+    response = client.get("/crash-for-tests", headers={"accept": "text/html"})
+    assert response.status_code == 500
+    assert_security_headers(response)
+    assert response.headers["cache-control"] == "private, no-store"
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Something went wrong" in response.text
+    assert 'class="site-footer"' in response.text  # the site's own page, not a bare line
+    assert "a defect the tests put here" not in response.text  # no internals shown
+
+    response = client.get("/api/v1/crash-for-tests")
+    assert response.status_code == 500
+    assert_security_headers(response)
+    assert response.json() == {"detail": response.json()["detail"]}
+
+
+# --- hosts ---------------------------------------------------------------------------------
+
+EVIL = "evil.example"
+
+
+@pytest.mark.parametrize("path", ["/feed.atom", "/settlements/sudzha/feed.atom"])
+def test_feed_ids_do_not_depend_on_the_host(client, path):
+    one = client.get(path).text
+    other = client.get(path, headers={"host": "other.example"}).text
+    ids = [line.strip() for line in one.splitlines() if "<id>" in line]
+    assert ids and all("tag:kursk-tracker,2024:" in line for line in ids)
+    assert ids == [line.strip() for line in other.splitlines() if "<id>" in line]
+
+
+@pytest.fixture
+def published_app(fresh_url):
+    with running_app(
+        fresh_url,
+        base_url="https://tracker.example.org/",
+        allowed_hosts="tracker.example.org,testserver",
+    ) as (app, _):
+        yield app
+
+
+def test_with_a_base_url_absolute_links_ignore_the_host_header(fresh_url):
+    with running_app(fresh_url, base_url="https://tracker.example.org") as (_app, client):
+        for path in ("/feed.atom", "/api/v1/claims?limit=2"):
+            response = client.get(path, headers={"host": EVIL})
+            assert response.status_code == 200
+            assert EVIL not in response.text
+        next_link = client.get("/api/v1/claims?limit=2", headers={"host": EVIL}).json()["next"]
+        assert next_link.startswith("https://tracker.example.org/api/v1/claims?")
+
+
+def test_allowed_hosts_refuse_other_hosts(published_app):
+    client = TestClient(published_app)
+    response = client.get("/", headers={"host": EVIL})
+    assert response.status_code == 400
+    assert_security_headers(response)
+    assert client.get("/", headers={"host": "tracker.example.org"}).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/feed.atom", "/settlements/sudzha/feed.atom", "/api/v1/claims"])
+def test_a_foreign_host_never_reaches_the_next_reader(fresh_url, path):
+    """Without KT_BASE_URL, links follow the request's host: the page cache keeps them apart."""
+    with running_app(fresh_url) as (_app, client):
+        params = {"limit": "2"} if path.startswith("/api/") else None
+        poisoned = client.get(path, params=params, headers={"host": EVIL})
+        assert EVIL in poisoned.text  # what that client asked for
+        normal = client.get(path, params=params)
+        assert normal.status_code == 200
+        assert EVIL not in normal.text
+
+
+def test_the_page_cache_keeps_htmx_fragments_apart(client):
+    full = client.get("/timeline", params={"as_of": "2025-04-01"})
+    fragment = client.get(
+        "/timeline",
+        params={"as_of": "2025-04-01"},
+        headers={"HX-Request": "true", "HX-Target": "page"},
+    )
+    again = client.get("/timeline", params={"as_of": "2025-04-01"})
+    assert full.text == again.text
+    assert "<html" in full.text and fragment.status_code == 200
+
+
+# --- private pages -------------------------------------------------------------------------
+
+
+def test_pages_for_a_signed_in_person_are_private(editor, reviewer):
+    ukrainian_sudzha(editor)
+    for client, paths in (
+        (editor, ["/", "/settlements/sudzha", "/claims/new", "/import", "/api/v1/claims"]),
+        (reviewer, ["/review", "/audit", "/", "/feed.atom", "/export/claims.csv"]),
+    ):
+        for path in paths:
+            response = client.get(path)
+            assert response.status_code == 200, path
+            assert response.headers["cache-control"] == "private, no-store", path
+
+
+def test_a_pending_claim_page_is_private(editor):
+    claim_id = ukrainian_sudzha(editor)
+    response = editor.get(f"/claims/{claim_id}")
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "private, no-store"
+
+
+def test_a_page_with_a_csrf_token_is_private_even_without_a_session(anonymous):
+    response = anonymous.get("/login")
+    assert 'name="csrf_token"' in response.text
+    assert response.headers["cache-control"] == "private, no-store"
+
+
+def test_a_login_redirect_is_private(fresh_app, fresh_db):
+    make_user(fresh_db, "erin", "editor")
+    client = TestClient(fresh_app)
+    token = csrf_from(client, "/login")
+    response = client.post(
+        "/login",
+        data={"username": "erin", "password": "correct horse battery staple", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert response.headers["cache-control"] == "private, no-store"
+
+
+def test_public_pages_for_readers_stay_shareable(client):
+    for path in ("/", "/settlements/sudzha", "/feed.atom", "/api/v1/status"):
+        assert "private" not in client.get(path).headers.get("cache-control", "")
+
+
+# --- HEAD ----------------------------------------------------------------------------------
+
+HEAD_PATHS = [
+    "/",
+    "/map",
+    "/timeline",
+    "/contested",
+    "/settlements",
+    "/settlements/sudzha",
+    "/sources",
+    "/sources/isw",
+    "/about/method",
+    "/claims/1",
+    "/feed.atom",
+    "/export/claims.csv",
+    "/export/settlements.csv",
+    "/export/status.csv",
+    "/export/status.geojson",
+    "/api/v1/claims",
+    "/api/v1/status",
+    "/docs",
+    "/healthz",
+]
+
+
+@pytest.mark.parametrize("path", HEAD_PATHS)
+def test_head_answers_like_get_without_a_body(client, path):
+    get = client.get(path)
+    head = client.head(path)
+    assert head.status_code == get.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"] == get.headers["content-type"]
+    assert_security_headers(head)
+
+
+def test_head_keeps_get_s_refusals(client):
+    assert client.head("/", params={"as_of": "9999-12-31"}).status_code == 422
+    assert client.head("/settlements/atlantis").status_code == 404
+    assert client.head("/login", params={}).status_code == 200
+
+
+def test_head_on_a_write_route_changes_nothing(fresh_app, fresh_db):
+    make_user(fresh_db, "rita", "reviewer")
+    client = log_in(TestClient(fresh_app), "rita")
+    before = snapshot(fresh_db)
+    assert client.head("/logout").status_code == 405
+    assert client.head("/claims/1/approve").status_code == 405
+    assert snapshot(fresh_db) == before
