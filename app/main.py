@@ -21,7 +21,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from app.accounts.csrf import csrf_protect
 from app.accounts.router import router as accounts_router
-from app.accounts.service import SESSION_LIFETIME
+from app.accounts.service import SESSION_LIFETIME, NotAllowed
 from app.api.router import router as api_router
 from app.claims.router import router as claims_router
 from app.config import PROJECT_ROOT, Settings, get_settings
@@ -104,6 +104,11 @@ async def validation_error(request: Request, exc: RequestValidationError) -> Res
     return error_page(request, 422, ERROR_TITLES[422], message, errors=errors)
 
 
+async def not_allowed(request: Request, exc: NotAllowed) -> Response:
+    """A role checked again at write time was found too low: 403, nothing stored."""
+    return await http_error(request, StarletteHTTPException(403, str(exc)))
+
+
 async def login_required(request: Request, exc: LoginRequired) -> Response:
     if not wants_html(request):
         return JSONResponse({"detail": "Log in first."}, status_code=401)
@@ -165,7 +170,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # which neither our CSP nor an offline machine allows.
         docs_url=None,
         redoc_url=None,
-        # Every request: no NUL bytes, the CSRF check on writes, then who is logged in.
+        # Every request: no NUL or non-UTF-8 bytes, the CSRF check on writes, then who is
+        # logged in.
         dependencies=[
             Depends(refuse_nul_characters),
             Depends(csrf_protect),
@@ -192,6 +198,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(OperationalError, database_unavailable)
     app.add_exception_handler(LoginRequired, login_required)
+    app.add_exception_handler(NotAllowed, not_allowed)
 
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     app.include_router(status_router)

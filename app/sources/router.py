@@ -7,12 +7,15 @@ from datetime import date
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
+from app.accounts.models import Role
+from app.accounts.service import acting_user
 from app.claims import service as claims_service
 from app.deps import (
     DATED_PAGE,
     AsOfDep,
     DatabaseDep,
     FormDep,
+    OptionalUserDep,
     ReviewerDep,
     SessionDep,
     SettingsDep,
@@ -44,8 +47,11 @@ def source_list(
     )
 
 
-def _source_or_404(session: SessionDep, slug: str) -> sources_service.Source:
-    source = sources_service.get_by_slug(session, slug)
+def _source_or_404(
+    session: SessionDep, slug: str, *, public_only: bool = True
+) -> sources_service.Source:
+    """A source by slug; one proposed but not yet approved only for the team."""
+    source = sources_service.get_by_slug(session, slug, public_only=public_only)
     if source is None:
         raise HTTPException(404, f"There is no source “{slug}” here.")
     return source
@@ -53,9 +59,14 @@ def _source_or_404(session: SessionDep, slug: str) -> sources_service.Source:
 
 @router.get("/sources/{slug}", include_in_schema=False, dependencies=DATED_PAGE)
 def source_detail(
-    request: Request, slug: str, session: SessionDep, settings: SettingsDep, as_of: AsOfDep
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    as_of: AsOfDep,
+    user: OptionalUserDep,
 ) -> Response:
-    source = _source_or_404(session, slug)
+    source = _source_or_404(session, slug, public_only=user is None)
     history = status_service.region_history(session, settings.contest_window_days)
     record = sources_service.track_records(session, history, date.today()).get(source.id)
     claims = claims_service.claims_of_source(session, source.id, up_to=as_of)
@@ -81,6 +92,9 @@ def set_reliability(slug: str, database: DatabaseDep, user: ReviewerDep, raw: Fo
     except ValueError:
         raise HTTPException(422, "reliability: must be one of A, B, C, D, E, F") from None
     with database.writing() as session:
-        source = _source_or_404(session, slug)
-        sources_service.set_reliability(session, source, grade, actor=session.merge(user))
+        source = _source_or_404(session, slug, public_only=False)
+        sources_service.set_reliability(
+            session, source, grade, actor=acting_user(session, user.id, Role.reviewer)
+        )
+        slug = source.slug
     return RedirectResponse(f"/sources/{slug}", status_code=303)
