@@ -9,6 +9,8 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.settlements.regions import DEFAULT_REGION_BOUNDS, Bounds
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = PROJECT_ROOT / "var"
 
@@ -37,6 +39,9 @@ class Settings(BaseSettings):
     warm_caches: bool = True
     # Largest CSV file accepted by the web import, in megabytes (the CLI has no limit).
     max_upload_mb: int = Field(default=20, ge=1, le=1024)
+    # Where each region's settlements may lie, as JSON: {"Kursk": [lat_min, lat_max, lon_min,
+    # lon_max]}. Settlements outside their region's box are refused (lat/lon swapped, typos).
+    region_bounds: dict[str, Bounds] = Field(default_factory=lambda: dict(DEFAULT_REGION_BOUNDS))
 
     @field_validator("database_url")
     @classmethod
