@@ -22,11 +22,17 @@ from app.api.schemas import (
 )
 from app.claims import service as claims_service
 from app.claims.models import Claim
-from app.deps import AsOfDep, SessionDep, SettingsDep, SettlementDep
-from app.interchange.filters import (
+from app.deps import (
+    AsOfDep,
     ClaimFilters,
-    FilterError,
+    DistrictDep,
+    SessionDep,
+    SettingsDep,
+    SettlementDep,
     StatusFilters,
+)
+from app.interchange.filters import (
+    FilterError,
     as_request_error,
     query_error,
     status_filters,
@@ -87,8 +93,8 @@ def claim_out(row: Any) -> ClaimOut:
 @router.get("/settlements", summary="Settlements, searchable in any spelling")
 def settlements(
     session: SessionDep,
+    district: DistrictDep,
     q: Annotated[str, Query(max_length=200, description="Name in any spelling.")] = "",
-    district: Annotated[str, Query(max_length=200)] = "",
 ) -> list[SettlementOut]:
     return [settlement_out(s) for s in settlements_service.search(session, q, district)]
 
@@ -175,7 +181,7 @@ def sources(session: SessionDep) -> list[SourceOut]:
 
 @router.get("/sources/{slug}", summary="One source", responses={404: {"model": ErrorOut}})
 def source(slug: str, session: SessionDep) -> SourceOut:
-    found = sources_service.get_by_slug(session, slug)
+    found = sources_service.get_by_slug(session, slug, public_only=True)
     if found is None:
         raise HTTPException(404, f"There is no source “{slug}” here.")
     return SourceOut.model_validate(found, from_attributes=True)

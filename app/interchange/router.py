@@ -8,9 +8,8 @@ from datetime import date
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
-from app.deps import DatabaseDep, SettingsDep
+from app.deps import ClaimFilters, DatabaseDep, SettingsDep, StatusFilters
 from app.interchange import exports, geojson
-from app.interchange.filters import ClaimFilters, StatusFilters
 
 router = APIRouter(prefix="/export", tags=["export"])
 

@@ -10,7 +10,15 @@ from fastapi.responses import Response
 
 from app.claims import service as claims_service
 from app.claims.models import ControlStatus
-from app.deps import DATED_PAGE, AsOfDep, SessionDep, SettingsDep, SettlementDep, query_enum
+from app.deps import (
+    DATED_PAGE,
+    AsOfDep,
+    DistrictDep,
+    SessionDep,
+    SettingsDep,
+    SettlementDep,
+    query_enum,
+)
 from app.settlements import service as settlements_service
 from app.status import service as status_service
 from app.templating import render
@@ -26,9 +34,9 @@ def settlement_list(
     session: SessionDep,
     settings: SettingsDep,
     as_of: AsOfDep,
+    district: DistrictDep,
     q: Annotated[str, Query(max_length=200)] = "",
     status: Annotated[str | None, Query(description="One of the control statuses.")] = None,
-    district: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
     wanted = query_enum("status", status, ControlStatus)
     rows = status_service.status_table(

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from app import charts
 from app.claims import service as claims_service
-from app.deps import DATED_PAGE, AsOfDep, SessionDep, SettingsDep, query_enum
+from app.deps import DATED_PAGE, AsOfDep, DistrictDep, SessionDep, SettingsDep, query_enum
 from app.settlements import service as settlements_service
 from app.sources.models import Side
 from app.status import service as status_service
@@ -75,7 +75,7 @@ def contested(
     session: SessionDep,
     settings: SettingsDep,
     as_of: AsOfDep,
-    district: Annotated[str, Query(max_length=200)] = "",
+    district: DistrictDep,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     rows = status_service.status_table(
@@ -115,7 +115,7 @@ def region_timeline(
     session: SessionDep,
     settings: SettingsDep,
     as_of: AsOfDep,
-    district: Annotated[str, Query(max_length=200)] = "",
+    district: DistrictDep,
     side: Annotated[str | None, Query(description="russia, ukraine or neutral")] = None,
 ) -> Response:
     wanted_side = query_enum("side", side, Side)
