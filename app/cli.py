@@ -267,7 +267,13 @@ def export(
 ) -> None:
     """Write a CSV export to stdout or a file, with the same filters as the web exports."""
     from app.interchange import exports
-    from app.interchange.filters import FilterError, claim_filters, enum_param, status_filters
+    from app.interchange.filters import (
+        FilterError,
+        claim_filters,
+        enum_param,
+        known_filters,
+        status_filters,
+    )
 
     if what not in exports.EXPORTS:
         typer.echo(f"unknown export {what!r}: choose one of {', '.join(exports.EXPORTS)}", err=True)
@@ -297,6 +303,13 @@ def export(
     if what == "settlements":
         filters = {}
     database = _database()
+    try:
+        with database.read_session() as session:
+            filters = known_filters(session, filters)
+    except FilterError as error:
+        database.dispose()
+        typer.echo(f"--{error.field.replace('_', '-')}: {error.message}", err=True)
+        raise typer.Exit(2) from None
     try:
         chunks = exports.in_format(
             exports.EXPORTS[what](database, get_settings(), on=on, **filters),
@@ -359,15 +372,21 @@ def import_file(
         typer.echo(f"cannot read {file}: {error.strerror}", err=True)
         raise typer.Exit(2) from None
     database = _database()
+    bounds = get_settings().region_bounds
     try:
         if dry_run:
             with database.read_session() as session:
-                plan = plan_import(session, data)
+                plan = plan_import(session, data, region_bounds=bounds)
         else:
             try:
                 with database.writing() as session:
                     plan = commit_import(
-                        session, data, user=None, approve=approve, filename=file.name
+                        session,
+                        data,
+                        user=None,
+                        approve=approve,
+                        filename=file.name,
+                        region_bounds=bounds,
                     )
             except ImportRefused as refused:
                 plan = refused.plan

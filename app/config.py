@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.settlements.regions import DEFAULT_REGION_BOUNDS, Bounds
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = PROJECT_ROOT / "var"
 
@@ -48,6 +50,9 @@ class Settings(BaseSettings):
     allowed_hosts: str = ""
     # Seconds a client may take to send each part of a request body before it gets 408.
     body_timeout_seconds: float = Field(default=30, gt=0, le=3600)
+    # Where each region's settlements may lie, as JSON: {"Kursk": [lat_min, lat_max, lon_min,
+    # lon_max]}. Settlements outside their region's box are refused (lat/lon swapped, typos).
+    region_bounds: dict[str, Bounds] = Field(default_factory=lambda: dict(DEFAULT_REGION_BOUNDS))
 
     @field_validator("database_url")
     @classmethod

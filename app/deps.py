@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
+from urllib.parse import parse_qsl
 
 from fastapi import Depends, HTTPException, Path, Query, Request
 from sqlalchemy.orm import Session
@@ -78,7 +79,16 @@ AdminDep = Annotated[User, Depends(require_role(Role.admin))]
 
 
 async def get_form(request: Request) -> dict[str, str]:
-    """A submitted form's text fields (parsed once; the CSRF check already read it)."""
+    """A submitted form's text fields.
+
+    A URL-encoded body is decoded here as UTF-8, strictly (bytes that are not UTF-8 were
+    refused for every request by app.security): Starlette's own reading takes raw bytes as
+    Latin-1, which would turn "Бої" sent unescaped into other characters.
+    """
+    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        body = (await request.body()).decode("utf-8")
+        pairs = parse_qsl(body, keep_blank_values=True, encoding="utf-8", errors="strict")
+        return dict(pairs)
     form = await request.form()
     return {key: value for key, value in form.items() if isinstance(value, str)}
 
@@ -113,6 +123,41 @@ def query_enum(name: str, value: str | None, enum_cls: type[E]) -> E | None:
         return filters.enum_param(name, value, enum_cls)
     except filters.FilterError as error:
         raise filters.as_request_error(error) from None
+
+
+def get_claim_filters(raw: filters.RawClaimFilters, session: SessionDep) -> dict[str, Any]:
+    """The claims filters, with settlement, source and district checked against the data."""
+    try:
+        return filters.known_filters(session, raw)
+    except filters.FilterError as error:
+        raise filters.as_request_error(error) from None
+
+
+def get_status_filters(
+    raw: filters.RawStatusFilters, session: SessionDep
+) -> tuple[dict[str, Any], date]:
+    """The status filters, with the district checked against the data."""
+    values, on = raw
+    try:
+        return filters.known_filters(session, values), on
+    except filters.FilterError as error:
+        raise filters.as_request_error(error) from None
+
+
+def get_district(
+    session: SessionDep,
+    district: Annotated[str, Query(max_length=200, description="One district.")] = "",
+) -> str:
+    """A page's district filter: matched whatever its case; an unknown one is a 422."""
+    try:
+        return filters.district_param(session, district)
+    except filters.FilterError as error:
+        raise filters.as_request_error(error) from None
+
+
+ClaimFilters = Annotated[dict[str, Any], Depends(get_claim_filters)]
+StatusFilters = Annotated[tuple[dict[str, Any], date], Depends(get_status_filters)]
+DistrictDep = Annotated[str, Depends(get_district)]
 
 
 def get_as_of(
@@ -159,7 +204,7 @@ KnownOnDep = Annotated[date | None, Depends(get_known_on)]
 
 
 def get_settlement(slug: str, session: SessionDep) -> Settlement:
-    settlement = settlements_service.get_by_slug(session, slug)
+    settlement = settlements_service.get_by_slug(session, slug.strip().lower())
     if settlement is None:
         raise HTTPException(status_code=404, detail=f"There is no settlement “{slug}” here.")
     return settlement

@@ -21,7 +21,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from app import dates
 from app.accounts.csrf import csrf_protect
 from app.accounts.router import router as accounts_router
-from app.accounts.service import SESSION_LIFETIME
+from app.accounts.service import SESSION_LIFETIME, NotAllowed
 from app.api.responses import errors_by_reference
 from app.api.router import router as api_router
 from app.claims.router import router as claims_router
@@ -112,6 +112,11 @@ async def validation_error(request: Request, exc: RequestValidationError) -> Res
         f"{field}: {msg}" if not msg.startswith(field) else msg for field, msg in errors.items()
     )
     return error_page(request, 422, ERROR_TITLES[422], message, errors=errors)
+
+
+async def not_allowed(request: Request, exc: NotAllowed) -> Response:
+    """A role checked again at write time was found too low: 403, nothing stored."""
+    return await http_error(request, StarletteHTTPException(403, str(exc)))
 
 
 async def login_required(request: Request, exc: LoginRequired) -> Response:
@@ -205,7 +210,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # which neither our CSP nor an offline machine allows.
         docs_url=None,
         redoc_url=None,
-        # Every request: no NUL bytes, the CSRF check on writes, then who is logged in.
+        # Every request: no NUL or non-UTF-8 bytes, the CSRF check on writes, then who is
+        # logged in.
         dependencies=[
             Depends(refuse_nul_characters),
             Depends(csrf_protect),
@@ -239,6 +245,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(DatabaseFault, database_fault_page)
     app.add_exception_handler(LoginRequired, login_required)
     app.add_exception_handler(Exception, internal_error)
+    app.add_exception_handler(NotAllowed, not_allowed)
 
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     app.include_router(status_router)

@@ -1,9 +1,10 @@
 """Security headers on every response (a pure ASGI middleware: it never buffers a stream),
-and the one check every request passes: no NUL characters in what it sends."""
+and the one check every request passes: no NUL characters and no bytes that are not UTF-8
+in what it sends."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
@@ -95,6 +96,21 @@ class SecurityHeadersMiddleware:
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
+def undecodable_fields(encoded: bytes) -> list[str]:
+    """The names of the fields of a URL-encoded body or query whose bytes are not UTF-8."""
+    names: list[str] = []
+    for pair in encoded.split(b"&"):
+        name, _, value = pair.partition(b"=")
+        raw_name = unquote_to_bytes(name.replace(b"+", b" "))
+        raw_value = unquote_to_bytes(value.replace(b"+", b" "))
+        try:
+            raw_name.decode("utf-8")
+            raw_value.decode("utf-8")
+        except UnicodeDecodeError:
+            names.append(raw_name.decode("utf-8", "replace") or "(unnamed field)")
+    return names
+
+
 async def refuse_nul_characters(request: Request) -> None:
     """No text parameter may hold a NUL: PostgreSQL cannot store one, and no person types one.
 
@@ -102,6 +118,10 @@ async def refuse_nul_characters(request: Request) -> None:
     instead of a database error somewhere.
     """
     problems = [
+        {"loc": ("query", name), "msg": f"{name} is not valid UTF-8 text", "type": "utf8"}
+        for name in undecodable_fields(request.scope.get("query_string", b""))
+    ]
+    problems += [
         {"loc": ("query", name), "msg": f"{name} must not contain NUL characters", "type": "nul"}
         for name, value in request.query_params.multi_items()
         if "\x00" in value or "\x00" in name
@@ -113,6 +133,13 @@ async def refuse_nul_characters(request: Request) -> None:
     if request.method not in ("GET", "HEAD") and request.headers.get("content-type", "").startswith(
         FORM_TYPES
     ):
+        if request.headers.get("content-type", "").startswith(FORM_TYPES[0]):
+            # Starlette reads such bodies leniently (a stray byte becomes "ÿ" or U+FFFD): the
+            # raw body is checked here, so that damaged text is refused, never stored.
+            problems += [
+                {"loc": ("body", name), "msg": f"{name} is not valid UTF-8 text", "type": "utf8"}
+                for name in undecodable_fields(await request.body())
+            ]
         try:
             form = await request.form()
         except UNREADABLE_FORM:

@@ -157,6 +157,20 @@ env.globals["STATUS_ORDER"] = [
 ]
 
 
+@pass_context
+def team_member(context: Context, user: Any, role_words: str) -> str:
+    """A team member as the page names them: by username to the team, by role to readers.
+
+    Readers never see who is on the team (a username may be an e-mail address).
+    """
+    if context.get("current_user") is not None and user is not None:
+        return str(user.username)
+    return role_words
+
+
+env.globals["team_member"] = team_member
+
+
 def is_htmx(request: Request) -> bool:
     # A history restore (back button after a cache miss) needs the whole page.
     return (

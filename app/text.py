@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from anyascii import anyascii
+
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
 
 
@@ -18,7 +20,16 @@ def fold(text: str) -> str:
     return stripped.casefold()
 
 
-def slugify(text: str) -> str:
-    """An ASCII slug; empty when the text has no ASCII letters or digits."""
-    ascii_text = fold(text).encode("ascii", "ignore").decode()
-    return _NON_SLUG.sub("-", ascii_text).strip("-")
+def slugify(text: str, max_length: int = 80) -> str:
+    """An ASCII slug, transliterated: "Генштаб ЗСУ" -> "genshtab-zsu", "Рыбарь" -> "rybar".
+
+    anyascii covers every script (Ukrainian і, ї, є, ґ and Russian ы, э, ё alike); the slug
+    is empty only when the text has no letters or digits at all.
+    """
+    ascii_text = anyascii(unicodedata.normalize("NFC", text)).lower()
+    return _NON_SLUG.sub("-", ascii_text)[:max_length].strip("-")
+
+
+def name_key(text: str) -> str:
+    """A name compared as people read it: case, accents and runs of spaces do not count."""
+    return " ".join(fold(text).split())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -57,13 +58,53 @@ def parse_iso_date(value: str) -> date:
     return dates.check_in_range(parsed)
 
 
-def check_plain_text(value: str, max_length: int) -> str:
-    """Plain text up to a length; NUL and other control characters (but newlines) refused."""
-    if len(value) > max_length:
+# The one text policy for every free-text field (summaries, notes, names, aliases, usernames,
+# imported cells). Refused: NUL and other C0/C1 control characters (newline and tab are kept
+# where a field is multi-line), and the bidirectional embeddings, overrides and isolates
+# (U+202A-U+202E, U+2066-U+2069), which make a name display as something other than what it
+# is ("Trojan Source"). The marks U+200E/U+200F stay: right-to-left text needs them.
+_BIDI_CONTROLS = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+_CONTROLS_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROLS_MULTI_LINE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def check_text(value: str, *, max_length: int | None = None, multiline: bool = False) -> str:
+    """A free-text value as stored: NFC-normalised, checked against the one text policy.
+
+    Multi-line text has its line ends normalised to "\n" (a browser's textarea sends
+    "\r\n"). Raises ValueError with a message meant to stand beside the field.
+    """
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    if multiline:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    value = unicodedata.normalize("NFC", value)
+    controls = _CONTROLS_MULTI_LINE if multiline else _CONTROLS_ONE_LINE
+    found = controls.search(value)
+    if found:
+        allowed = " (line breaks and tabs are fine)" if multiline else ""
+        raise ValueError(
+            f"must not contain control characters such as U+{ord(found.group()):04X}{allowed}"
+        )
+    found = _BIDI_CONTROLS.search(value)
+    if found:
+        raise ValueError(
+            f"must not contain bidirectional override characters such as "
+            f"U+{ord(found.group()):04X} (they make text display as something it is not)"
+        )
+    if max_length is not None and len(value) > max_length:
         raise ValueError(f"must be at most {max_length:,} characters (got {len(value):,})")
-    if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", value):
-        raise ValueError("must not contain control characters")
     return value
+
+
+def check_plain_text(value: str, max_length: int) -> str:
+    """Multi-line plain text up to a length, under the one text policy."""
+    return check_text(value, max_length=max_length, multiline=True)
+
+
+def text_field(value: object) -> object:
+    """For pydantic BeforeValidators: a one-line text field under the text policy."""
+    return check_text(value.strip()) if isinstance(value, str) else value
 
 
 def _human_message(error: dict[str, Any]) -> str:

@@ -20,6 +20,7 @@ from app.accounts.passwords import (
     verify_password,
 )
 from app.db import utcnow
+from app.validation import check_text
 
 SESSION_LIFETIME = timedelta(days=14)
 # The throttle: this many failed logins for one username within the window lock it until
@@ -55,6 +56,10 @@ def list_users(session: Session) -> Sequence[User]:
 def create_user(
     session: Session, username: str, password: str, role: Role, *, actor: User | None = None
 ) -> User:
+    try:
+        username = check_text(username)
+    except ValueError as error:
+        raise AccountError(f"username {error}") from None
     if not re.fullmatch(USERNAME_PATTERN, username):
         raise AccountError("username: 2-80 letters, digits, or . _ @ -")
     try:
@@ -74,6 +79,29 @@ def create_user(
         actor=actor,
         after={"username": username, "role": role},
     )
+    return user
+
+
+class NotAllowed(PermissionError):
+    """The user may not do this now (deactivated, or a role too low): HTTP 403."""
+
+
+def acting_user(session: Session, user_id: int, role: Role) -> User:
+    """The user as the database has them now, in the caller's write transaction.
+
+    A role is checked when a request arrives; a write done later (an import committed after
+    its dry run, a decision queued behind a lock) checks it again here, so that a role lowered
+    or an account deactivated in between stops the write. Read fresh, never merged from the
+    request's copy: a merge would write the stale role back.
+    """
+    user = session.get(User, user_id, populate_existing=True)
+    if user is None or not user.active:
+        raise NotAllowed("This account is no longer active; nothing was stored.")
+    if not user.has_role(role):
+        raise NotAllowed(
+            f"This needs the {role.value} role, and you now have the {user.role.value} role; "
+            "nothing was stored."
+        )
     return user
 
 

@@ -22,11 +22,18 @@ from app.api.schemas import (
 )
 from app.claims import service as claims_service
 from app.claims.models import Claim
-from app.deps import AsOfDep, KnownOnDep, SessionDep, SettingsDep, SettlementDep
-from app.interchange.filters import (
+from app.deps import (
+    AsOfDep,
     ClaimFilters,
-    FilterError,
+    DistrictDep,
+    KnownOnDep,
+    SessionDep,
+    SettingsDep,
+    SettlementDep,
     StatusFilters,
+)
+from app.interchange.filters import (
+    FilterError,
     as_request_error,
     query_error,
     status_filters,
@@ -94,8 +101,8 @@ def claim_out(row: Any) -> ClaimOut:
 @router.get("/settlements", summary="Settlements, searchable in any spelling")
 def settlements(
     session: SessionDep,
+    district: DistrictDep,
     q: Annotated[str, Query(max_length=200, description="Name in any spelling.")] = "",
-    district: Annotated[str, Query(max_length=200)] = "",
 ) -> list[SettlementOut]:
     return [settlement_out(s) for s in settlements_service.search(session, q, district)]
 
@@ -201,7 +208,7 @@ def sources(session: SessionDep) -> list[SourceOut]:
 
 @router.get("/sources/{slug}", summary="One source", responses=errors(404))
 def source(slug: str, session: SessionDep) -> SourceOut:
-    found = sources_service.get_by_slug(session, slug)
+    found = sources_service.get_by_slug(session, slug, public_only=True)
     if found is None:
         raise HTTPException(404, f"There is no source “{slug}” here.")
     return SourceOut.model_validate(found, from_attributes=True)

@@ -32,6 +32,14 @@ class ControlStatus(enum.StrEnum):
         return STATUS_LABELS[self]
 
 
+# What a source can say about a settlement. "unknown" is what the rule derives when nobody
+# says anything: a claim cannot assert it (claims stored before this rule keep it).
+ASSERTABLE_STATUSES = (
+    ControlStatus.russian_control,
+    ControlStatus.ukrainian_control,
+    ControlStatus.contested,
+)
+
 STATUS_LABELS = {
     ControlStatus.russian_control: "Russian control",
     ControlStatus.ukrainian_control: "Ukrainian control",

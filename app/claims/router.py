@@ -8,9 +8,11 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app import dates
+from app.accounts.models import Role
+from app.accounts.service import acting_user
 from app.claims import service as claims_service
 from app.claims.forms import CLAIM_FIELDS, NEW_SOURCE, parse_claim_form
-from app.claims.models import Claim, ControlStatus, ReviewState, Verification
+from app.claims.models import ASSERTABLE_STATUSES, Claim, ReviewState, Verification
 from app.deps import (
     DatabaseDep,
     EditorDep,
@@ -27,19 +29,21 @@ from app.sources import service as sources_service
 from app.sources.models import Side, SourceKind
 from app.status import service as status_service
 from app.templating import is_htmx, render
-from app.validation import INT32_MAX, parse_bounded_int
+from app.validation import INT32_MAX, check_plain_text, parse_bounded_int
 
 router = APIRouter()
 ClaimId = RowId
 SUGGESTIONS = 20
+REVIEW_NOTE_MAX_LENGTH = 2000
 
 
 def form_context(session: Any, **extra: Any) -> dict[str, Any]:
     return {
         "as_of": dates.today(),
-        "sources": sources_service.list_sources(session),
+        # The team's form lists hidden (proposed, not yet approved) sources too.
+        "sources": sources_service.list_sources(session, include_hidden=True),
         "settlement_options": settlements_service.search(session)[:200],
-        "statuses": list(ControlStatus),
+        "statuses": list(ASSERTABLE_STATUSES),
         "verifications": [v for v in Verification],
         "kinds": list(SourceKind),
         "sides": list(Side),
@@ -72,10 +76,9 @@ def correct_claim_form(
     request: Request, claim_id: ClaimId, session: SessionDep, user: EditorDep
 ) -> Response:
     claim = _visible_claim(session, claim_id, user)
-    if claim.review_state != ReviewState.approved:
-        raise HTTPException(
-            409, "Only an approved claim can be corrected; a pending one can be rejected."
-        )
+    refusal = claims_service.correctable(session, claim)
+    if refusal is not None:
+        raise HTTPException(409, refusal[0].upper() + refusal[1:] + ".")
     values = {
         "settlement": claim.settlement.slug,
         "status": claim.status.value,
@@ -106,15 +109,17 @@ def submit_claim(
     if form.ok and "supersedes" not in form.errors:
         try:
             with database.writing() as write:
-                claim = claims_service.submit(
+                submitted = claims_service.submit(
                     write,
                     form.claim,
-                    user=write.merge(user),
+                    user=acting_user(write, user.id, Role.editor),
                     supersedes_id=supersedes.id if supersedes else None,
                     new_source=form.new_source,
                 )
-                claim_id = claim.id
-            return RedirectResponse(f"/claims/{claim_id}", status_code=303)
+                claim_id = submitted.claim.id
+            # Said on the claim's page: the "new" source was one already recorded.
+            filed = "?filed_under_existing_source=1" if submitted.existing_source else ""
+            return RedirectResponse(f"/claims/{claim_id}{filed}", status_code=303)
         except claims_service.ClaimRefused as refused:
             form.errors.update(refused.errors)
             # The write session is gone (rolled back): look the duplicate up again to show it.
@@ -168,8 +173,9 @@ def _supersedes(session: Any, raw_id: str, errors: dict[str, str]) -> Claim | No
         errors["supersedes"] = "must be a claim number"
         return None
     claim = claims_service.get(session, claim_id)
-    if claim is None or claim.review_state != ReviewState.approved:
-        errors["supersedes"] = "only an approved claim can be corrected"
+    refusal = claims_service.correctable(session, claim) if claim else "there is no such claim"
+    if refusal is not None:
+        errors["supersedes"] = refusal
         return None
     return claim
 
@@ -196,6 +202,9 @@ def _claim_page(
         "as_of": dates.today(),
         "claim": claim,
         "corrections": claims_service.corrections_of(session, claim.id),
+        "correctable": claims_service.correctable(session, claim) is None,
+        "filed_under_existing_source": getattr(request.state, "user", None) is not None
+        and request.query_params.get("filed_under_existing_source") == "1",
         "trail": claims_service.audit_trail(session, claim.id),
         **extra,
     }
@@ -232,15 +241,16 @@ def _decide(
         version = parse_bounded_int(version_text, maximum=INT32_MAX) if version_text else None
     except ValueError as error:
         raise HTTPException(422, f"version: {error}") from None
-    note = raw.get("review_note", "").strip()
-    if len(note) > 2000:
-        raise HTTPException(422, "review_note: must be at most 2,000 characters")
+    try:
+        note = check_plain_text(raw.get("review_note", "").strip(), REVIEW_NOTE_MAX_LENGTH)
+    except ValueError as error:
+        raise HTTPException(422, f"review_note: {error}") from None
     try:
         with database.writing() as write:
             claims_service.decide(
                 write,
                 claim_id,
-                reviewer=write.merge(user),
+                reviewer=acting_user(write, user.id, Role.reviewer),
                 approve=approve,
                 version=version,
                 note=note,

@@ -16,8 +16,8 @@ from pydantic import (
 )
 
 from app import dates
-from app.claims.models import SUMMARY_MAX_LENGTH, ControlStatus, Verification
-from app.validation import check_http_url, check_plain_text, parse_iso_date
+from app.claims.models import ASSERTABLE_STATUSES, SUMMARY_MAX_LENGTH, ControlStatus, Verification
+from app.validation import check_http_url, check_plain_text, check_text, parse_iso_date
 
 
 def _date(value: object) -> object:
@@ -42,7 +42,8 @@ def _summary(value: object) -> object:
 
 
 def _slug(value: object) -> object:
-    return value.strip().lower() if isinstance(value, str) else value
+    # A slug, or (for settlements) a name in any spelling: one-line text, compared lower-case.
+    return check_text(value.strip()).lower() if isinstance(value, str) else value
 
 
 IsoDate = Annotated[date, BeforeValidator(_date), AfterValidator(_in_range)]
@@ -64,6 +65,17 @@ class ClaimIn(BaseModel):
     source_url: Annotated[str, BeforeValidator(_url)] = ""
     verification: Verification = Verification.unverified
     summary: Annotated[str, BeforeValidator(_summary)] = ""
+
+    @field_validator("status")
+    @classmethod
+    def _asserted(cls, value: ControlStatus) -> ControlStatus:
+        if value not in ASSERTABLE_STATUSES:
+            raise ValueError(
+                f"a claim asserts what a source said: one of "
+                f"{', '.join(s.value for s in ASSERTABLE_STATUSES)} ({value.value} is what the "
+                "tracker derives when no claim says anything)"
+            )
+        return value
 
     @field_validator("published_on")
     @classmethod

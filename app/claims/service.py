@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -354,6 +355,36 @@ def resolve_settlement(session: Session, text: str) -> Settlement | None:
     return session.get(Settlement, row.id) if row is not None else None
 
 
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    claim: Claim
+    # Set when the "new" source the form named was an existing source, filed under it.
+    existing_source: Source | None = None
+
+
+def correcting(session: Session, claim_id: int) -> Claim | None:
+    """The approved correction of a claim, if it has one: a claim is corrected at most once."""
+    return session.scalar(
+        select(Claim)
+        .where(Claim.supersedes_id == claim_id, Claim.review_state == ReviewState.approved)
+        .order_by(Claim.id)
+        .limit(1)
+    )
+
+
+def correctable(session: Session, claim: Claim) -> str | None:
+    """Why a claim cannot be corrected, or None when it can."""
+    if claim.review_state != ReviewState.approved:
+        return "only an approved claim can be corrected; a pending one can be rejected"
+    correction = correcting(session, claim.id)
+    if correction is not None:
+        return (
+            f"claim #{claim.id} was already corrected by claim #{correction.id}: "
+            f"correct claim #{correction.id} instead"
+        )
+    return None
+
+
 def submit(
     session: Session,
     data: ClaimIn,
@@ -361,7 +392,7 @@ def submit(
     user: User,
     supersedes_id: int | None = None,
     new_source: SourceIn | None = None,
-) -> Claim:
+) -> Submitted:
     """An editor's claim or correction, pending review; unknown references, duplicates refused."""
     errors: dict[str, str] = {}
     settlement = resolve_settlement(session, data.settlement)
@@ -370,25 +401,23 @@ def submit(
     supersedes = None
     if supersedes_id is not None:
         supersedes = session.get(Claim, supersedes_id)
-        if supersedes is None or supersedes.review_state != ReviewState.approved:
-            errors["supersedes"] = "only an approved claim can be corrected"
+        refusal = (
+            correctable(session, supersedes) if supersedes else "there is no such claim to correct"
+        )
+        if refusal is not None:
+            errors["supersedes"] = refusal
         elif settlement is not None and supersedes.settlement_id != settlement.id:
             errors["settlement"] = (
                 "a correction is about the same settlement as the claim it corrects"
             )
+    existing_source = None
+    source: Source | None = None
     if new_source is not None:
-        source = sources_service.get_by_slug(session, new_source.slug)
-        if source is None:
-            source, _ = sources_service.upsert(session, new_source.model_dump())
-            session.flush()
-            audit.record(
-                session,
-                "source.create",
-                "source",
-                source.id,
-                actor=user,
-                after=new_source.model_dump(),
-            )
+        try:
+            source, existed = sources_service.propose(session, new_source, actor=user)
+            existing_source = source if existed else None
+        except sources_service.SourceConflict as conflict:
+            errors["new_source_name"] = str(conflict)
     else:
         source = sources_service.get_by_slug(session, data.source)
         if source is None:
@@ -409,7 +438,7 @@ def submit(
             {"settlement": f"this claim is already recorded as claim #{duplicate.id}"},
             duplicate_id=duplicate.id,
         )
-    return add(
+    claim = add(
         session,
         data,
         settlement=settlement,
@@ -418,6 +447,7 @@ def submit(
         supersedes=supersedes,
         audit_action="claim.correct" if supersedes else "claim.submit",
     )
+    return Submitted(claim, existing_source)
 
 
 def lock_settlement(session: Session, settlement_id: int) -> None:
@@ -449,6 +479,17 @@ def decide(
         version is not None and version != claim.version
     ):
         raise ReviewRefused(_already_decided(session, claim), 409)
+    if approve and claim.supersedes_id is not None:
+        # Two corrections of one claim may both be pending; only one can replace it.
+        lock_settlement(session, claim.settlement_id)
+        earlier = correcting(session, claim.supersedes_id)
+        if earlier is not None:
+            raise ReviewRefused(
+                f"Claim #{claim.supersedes_id} was already corrected by claim #{earlier.id}, "
+                "so this correction cannot also be approved: reject it, or ask for a "
+                f"correction of claim #{earlier.id}.",
+                409,
+            )
     before = snapshot(claim)
     new_state = ReviewState.approved if approve else ReviewState.rejected
     # Compare-and-set on the version: of two reviewers acting at once, exactly one row matches.
@@ -472,6 +513,9 @@ def decide(
         session.expire(claim)
         raise ReviewRefused(_already_decided(session, claim), 409)
     session.expire(claim)
+    if approve:
+        # The first approved claim of a proposed source shows the source, in this transaction.
+        sources_service.publish(session, claim.source, actor=reviewer)
     action = "claim.approve" if approve else "claim.reject"
     audit.record(
         session, action, "claim", claim.id, actor=reviewer, before=before, after=snapshot(claim)

@@ -16,7 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts import audit
-from app.accounts.models import User
+from app.accounts.models import Role, User
+from app.accounts.service import NotAllowed, acting_user
 from app.db import Database, utcnow
 from app.faults import DatabaseFault, database_fault
 from app.interchange.csv_io import decode, read_rows
@@ -28,6 +29,7 @@ from app.interchange.importer import (
     plan_import,
 )
 from app.interchange.models import ImportBatch, ImportKind, ImportState
+from app.settlements.regions import Bounds
 
 # A request waits this long for the work before answering with a progress page.
 WAIT_SECONDS = 2.0
@@ -115,7 +117,9 @@ def recent(session: Session, user: User, limit: int = 10) -> list[ImportBatch]:
     )
 
 
-def check(database: Database, batch_id: str) -> None:
+def check(
+    database: Database, batch_id: str, region_bounds: dict[str, Bounds] | None = None
+) -> None:
     """The dry run: plan every row, store the summary on the batch."""
     report = _reporter(batch_id, "checking")
     fault = None
@@ -123,7 +127,7 @@ def check(database: Database, batch_id: str) -> None:
         with database.read_session() as session:
             batch = session.get(ImportBatch, batch_id)
             assert batch is not None
-            plan = plan_import(session, batch.content, report)
+            plan = plan_import(session, batch.content, report, region_bounds=region_bounds)
         with database.writing() as session:
             batch = session.get(ImportBatch, batch_id)
             assert batch is not None
@@ -138,12 +142,26 @@ def check(database: Database, batch_id: str) -> None:
         _finish(batch_id, fault)
 
 
-def commit(database: Database, batch_id: str, user_id: int) -> None:
-    """Store the batch's rows in one transaction, with the batch marked committed in it."""
+def required_role(batch: ImportBatch) -> Role:
+    """Who may commit a batch: an admin when it was uploaded to be approved, else an editor."""
+    return Role.admin if batch.approve else Role.editor
+
+
+def commit(
+    database: Database,
+    batch_id: str,
+    user_id: int,
+    region_bounds: dict[str, Bounds] | None = None,
+) -> None:
+    """Store the batch's rows in one transaction, with the batch marked committed in it.
+
+    The uploader's role is read again inside that transaction: the approval was decided at
+    upload, but it is carried out now, with the rights the uploader has now.
+    """
     report = _reporter(batch_id, "committing")
     fault = None
     try:
-        _commit(database, batch_id, user_id, report)
+        _commit(database, batch_id, user_id, report, region_bounds)
     except Exception as error:
         # Nothing was stored: the batch stays as it was, ready to be confirmed again.
         fault = database_fault(error)
@@ -153,15 +171,21 @@ def commit(database: Database, batch_id: str, user_id: int) -> None:
         _finish(batch_id, fault)
 
 
-def _commit(database: Database, batch_id: str, user_id: int, report: Any) -> None:
+def _commit(
+    database: Database,
+    batch_id: str,
+    user_id: int,
+    report: Any,
+    region_bounds: dict[str, Bounds] | None,
+) -> None:
     try:
         with database.writing() as session:
             lock_imports(session)  # before reading the state: a double click commits once
             batch = session.get(ImportBatch, batch_id)
-            user = session.get(User, user_id)
-            assert batch is not None and user is not None
+            assert batch is not None
             if batch.state == ImportState.committed:
                 return
+            user = acting_user(session, user_id, required_role(batch))
             plan = commit_import(
                 session,
                 batch.content,
@@ -170,6 +194,7 @@ def _commit(database: Database, batch_id: str, user_id: int, report: Any) -> Non
                 batch_id=batch.id,
                 filename=batch.filename,
                 progress=report,
+                region_bounds=region_bounds,
             )
             batch.summary = plan.summary()
             batch.state = ImportState.committed
@@ -180,6 +205,13 @@ def _commit(database: Database, batch_id: str, user_id: int, report: Any) -> Non
             assert batch is not None
             batch.summary = refused.plan.summary()
             batch.state = ImportState.refused
+    except NotAllowed as refused:
+        # The role was lowered after the request was let through: nothing of the file is
+        # stored, and the batch says why (it stays checked: someone allowed may commit it).
+        with database.writing() as session:
+            batch = session.get(ImportBatch, batch_id)
+            assert batch is not None
+            batch.summary = {**(batch.summary or {}), "refusal": str(refused)}
 
 
 def run(target: Any, *args: Any) -> None:

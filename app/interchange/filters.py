@@ -8,9 +8,12 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.orm import Session
 
 from app import dates
 from app.claims.models import ControlStatus, Verification
+from app.settlements import service as settlements_service
+from app.sources import service as sources_service
 from app.sources.models import Side
 from app.validation import parse_iso_date
 
@@ -102,6 +105,43 @@ def status_filters(
     }, on
 
 
+def known_filters(session: Session, values: dict[str, Any]) -> dict[str, Any]:
+    """The same filters with their references checked against the data, in canonical form.
+
+    One rule for every filter that names something: slugs and districts match whatever their
+    case ("Guyevo" is guyevo), and a settlement, source or district that does not exist is a
+    FilterError naming the parameter (a typo must not look like "no rows").
+    """
+    checked = dict(values)
+    if values.get("settlement"):
+        directory = settlements_service.directory(session)
+        row = directory.by_slug.get(values["settlement"].lower())
+        if row is None:
+            raise FilterError(
+                "settlement", f"there is no settlement with the slug “{values['settlement']}”"
+            )
+        checked["settlement"] = row.slug
+    if values.get("source"):
+        source = sources_service.get_by_slug(session, values["source"], public_only=True)
+        if source is None:
+            raise FilterError("source", f"there is no source with the slug “{values['source']}”")
+        checked["source"] = source.slug
+    if values.get("district"):
+        checked["district"] = district_param(session, values["district"])
+    return checked
+
+
+def district_param(session: Session, value: str | None) -> str:
+    """A district as stored, matched whatever its case; empty means any; unknown is refused."""
+    wanted = (value or "").strip()
+    if not wanted:
+        return ""
+    for district in settlements_service.districts(session):
+        if district.casefold() == wanted.casefold():
+            return district
+    raise FilterError("district", f"there is no district called “{wanted}”")
+
+
 def query_error(field: str, message: str) -> RequestValidationError:
     """FastAPI's 422 for one query parameter, with its name in the message."""
     text = message if message.startswith(field) else f"{field} {message}"
@@ -166,6 +206,7 @@ def status_filter_params(
 
 
 # The claims filters (settlement, source, side, status, verification, since, until, as_of,
-# district) and the status filters (as_of, district, status, q), as query parameters.
-ClaimFilters = Annotated[dict[str, Any], Depends(claim_filter_params)]
-StatusFilters = Annotated[tuple[dict[str, Any], date], Depends(status_filter_params)]
+# district) and the status filters (as_of, district, status, q), as query parameters, parsed
+# but not yet checked against the data: routes use app.deps.ClaimFilters / StatusFilters.
+RawClaimFilters = Annotated[dict[str, Any], Depends(claim_filter_params)]
+RawStatusFilters = Annotated[tuple[dict[str, Any], date], Depends(status_filter_params)]

@@ -11,11 +11,13 @@ from starlette.datastructures import UploadFile
 
 from app import dates
 from app.accounts.models import Role, User
+from app.accounts.service import acting_user
 from app.deps import DatabaseDep, EditorDep, SessionDep, SettingsDep
 from app.faults import DatabaseFault
 from app.interchange import batches
 from app.interchange.models import ImportBatch, ImportState
 from app.templating import render
+from app.validation import check_text
 
 router = APIRouter()
 
@@ -62,14 +64,23 @@ def upload(
             "error": "Choose a CSV file to upload (it is empty or missing).",
         }
         return render(request, "import.html", context, status_code=422)
+    try:
+        filename = check_text(form["filename"], max_length=255)
+    except ValueError as error:
+        context = {
+            "as_of": dates.today(),
+            "recent": batches.recent(session, user),
+            "error": f"file: the file's name {error}; rename the file and upload it again.",
+        }
+        return render(request, "import.html", context, status_code=422)
     # Only an admin may have imported claims count at once; everyone else's wait for review.
     approve = form.get("approve") == "yes" and user.has_role(Role.admin)
     try:
         with database.writing() as write:
             batch = batches.create(
                 write,
-                user=write.merge(user),
-                filename=form["filename"],
+                user=acting_user(write, user.id, Role.admin if approve else Role.editor),
+                filename=filename,
                 content=form["content"],
                 approve=approve,
             )
@@ -81,7 +92,7 @@ def upload(
             "error": f"{fault.sentence()} Choose the file again to upload it once that is fixed.",
         }
         return render(request, "import.html", context, status_code=fault.status_code)
-    batches.run(batches.check, database, batch_id)
+    batches.run(batches.check, database, batch_id, settings.region_bounds)
     return RedirectResponse(f"/import/{batch_id}", status_code=303)
 
 
@@ -115,14 +126,27 @@ def batch_page(request: Request, batch_id: str, session: SessionDep, user: Edito
 
 @router.post("/import/{batch_id}/commit", include_in_schema=False)
 def commit_batch(
-    batch_id: str, session: SessionDep, database: DatabaseDep, user: EditorDep
+    batch_id: str,
+    session: SessionDep,
+    database: DatabaseDep,
+    settings: SettingsDep,
+    user: EditorDep,
 ) -> Response:
     batch = _own_batch(session, batch_id, user)
     if batch.user_id != user.id:
         raise HTTPException(403, "Only the person who uploaded a file can commit it.")
+    if not user.has_role(batches.required_role(batch)):
+        # Uploaded to be approved at once by an admin who is no longer one: the approval is
+        # not carried out with rights the user no longer has (the commit checks it again).
+        raise HTTPException(
+            403,
+            "This file was uploaded to be approved on import, which needs the admin role; "
+            f"you now have the {user.role.value} role. Nothing was stored: upload it again "
+            "without approval.",
+        )
     if batch.state == ImportState.committed:
         raise HTTPException(409, "This file was already imported.")
     if batch.state != ImportState.checked:
         raise HTTPException(409, "This file has bad rows: fix them and upload it again.")
-    batches.run(batches.commit, database, batch_id, user.id)
+    batches.run(batches.commit, database, batch_id, user.id, settings.region_bounds)
     return RedirectResponse(f"/import/{batch_id}", status_code=303)

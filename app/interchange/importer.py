@@ -28,7 +28,9 @@ from app.interchange.formats import CLAIM_COLUMNS, SETTLEMENT_COLUMNS
 from app.interchange.models import ImportKind
 from app.settlements import service as settlements_service
 from app.settlements.models import ALIAS_SEPARATOR, Settlement
+from app.settlements.regions import Bounds
 from app.settlements.schemas import SettlementIn
+from app.sources import service as sources_service
 from app.sources.models import Source
 from app.validation import field_errors
 
@@ -152,8 +154,18 @@ def detect_kind(header: Sequence[str]) -> ImportKind | None:
     return None
 
 
-def plan_import(session: Session, data: bytes, progress: Progress | None = None) -> ImportPlan:
-    """Check a file without storing anything: what would be added, skipped and refused."""
+def plan_import(
+    session: Session,
+    data: bytes,
+    progress: Progress | None = None,
+    *,
+    region_bounds: dict[str, Bounds] | None = None,
+) -> ImportPlan:
+    """Check a file without storing anything: what would be added, skipped and refused.
+
+    ``region_bounds`` are the configured boxes settlements must lie in (default: the
+    built-in ones, app.settlements.regions).
+    """
     try:
         text = decode(data)
     except CsvFormatError as error:
@@ -195,7 +207,7 @@ def plan_import(session: Session, data: bytes, progress: Progress | None = None)
     if kind is ImportKind.claims:
         _plan_claims(session, plan, all_rows, progress)
     else:
-        _plan_settlements(session, plan, all_rows, progress)
+        _plan_settlements(session, plan, all_rows, progress, region_bounds)
     return plan
 
 
@@ -405,13 +417,18 @@ def _link_corrections(
 
 
 def _plan_settlements(
-    session: Session, plan: ImportPlan, rows: Sequence[CsvRow], progress: Progress | None
+    session: Session,
+    plan: ImportPlan,
+    rows: Sequence[CsvRow],
+    progress: Progress | None,
+    region_bounds: dict[str, Bounds] | None,
 ) -> None:
     stored = {s.slug: s for s in session.scalars(select(Settlement))}
     seen: dict[str, int] = {}
+    context = {"region_bounds": region_bounds}
     for _, row in _every(rows, progress):
         try:
-            item = SettlementIn.model_validate(row.values)
+            item = SettlementIn.model_validate(row.values, context=context)
         except ValidationError as error:
             for column, reason in field_errors(error.errors()).items():
                 plan.problem(row.line, column or "lat", reason, row.values.get(column, ""))
@@ -486,10 +503,11 @@ def commit_import(
     batch_id: str | None = None,
     filename: str = "",
     progress: Progress | None = None,
+    region_bounds: dict[str, Bounds] | None = None,
 ) -> ImportPlan:
     """Store a file's rows in the caller's write transaction, all or none (ImportRefused)."""
     lock_imports(session)
-    plan = plan_import(session, data, progress)
+    plan = plan_import(session, data, progress, region_bounds=region_bounds)
     if not plan.ok:
         raise ImportRefused(plan)
     now = utcnow()
@@ -516,6 +534,12 @@ def commit_import(
             for p in plan.add
         ]
         _store_claims(session, plan.add, rows)
+        if approve:
+            # Approved claims show their sources, in this same transaction.
+            for source_id in sorted({p.source_id for p in plan.add}):
+                source = session.get(Source, source_id)
+                if source is not None:
+                    sources_service.publish(session, source, actor=user)
     else:
         for item in plan.add:
             settlement, _ = settlements_service.upsert(session, item.model_dump())

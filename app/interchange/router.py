@@ -17,16 +17,10 @@ from app.api.responses import (
     download,
     errors_by_reference,
 )
-from app.deps import DatabaseDep, SettingsDep
+from app.deps import ClaimFilters, DatabaseDep, SettingsDep, StatusFilters
 from app.interchange import exports, geojson
 from app.interchange.exports import ExportFormat, download_name, in_format
-from app.interchange.filters import (
-    ClaimFilters,
-    FilterError,
-    StatusFilters,
-    as_request_error,
-    enum_param,
-)
+from app.interchange.filters import FilterError, as_request_error, enum_param
 
 router = APIRouter(prefix="/export", tags=["export"], responses=errors_by_reference(422, 503))
 CSV = download(

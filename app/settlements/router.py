@@ -13,6 +13,7 @@ from app.claims.models import ControlStatus
 from app.deps import (
     DATED_PAGE,
     AsOfDep,
+    DistrictDep,
     KnownOnDep,
     PageNumber,
     SessionDep,
@@ -38,9 +39,9 @@ def settlement_list(
     settings: SettingsDep,
     as_of: AsOfDep,
     known_on: KnownOnDep,
+    district: DistrictDep,
     q: Annotated[str, Query(max_length=200)] = "",
     status: Annotated[str | None, Query(description="One of the control statuses.")] = None,
-    district: Annotated[str, Query(max_length=200)] = "",
     stale: Annotated[
         str, Query(description="1: only statuses resting on stale evidence, oldest first.")
     ] = "",

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from app.settlements.models import ALIAS_SEPARATOR, LocationPrecision
-from app.validation import check_slug
+from app.settlements.regions import Bounds, check_latitude, check_longitude
+from app.validation import check_slug, check_text, text_field
 
 
 def _blank_to_none(value: object) -> object:
@@ -20,20 +29,25 @@ def _slug(value: object) -> object:
 
 def _aliases(value: object) -> object:
     if isinstance(value, str):
-        return ALIAS_SEPARATOR.join(a.strip() for a in value.split(ALIAS_SEPARATOR) if a.strip())
+        aliases = (check_text(a.strip()) for a in value.split(ALIAS_SEPARATOR))
+        return ALIAS_SEPARATOR.join(a for a in aliases if a)
     return value
 
 
-Text200 = Annotated[str, Field(max_length=200)]
+Text200 = Annotated[str, BeforeValidator(text_field), Field(max_length=200)]
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+
+
+def _bounds(info: ValidationInfo) -> dict[str, Bounds] | None:
+    return (info.context or {}).get("region_bounds")
 
 
 class SettlementIn(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
     slug: Annotated[str, BeforeValidator(_slug), Field(min_length=1, max_length=80)]
-    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name: Annotated[str, BeforeValidator(text_field), Field(min_length=1, max_length=200)]
     name_uk: Text200 = ""
     name_ru: Text200 = ""
     aliases: Annotated[str, BeforeValidator(_aliases), Field(max_length=2000)] = ""
@@ -45,6 +59,22 @@ class SettlementIn(BaseModel):
     population: Annotated[Annotated[int, Field(ge=0)] | None, BeforeValidator(_blank_to_none)] = (
         None
     )
+
+    # In the region's box (app.settlements.regions); a validation context may carry the
+    # configured boxes as "region_bounds", else the defaults apply.
+    @field_validator("lat")
+    @classmethod
+    def _lat_in_region(cls, value: float | None, info: ValidationInfo) -> float | None:
+        if value is None or "region" not in info.data:
+            return value
+        return check_latitude(value, info.data["region"], _bounds(info))
+
+    @field_validator("lon")
+    @classmethod
+    def _lon_in_region(cls, value: float | None, info: ValidationInfo) -> float | None:
+        if value is None or "region" not in info.data:
+            return value
+        return check_longitude(value, info.data["region"], _bounds(info))
 
     @model_validator(mode="after")
     def _coordinates_together(self) -> SettlementIn:

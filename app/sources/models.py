@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Integer, String
+from sqlalchemy import Boolean, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, str_enum, utcnow
@@ -52,6 +52,10 @@ class Source(Base):
         str_enum(Reliability, "reliability"), default=Reliability.F
     )
     homepage: Mapped[str] = mapped_column(String(2000), default="")
+    # Shown to readers (pages, API, exports, feeds). A source an editor proposes with a claim
+    # is not, until a reviewer approves one of its claims: a name typed once, unreviewed,
+    # should not appear as a source of the tracker. Seeded and admin-made sources are public.
+    public: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def __repr__(self) -> str:

@@ -8,12 +8,15 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app import dates
+from app.accounts.models import Role
+from app.accounts.service import acting_user
 from app.claims import service as claims_service
 from app.deps import (
     DATED_PAGE,
     AsOfDep,
     DatabaseDep,
     FormDep,
+    OptionalUserDep,
     ReviewerDep,
     SessionDep,
     SettingsDep,
@@ -46,8 +49,11 @@ def source_list(
     )
 
 
-def _source_or_404(session: SessionDep, slug: str) -> sources_service.Source:
-    source = sources_service.get_by_slug(session, slug)
+def _source_or_404(
+    session: SessionDep, slug: str, *, public_only: bool = True
+) -> sources_service.Source:
+    """A source by slug; one proposed but not yet approved only for the team."""
+    source = sources_service.get_by_slug(session, slug, public_only=public_only)
     if source is None:
         raise HTTPException(404, f"There is no source “{slug}” here.")
     return source
@@ -55,9 +61,15 @@ def _source_or_404(session: SessionDep, slug: str) -> sources_service.Source:
 
 @router.get("/sources/{slug}", include_in_schema=False, dependencies=DATED_PAGE)
 def source_detail(
-    request: Request, slug: str, session: SessionDep, settings: SettingsDep, as_of: AsOfDep
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    as_of: AsOfDep,
+    user: OptionalUserDep,
 ) -> Response:
-    return _source_page(request, session, settings, _source_or_404(session, slug), as_of)
+    source = _source_or_404(session, slug, public_only=user is None)
+    return _source_page(request, session, settings, source, as_of)
 
 
 def _source_page(
@@ -106,11 +118,14 @@ def set_reliability(
         raise HTTPException(422, "reliability: must be one of A, B, C, D, E, F") from None
     try:
         with database.writing() as write:
-            source = _source_or_404(write, slug)
-            sources_service.set_reliability(write, source, grade, actor=write.merge(user))
+            source = _source_or_404(write, slug, public_only=False)
+            sources_service.set_reliability(
+                write, source, grade, actor=acting_user(write, user.id, Role.reviewer)
+            )
+            slug = source.slug
     except DatabaseFault as fault:
         # The source's page again, the grade not changed and the reason beside the form.
-        source = _source_or_404(session, slug)
+        source = _source_or_404(session, slug, public_only=False)
         return _source_page(
             request,
             session,

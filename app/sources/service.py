@@ -7,17 +7,18 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app import revisions
 from app.accounts import audit
-from app.accounts.models import User
+from app.accounts.models import Role, User
 from app.cache import Entry, RevisionCache, database_key
 from app.claims.marks import ClaimsMark, changes_since
 from app.claims.models import STATUS_OF, VERIFICATION_OF, Claim, ReviewState
 from app.db import as_driver_values, iso_date
 from app.sources.models import Reliability, Source
+from app.sources.schemas import SourceIn
 from app.sources.track_record import (
     JudgedClaim,
     Judgement,
@@ -27,14 +28,23 @@ from app.sources.track_record import (
 )
 from app.status.derive import Derived
 from app.status.history import RegionHistory
+from app.text import name_key
 
 
-def get_by_slug(session: Session, slug: str) -> Source | None:
-    return session.scalar(select(Source).where(Source.slug == slug))
+def get_by_slug(session: Session, slug: str, *, public_only: bool = False) -> Source | None:
+    """A source by slug, in any case ("Russia-MOD" is russia-mod); hidden ones on request."""
+    stmt = select(Source).where(Source.slug == slug.strip().lower())
+    if public_only:
+        stmt = stmt.where(Source.public.is_(True))
+    return session.scalar(stmt)
 
 
-def list_sources(session: Session) -> Sequence[Source]:
-    return session.scalars(select(Source).order_by(Source.side, Source.name)).all()
+def list_sources(session: Session, *, include_hidden: bool = False) -> Sequence[Source]:
+    """Sources by side and name: the public ones, or (for the team's forms) every one."""
+    stmt = select(Source).order_by(Source.side, Source.name)
+    if not include_hidden:
+        stmt = stmt.where(Source.public.is_(True))
+    return session.scalars(stmt).all()
 
 
 def upsert(session: Session, values: dict[str, Any]) -> tuple[Source, bool]:
@@ -46,6 +56,75 @@ def upsert(session: Session, values: dict[str, Any]) -> tuple[Source, bool]:
     for key, value in values.items():
         setattr(source, key, value)
     return source, created
+
+
+class SourceConflict(ValueError):
+    """A proposed source whose name is an existing source's, but of another side."""
+
+
+def named(session: Session, name: str) -> Source | None:
+    """The source with this name, ignoring case, accents and runs of spaces (hidden ones too)."""
+    key = name_key(name)
+    # Every source, compared in Python: a few hundred rows at most, and SQL cannot fold
+    # Cyrillic case on SQLite.
+    sources = session.scalars(select(Source).order_by(Source.id))
+    return next((s for s in sources if name_key(s.name) == key), None)
+
+
+def unique_slug(session: Session, base: str) -> str:
+    """``base``, or ``base-2``, ``base-3`` … : the first one no source has yet."""
+    base = base[:75].strip("-") or "source"
+    taken = set(
+        session.scalars(
+            select(Source.slug).where(or_(Source.slug == base, Source.slug.like(f"{base}-%")))
+        )
+    )
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def propose(session: Session, proposed: SourceIn, *, actor: User) -> tuple[Source, bool]:
+    """The source a claim form names as new: (source, whether it already existed).
+
+    Never a silent merge: a name that is an existing source's (case and spaces aside) IS that
+    source when the sides agree, and is refused (SourceConflict) when they differ. A really
+    new source gets a slug of its own (transliterated, suffixed -2, -3 … when taken) and is
+    hidden from readers until one of its claims is approved, unless an admin proposed it.
+    """
+    existing = named(session, proposed.name)
+    if existing is not None:
+        if existing.side != proposed.side:
+            raise SourceConflict(
+                f"“{existing.name}” is already recorded as a {existing.side.value} source "
+                f"({existing.slug}); pick it from the list, or give this one another name"
+            )
+        return existing, True
+    values = proposed.model_dump()
+    values["slug"] = unique_slug(session, proposed.slug)
+    values["public"] = actor.has_role(Role.admin)
+    source = Source(**values)
+    session.add(source)
+    session.flush()
+    audit.record(session, "source.create", "source", source.id, actor=actor, after=values)
+    return source, False
+
+
+def publish(session: Session, source: Source, *, actor: User | None) -> None:
+    """Show a source to readers (its first claim was approved). Part of the caller's write."""
+    if not source.public:
+        source.public = True
+        audit.record(
+            session,
+            "source.publish",
+            "source",
+            source.id,
+            actor=actor,
+            before={"public": False},
+            after={"public": True},
+        )
 
 
 def judged_claims(

@@ -12,6 +12,7 @@ from app.claims import service as claims_service
 from app.deps import (
     DATED_PAGE,
     AsOfDep,
+    DistrictDep,
     KnownOnDep,
     PageNumber,
     SessionDep,
@@ -96,7 +97,7 @@ def contested(
     settings: SettingsDep,
     as_of: AsOfDep,
     known_on: KnownOnDep,
-    district: Annotated[str, Query(max_length=200)] = "",
+    district: DistrictDep,
     page: PageNumber = 1,
 ) -> Response:
     rows = status_service.status_table(
@@ -147,7 +148,7 @@ def region_timeline(
     settings: SettingsDep,
     as_of: AsOfDep,
     known_on: KnownOnDep,
-    district: Annotated[str, Query(max_length=200)] = "",
+    district: DistrictDep,
     side: Annotated[str | None, Query(description="russia, ukraine or neutral")] = None,
 ) -> Response:
     wanted_side = query_enum("side", side, Side)

@@ -8,11 +8,15 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from app.claims.schemas import IsoDate, Slug
 from app.status.models import Holder
-from app.validation import check_http_url
+from app.validation import check_http_url, check_plain_text
 
 
 def _url(value: object) -> object:
     return check_http_url(value) if isinstance(value, str) else value
+
+
+def _summary(value: object) -> object:
+    return check_plain_text(value.strip(), 2000) if isinstance(value, str) else value
 
 
 class AreaFigureIn(BaseModel):
@@ -23,4 +27,4 @@ class AreaFigureIn(BaseModel):
     area_km2: Annotated[float, Field(ge=0, le=1_000_000)]
     source: Slug
     source_url: Annotated[str, BeforeValidator(_url)] = ""
-    summary: Annotated[str, Field(max_length=2000)] = ""
+    summary: Annotated[str, BeforeValidator(_summary)] = ""

@@ -71,3 +71,60 @@ def test_only_approved_claims_can_be_corrected(editor, fresh_db):
     assert response.status_code == 422
     assert "only an approved claim can be corrected" in response.text
     assert snapshot(fresh_db) == before
+
+
+def correct(editor, old_id: int, summary: str, **changes):
+    data = {
+        "csrf_token": csrf_from(editor, "/claims/new"),
+        "supersedes": str(old_id),
+        "settlement": "sudzha",
+        "status": "contested",
+        "as_of": "2025-03-13",
+        "published_on": "2025-03-13",
+        "source": "russia-mod",
+        "verification": "unverified",
+        "summary": summary,
+        **changes,
+    }
+    return editor.post("/claims/new", data=data, follow_redirects=False)
+
+
+def new_id(response) -> int:
+    assert response.status_code == 303, response.text
+    return int(response.headers["location"].rsplit("/", 1)[1])
+
+
+def test_two_corrections_of_one_claim_cannot_both_be_approved(
+    editor, reviewer, anonymous, fresh_db
+):
+    old_id = sudzha_recapture_id(fresh_db)
+    first = new_id(correct(editor, old_id, "First correction."))
+    second = new_id(correct(editor, old_id, "Second correction.", status="ukrainian_control"))
+    assert decide(reviewer, first, "approve").status_code == 303
+    before = snapshot(fresh_db)
+    response = decide(reviewer, second, "approve")
+    assert response.status_code == 409
+    assert f"already corrected by claim #{first}" in response.text
+    assert snapshot(fresh_db) == before
+    # Rejecting it is still possible.
+    assert decide(reviewer, second, "reject").status_code == 303
+
+
+def test_a_corrected_claim_offers_no_correction_and_the_form_refuses_one(
+    editor, reviewer, fresh_db
+):
+    old_id = sudzha_recapture_id(fresh_db)
+    assert "Correct this claim" in editor.get(f"/claims/{old_id}").text
+    first = new_id(correct(editor, old_id, "First correction."))
+    assert decide(reviewer, first, "approve").status_code == 303
+
+    assert "Correct this claim" not in editor.get(f"/claims/{old_id}").text
+    assert "Correct this claim" in editor.get(f"/claims/{first}").text  # correct the correction
+    response = editor.get(f"/claims/{old_id}/correct")
+    assert response.status_code == 409
+    assert f"already corrected by claim #{first}" in response.text
+    before = snapshot(fresh_db)
+    response = correct(editor, old_id, "Another try.", status="ukrainian_control")
+    assert response.status_code == 422
+    assert f"already corrected by claim #{first}" in response.text
+    assert snapshot(fresh_db) == before

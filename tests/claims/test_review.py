@@ -73,8 +73,10 @@ def test_approval_changes_the_derived_status_at_once(editor, reviewer, anonymous
     assert response.status_code == 303
     assert status_of(anonymous, "sudzha", "2025-03-25") == "ukrainian_control"
     page = anonymous.get(f"/claims/{claim_id}").text
-    assert "Approved by rita" in page
+    assert "Approved by a reviewer" in page  # readers are not told who is on the team
+    assert "rita" not in page
     assert "Matches geolocated footage." in page
+    assert "Approved by rita" in reviewer.get(f"/claims/{claim_id}").text
 
 
 def test_rejection_leaves_the_status_alone(editor, reviewer, anonymous, fresh_db):
@@ -182,3 +184,17 @@ def test_every_step_is_audited(editor, reviewer, fresh_db):
     html = reviewer.get(f"/audit?entity=claim:{claim_id}").text
     assert "claim.submit" in html and "claim.approve" in html
     assert "review_state: pending → approved" in html
+
+
+def test_the_write_reads_the_reviewers_role_again(fresh_db):
+    """A role lowered after a request was let through stops the write it leads to."""
+    from app.accounts import service as accounts_service
+    from app.accounts.models import Role
+    from tests.conftest import make_user
+
+    user_id = make_user(fresh_db, "rita@example.org", "reviewer")
+    with fresh_db.writing() as session:
+        assert accounts_service.acting_user(session, user_id, Role.reviewer).id == user_id
+        accounts_service.set_role(session, "rita@example.org", Role.editor)
+    with fresh_db.writing() as session, pytest.raises(accounts_service.NotAllowed):
+        accounts_service.acting_user(session, user_id, Role.reviewer)

@@ -175,7 +175,7 @@ def test_new_source_needs_a_name_and_a_side(editor, fresh_db):
         '"><img src=x onerror=alert(1)>',
         "Бої тривають у Суджі",
         "تقارير عن قتال في سودجا",  # Arabic, right to left
-        "\u202egnp.exe",  # right-to-left override
+        "\u200fשלום\u200e and back",  # right-to-left marks are fine (overrides are refused)
         "Fighting 🔥 near the monastery",
     ],
 )

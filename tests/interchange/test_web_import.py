@@ -159,3 +159,74 @@ def test_other_peoples_imports_are_private(editor, fresh_app, fresh_db):
     assert eve.get(location).status_code == 404
     token = csrf_from(eve, "/import")
     assert eve.post(f"{location}/commit", data={"csrf_token": token}).status_code == 404
+
+
+# --- rights are those of the moment the rows are stored ----------------------------------
+
+
+def demote(database, username: str, role: str) -> None:
+    from app.accounts import service as accounts_service
+    from app.accounts.models import Role
+
+    with database.writing() as session:
+        accounts_service.set_role(session, username, Role(role))
+
+
+def test_an_admin_demoted_after_the_dry_run_cannot_commit_an_approved_import(fresh_app, fresh_db):
+    from fastapi.testclient import TestClient
+
+    make_user(fresh_db, "ada@example.org", "admin")
+    admin = log_in(TestClient(fresh_app), "ada@example.org")
+    location = upload(admin, csv_bytes([HEADER, *good_rows(2)]), approve="yes").headers["location"]
+    assert "Every row is fine" in settled(admin, location)
+    demote(fresh_db, "ada@example.org", "editor")
+    before = snapshot(fresh_db)
+    response = confirm(admin, location)
+    assert response.status_code == 403
+    assert "needs the admin role" in response.text
+    assert snapshot(fresh_db) == before
+
+
+def test_the_commit_itself_checks_the_role_again(fresh_app, fresh_db):
+    """Lowered between the request's check and the write: the worker refuses, nothing stored."""
+    from fastapi.testclient import TestClient
+
+    from app.interchange import batches
+    from app.interchange.models import ImportBatch, ImportState
+
+    user_id = make_user(fresh_db, "ada", "admin")
+    admin = log_in(TestClient(fresh_app), "ada")
+    location = upload(admin, csv_bytes([HEADER, *good_rows(2)]), approve="yes").headers["location"]
+    settled(admin, location)
+    batch_id = location.rsplit("/", 1)[1]
+    demote(fresh_db, "ada", "reviewer")
+    claims_before = snapshot(fresh_db)["claims"]
+    batches.commit(fresh_db, batch_id, user_id)
+    assert snapshot(fresh_db)["claims"] == claims_before
+    with fresh_db.read_session() as session:
+        batch = session.get(ImportBatch, batch_id)
+        assert batch.state == ImportState.checked
+        assert "needs the admin role" in batch.summary["refusal"]
+    assert "needs the admin role" in settled(admin, location)
+
+
+def test_a_deactivated_editor_cannot_commit(fresh_app, fresh_db, editor):
+    from app.accounts import service as accounts_service
+    from app.interchange import batches
+
+    location = upload(editor, csv_bytes([HEADER, *good_rows(1)])).headers["location"]
+    settled(editor, location)
+    with fresh_db.writing() as session:
+        user_id = accounts_service.get_by_username(session, "erin").id
+        accounts_service.deactivate_user(session, "erin")
+    before = snapshot(fresh_db)["claims"]
+    batches.commit(fresh_db, location.rsplit("/", 1)[1], user_id)
+    assert snapshot(fresh_db)["claims"] == before
+
+
+def test_a_file_name_with_a_bidi_override_is_refused(editor, fresh_db):
+    before = snapshot(fresh_db)
+    response = upload(editor, csv_bytes([HEADER, *good_rows(1)]), name="claims\u202ecsv.exe")
+    assert response.status_code == 422
+    assert "file:" in response.text and "bidirectional" in response.text
+    assert snapshot(fresh_db) == before
