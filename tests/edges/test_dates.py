@@ -166,7 +166,7 @@ def test_the_migration_reports_approved_claims_out_of_range(tmp_path, capsys):
 
     url = f"sqlite:///{tmp_path / 'old.db'}"
     config = alembic_config(url)
-    command.upgrade(config, "0004")
+    command.upgrade(config, "head")
     database = Database(url)
     with database.writing() as session:
         seed(session, get_settings().data_dir)  # the demo data: every date in range
@@ -180,6 +180,7 @@ def test_the_migration_reports_approved_claims_out_of_range(tmp_path, capsys):
             {"late": date(9999, 12, 31), "id": 8},
         )
     before = snapshot(database)
+    command.downgrade(config, "0004")  # a database from before the report existed
     capsys.readouterr()
     command.upgrade(config, "head")
     output = capsys.readouterr().out

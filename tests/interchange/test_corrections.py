@@ -286,7 +286,7 @@ def test_export_leaves_out_unknown_and_out_of_calendar_claims(fresh_db, fresh_cl
 @pytest.mark.parametrize(
     ("row", "column", "reason"),
     [
-        ("sudzha,unknown,2023-03-01,tass", "status", "a claim asserts one of"),
+        ("sudzha,unknown,2023-03-01,tass", "status", "a claim asserts what a source said: one of"),
         ("sudzha,contested,1999-12-31,tass", "as_of", "between 2000-01-01 and"),
     ],
 )
