@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 def test_dashboard_search_narrows_the_list_without_a_page_load(page, demo_server, artifacts_dir):
     page.goto(f"{demo_server}/?as_of=2025-04-08")
     rows = page.locator("#finder-results tbody tr")
-    assert rows.count() == 12  # the finder shows the first 12 of 18
+    assert rows.count() == 12  # the finder shows the first 12 of 46
     # A marker on the window survives an HTMX swap but not a navigation.
     page.evaluate("window.__still_same_page = true")
 
