@@ -85,28 +85,41 @@ def seed(
         bool, typer.Option("--reference-only", help="Settlements and sources only, no claims.")
     ] = False,
     if_empty: Annotated[
-        bool, typer.Option("--if-empty", help="Do nothing when the database holds settlements.")
+        bool,
+        typer.Option(
+            "--if-empty",
+            help="Load only into an empty database (an untouched older demo is still updated).",
+        ),
     ] = False,
 ) -> None:
     """Load the demo data from data/ (running it twice adds nothing twice)."""
-    from app.interchange.seed import SeedError, is_empty
-    from app.interchange.seed import seed as load_seed
+    from app.interchange.seed import SeedError, SeedOutcome, seed_demo
 
     settings = get_settings()
     database = _database()
     try:
         with database.writing() as session:
-            if if_empty and not is_empty(session):
-                typer.echo("database already holds data; not seeding")
-                return
-            added = load_seed(session, settings.data_dir, reference_only=reference_only)
+            result = seed_demo(
+                session, settings.data_dir, if_empty=if_empty, reference_only=reference_only
+            )
     except SeedError as error:
         typer.echo(f"seed failed, nothing stored:\n{error}", err=True)
         raise typer.Exit(1) from None
     finally:
         database.dispose()
-    summary = ", ".join(f"{n} {what}" for what, n in sorted(added.items())) or "nothing new"
-    typer.echo(f"seeded: {summary}")
+    summary = ", ".join(f"{n} {what}" for what, n in sorted(result.added.items()))
+    match result.outcome:
+        case SeedOutcome.not_empty:
+            typer.echo("database already holds data; not seeding")
+        case SeedOutcome.replaced_older_demo:
+            typer.echo(f"replaced {result.replaced} with the demo data of data/: now {summary}")
+        case SeedOutcome.older_demo_kept:
+            typer.echo(
+                "the demo data in this database is older than data/ and other rows were added "
+                "to it, so it is left as it is; to start afresh, see 'Starting afresh' in README.md"
+            )
+        case _:
+            typer.echo(f"seeded: {summary or 'nothing new'}")
 
 
 def _read_password() -> str:

@@ -29,7 +29,7 @@ def test_upgrade_seed_export(cli_env):
     assert run(cli_env, "db", "upgrade").exit_code == 0
     result = run(cli_env, "seed")
     assert result.exit_code == 0
-    assert "35 claims" in result.output
+    assert "169 claims" in result.output
     assert "not seeding" in run(cli_env, "seed", "--if-empty").output
     assert "nothing new" in run(cli_env, "seed").output
 
@@ -74,13 +74,13 @@ def test_round_trip_through_the_command_line(tmp_path, monkeypatch):
     with_db(source_db, "export", "claims", "-o", str(first))
 
     with_db(target_db, "db", "upgrade")
-    assert "16 sources" in with_db(target_db, "seed", "--reference-only").output
+    assert "30 sources" in with_db(target_db, "seed", "--reference-only").output
     dry = with_db(target_db, "import", str(first), "--dry-run")
-    assert dry.exit_code == 0 and "would add 35 claims" in dry.output
+    assert dry.exit_code == 0 and "would add 169 claims" in dry.output
     done = with_db(target_db, "import", str(first), "--approve")
-    assert done.exit_code == 0 and "added 35 claims (approved)" in done.output
+    assert done.exit_code == 0 and "added 169 claims (approved)" in done.output
     again = with_db(target_db, "import", str(first), "--approve")
-    assert "added 0 claims" in again.output and "skipped 35 duplicate(s)" in again.output
+    assert "added 0 claims" in again.output and "skipped 169 duplicate(s)" in again.output
     second = tmp_path / "again.csv"
     with_db(target_db, "export", "claims", "-o", str(second))
 
@@ -116,7 +116,7 @@ def test_export_filters_on_the_command_line(cli_env):
     run(cli_env, "db", "upgrade")
     run(cli_env, "seed")
     result = run(cli_env, "export", "claims", "--side", "neutral")
-    assert result.output.count("\n") == 2
+    assert result.output.count("\n") == 32  # the header and 31 claims
     assert cli_env.invoke(app, ["export", "claims", "--side", "martians"]).exit_code == 2
     status = run(cli_env, "export", "status", "--as-of", "2025-04-08", "--status", "contested")
     assert status.output.count("\n") == 4
@@ -131,7 +131,7 @@ def test_backup_gives_a_consistent_copy(cli_env, tmp_path):
     import sqlite3
 
     with sqlite3.connect(target) as copy:
-        assert copy.execute("SELECT count(*) FROM claims").fetchone()[0] == 35
+        assert copy.execute("SELECT count(*) FROM claims").fetchone()[0] == 169
     assert cli_env.invoke(app, ["backup", str(target)]).exit_code == 2  # never overwrites
 
 

@@ -20,12 +20,12 @@ def test_source_page_shows_the_track_record(client):
     assert "Track record" in body
     assert "13 borne out 30 days later" in body
     assert "1 contradicted 30 days later" in body  # Oleshnya, 19 Apr 2025
-    assert "Of 14 approved claims" in body
+    assert "Of 67 approved claims" in body
 
 
 def test_sources_list_has_every_source_with_side_and_grade(client):
     html = client.get("/sources").text
-    assert html.count("<tr>") == 17
+    assert html.count("<tr>") == 31  # header row and 30 sources
     assert "Institute for the Study of War" in html
     assert 'class="grade grade--F"' in html
 

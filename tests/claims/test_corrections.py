@@ -12,7 +12,11 @@ from tests.conftest import csrf_from, snapshot
 def sudzha_recapture_id(fresh_db) -> int:
     with fresh_db.read_session() as session:
         return session.scalar(
-            select(Claim.id).where(Claim.summary == "Ministry of Defence says Sudzha was retaken.")
+            select(Claim.id).where(
+                Claim.summary
+                == "The ministry announces that the Sever group has taken Sudzha together with"
+                " Melovoy and Podol."
+            )
         )
 
 

@@ -137,7 +137,10 @@ def test_duplicate_is_refused_with_a_link_to_the_existing_claim(editor, fresh_db
     with fresh_db.read_session() as session:
         existing = session.scalar(
             select(Claim.id)
-            .where(Claim.as_of == date(2025, 4, 8), Claim.summary.like("Military insider%"))
+            .where(
+                Claim.as_of == date(2025, 4, 8),
+                Claim.summary.like("A military source quoted by TASS names Gornal%"),
+            )
             .order_by(Claim.id)
         )
     assert f'href="/claims/{existing}"' in response.text

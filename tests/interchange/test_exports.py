@@ -53,21 +53,28 @@ def test_exact_header_utf8_crlf_attachment(client, path, header):
 
 def test_claims_export_has_every_approved_demo_claim(client):
     rows = rows_of(client.get("/export/claims.csv"))
-    assert len(rows) == 35
+    assert len(rows) == 169
     guyevo = [r for r in rows if r["settlement"] == "guyevo"]
-    assert [r["as_of"] for r in guyevo] == ["2024-08-10", "2024-08-11", "2025-04-02", "2025-04-08"]
+    assert [r["as_of"] for r in guyevo] == [
+        "2024-08-10",
+        "2024-08-11",
+        "2025-02-02",
+        "2025-04-03",
+        "2025-04-06",
+        "2025-04-08",
+    ]
     assert guyevo[0]["source_side"] == "neutral"
-    assert guyevo[3]["verification"] == "geolocated"
+    assert guyevo[5]["verification"] == "geolocated"
 
 
 @pytest.mark.parametrize(
     ("params", "expected"),
     [
-        ({"settlement": "gornal"}, 7),
-        ({"source": "deepstate"}, 5),
-        ({"since": "2025-04-20"}, 6),
-        ({"until": "2024-08-31"}, 5),
-        ({"since": "2025-04-26", "until": "2025-04-26", "settlement": "gornal"}, 2),
+        ({"settlement": "gornal"}, 11),
+        ({"source": "deepstate"}, 16),
+        ({"since": "2025-04-20"}, 10),
+        ({"until": "2024-08-31"}, 43),
+        ({"since": "2025-04-26", "until": "2025-04-26", "settlement": "gornal"}, 4),
         ({"settlement": "atlantis"}, 0),
     ],
 )
@@ -89,9 +96,10 @@ def test_status_export_on_a_date(client):
     assert rows["guyevo"]["since"] == "2025-04-02"
     assert rows["guyevo"]["latest_claim_as_of"] == "2025-04-08"
     assert rows["gornal"]["status"] == "contested"
-    assert rows["martynovka"]["lat"] == ""
-    assert rows["staraya-sorochina"] == {
-        **rows["staraya-sorochina"],
+    assert rows["makhnovka"]["lat"] == ""
+    # Tetkino's first claim is of May 2025: nothing is known of it on this date.
+    assert rows["tetkino"] == {
+        **rows["tetkino"],
         "status": "unknown",
         "since": "",
         "confidence": "",
@@ -106,7 +114,7 @@ def test_status_export_filename_carries_the_date(client):
 
 def test_settlements_export_joins_aliases(client):
     rows = {r["slug"]: r for r in rows_of(client.get("/export/settlements.csv"))}
-    assert rows["guyevo"]["aliases"] == "Guevo|Huieve|Gujewo"
+    assert rows["guyevo"]["aliases"] == "Guevo|Huieve|Huievo|Gujewo"
     assert rows["guyevo"]["name_ru"] == "Гуево"
     assert rows["sudzha"]["lat"] == "51.1914"
 
@@ -134,11 +142,11 @@ def test_formula_cells_are_escaped_in_the_claims_export(fresh_client, fresh_db):
 @pytest.mark.parametrize(
     ("params", "expected"),
     [
-        ({"side": "neutral"}, 1),
-        ({"side": "ukraine"}, 8),
-        ({"status": "contested"}, 11),
-        ({"verification": "geolocated"}, 2),
-        ({"district": "Korenevsky"}, 1),
+        ({"side": "neutral"}, 31),
+        ({"side": "ukraine"}, 27),
+        ({"status": "contested"}, 89),
+        ({"verification": "geolocated"}, 12),
+        ({"district": "Korenevsky"}, 18),
         ({"side": "russia", "status": "russian_control", "since": "2025-04-01"}, 5),
     ],
 )
@@ -171,7 +179,18 @@ def test_claims_export_refuses_bad_filters_naming_them(client, params, field):
     ("params", "expected"),
     [
         ({"as_of": "2025-04-08", "status": "contested"}, {"gornal", "oleshnya", "kurilovka"}),
-        ({"as_of": "2025-04-08", "district": "Korenevsky"}, {"korenevo"}),
+        (
+            {"as_of": "2025-04-08", "district": "Korenevsky"},
+            {
+                "korenevo",
+                "snagost",
+                "krasnooktyabrskoye",
+                "gordeyevka",
+                "apanasovka",
+                "lyubimovka",
+                "olgovka",
+            },
+        ),
         ({"as_of": "2025-04-08", "q": "локня"}, {"malaya-loknya", "kazachya-loknya"}),
     ],
 )

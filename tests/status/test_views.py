@@ -64,26 +64,27 @@ class TestMapData:
         assert data["type"] == "FeatureCollection"
         features = {f["properties"]["settlement"]: f for f in data["features"]}
         guyevo = features["guyevo"]
-        assert guyevo["geometry"] == {"type": "Point", "coordinates": [35.25, 51.1]}
+        assert guyevo["geometry"] == {"type": "Point", "coordinates": [35.2619, 51.0941]}
         props = guyevo["properties"]
-        assert props["location_precision"] == "approximate"
+        assert props["location_precision"] == "exact"
         assert props["status"] == "russian_control"
         assert props["since"] == "2025-04-02"
         assert props["confidence"] == "medium"
         assert props["latest_claims"][0]["source"] == "Russian Ministry of Defence"
         assert features["sudzha"]["properties"]["location_precision"] == "exact"
+        assert features["gornal"]["properties"]["location_precision"] == "approximate"
 
     def test_settlements_without_coordinates_are_counted_not_drawn(self, client):
         data = client.get("/export/status.geojson?as_of=2025-04-08").json()
-        assert data["skipped"] == 8
-        assert "martynovka" not in {f["properties"]["settlement"] for f in data["features"]}
-        assert len(data["features"]) == 10
+        assert data["skipped"] == 25
+        assert "makhnovka" not in {f["properties"]["settlement"] for f in data["features"]}
+        assert len(data["features"]) == 21
 
     def test_map_page_lists_unplaced_settlements(self, client):
         html = client.get("/map?as_of=2025-04-08").text
         side = text_of(html[html.index('id="unplaced-title"') :][:4000])
-        assert "No coordinates (8)" in side
-        assert "Martynovka" in side
+        assert "No coordinates (25)" in side
+        assert "Makhnovka" in side
         assert 'data-geojson="/export/status.geojson?as_of=2025-04-08"' in html
         assert 'id="map-slider"' in html
 
@@ -101,7 +102,7 @@ class TestTimeTravel:
         assert 'href="/settlements?as_of=2025-03-12&amp;q=sud"' in html  # next change
 
     def test_no_next_change_after_the_last(self, client):
-        html = client.get("/?as_of=2025-05-01").text
+        html = client.get("/?as_of=2025-09-01").text  # the last claims are of May 2025
         assert 'rel="next"' not in html
         assert 'rel="prev"' in html
 
@@ -112,7 +113,7 @@ class TestTimeTravel:
         rows = list(
             csv.DictReader(io.StringIO(client.get("/export/claims.csv?as_of=2024-08-31").text))
         )
-        assert len(rows) == 5
+        assert len(rows) == 43
         assert max(r["as_of"] for r in rows) <= "2024-08-31"
 
 
@@ -128,7 +129,7 @@ class TestAreaHeld:
     def test_chart_points_name_their_source(self, client):
         html = client.get("/?as_of=2025-04-08").text
         assert "8 Apr 2025: 58 km² held by Ukraine, per DeepState" in html
-        assert "15 Mar 2025: 110 km² held by Ukraine, per Reuters" in html
+        assert "16 Mar 2025: 110 km² held by Ukraine, per Reuters" in html
 
     def test_no_figures_before_the_first(self, client):
         assert "No area figures up to this date" in client.get("/?as_of=2024-08-01").text
