@@ -9,21 +9,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from app.claims.models import ControlStatus
-from app.status.history import STALE, ChartGroup
+from app.status.history import CHART_GROUPS, ChartGroup
 from app.status.models import AreaFigure, Holder
 
 WIDTH, HEIGHT = 1000, 280
 LEFT, RIGHT, TOP, BOTTOM = 56, 36, 24, 34
-# Bottom to top: the two sides, then the disputed middle, then statuses on stale evidence,
-# then what nobody knows.
-STACK_ORDER: list[ChartGroup] = [
-    ControlStatus.russian_control,
-    ControlStatus.ukrainian_control,
-    ControlStatus.contested,
-    STALE,
-    ControlStatus.unknown,
-]
+# Bottom to top: the two sides, then the disputed middle, then what nobody knows; each
+# status with its stale part just above it.
+STACK_ORDER: list[ChartGroup] = CHART_GROUPS
 
 
 @dataclass(frozen=True, slots=True)

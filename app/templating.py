@@ -18,7 +18,7 @@ from app.accounts.csrf import csrf_token
 from app.claims.models import STATUS_LABELS, ControlStatus, Verification
 from app.config import PROJECT_ROOT
 from app.sources.models import Side
-from app.status.history import STALE
+from app.status.history import CHART_GROUPS, STALE_SUFFIX
 from app.validation import is_safe_url
 
 env = Environment(
@@ -69,9 +69,15 @@ def days_before(days: int | None) -> str:
 
 
 def status_label(value: ControlStatus | str) -> str:
-    if value == STALE:
-        return "Stale (no recent claim)"
+    if isinstance(value, str) and value.endswith(STALE_SUFFIX):
+        return STATUS_LABELS[ControlStatus(value.removesuffix(STALE_SUFFIX))] + ", stale"
     return STATUS_LABELS[ControlStatus(value)]
+
+
+def chart_group_class(group: ControlStatus | str) -> str:
+    """CSS classes of a chart band: its status's, and "stale" for the stale part."""
+    status = str(group).removesuffix(STALE_SUFFIX)
+    return f"band--{status}" + (" band--stale" if str(group).endswith(STALE_SUFFIX) else "")
 
 
 # The query parameters that are view state (a page's date, search and filters): the only ones
@@ -142,13 +148,8 @@ env.tests["safe_url"] = is_safe_url
 env.globals["url_for_page"] = url_for_page
 env.globals["ControlStatus"] = ControlStatus
 env.globals["Side"] = Side
-env.globals["CHART_GROUPS"] = [
-    ControlStatus.russian_control,
-    ControlStatus.ukrainian_control,
-    ControlStatus.contested,
-    STALE,
-    ControlStatus.unknown,
-]
+env.globals["CHART_GROUPS"] = CHART_GROUPS
+env.filters["band_class"] = chart_group_class
 env.globals["STATUS_ORDER"] = [
     ControlStatus.russian_control,
     ControlStatus.ukrainian_control,

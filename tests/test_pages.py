@@ -20,8 +20,9 @@ class TestDashboard:
         assert response.status_code == 200
         body = text_of(response.text)
         assert "On 8 Apr 2025" in body
-        assert "3 contested" in body
-        assert "14 under Russian control" in body
+        assert "14 contested" in body
+        assert "30 under Russian control" in body
+        assert "12 stale" in body  # of the contested: no claim for more than the window
 
     def test_contested_list_and_latest_claims(self, client):
         body = text_of(client.get("/?as_of=2025-04-08").text)
@@ -52,7 +53,22 @@ class TestSettlementList:
             "/settlements", params={"status": "contested", "as_of": "2025-04-08"}
         ).text
         found = set(re.findall(r'href="/settlements/([a-z-]+)\?', html))
-        assert found == {"gornal", "oleshnya", "kurilovka"}
+        assert found == {
+            "berdin",
+            "bolshoye-soldatskoye",
+            "cherkasskaya-konopelka",
+            "cherkasskoye-porechnoye",
+            "giri",
+            "gornal",
+            "korenevo",
+            "kurilovka",
+            "novoivanovka",
+            "oleshnya",
+            "olgovka",
+            "russkaya-konopelka",
+            "ulanok",
+            "veseloye",
+        }
 
     def test_filter_by_district(self, client):
         html = client.get("/settlements", params={"district": "Korenevsky"}).text
@@ -106,7 +122,8 @@ class TestSettlementPage:
         body = text_of(response.text)
         assert "Russian control" in body
         assert "Confidence medium" in body
-        assert "since 2 Apr 2025" in body
+        assert "since 8 Apr 2025" in body
+        assert "Latest claim: 8 Apr 2025, on the date shown" in body
         assert "Russian Ministry of Defence" in body
         assert "decides the status" in body
         assert "Гуєво" in body and "Гуево" in body
@@ -117,7 +134,8 @@ class TestSettlementPage:
         svg = html[html.index("<svg") : html.index("</svg>")]
         assert 'role="img"' in svg
         assert "Ukrainian control from 15 Aug 2024" in svg
-        assert "Russian control from 13 Mar 2025" in svg
+        assert "Contested from 12 Mar 2025" in svg
+        assert "Russian control from 15 Mar 2025" in svg
         assert 'class="seg seg--russian_control"' in svg
 
     def test_every_claim_is_listed_with_source_side_verification_and_link(self, client):

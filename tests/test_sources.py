@@ -18,8 +18,8 @@ from tests.test_pages import text_of
 def test_source_page_shows_the_track_record(client):
     body = text_of(client.get("/sources/russia-mod").text)
     assert "Track record" in body
-    assert "13 borne out 30 days later" in body
-    assert "1 contradicted 30 days later" in body  # Oleshnya, 19 Apr 2025
+    assert "55 borne out 30 days later" in body
+    assert "11 contradicted 30 days later" in body  # e.g. Oleshnya, 19 Apr 2025
     assert "Of 67 approved claims" in body
 
 

@@ -82,16 +82,33 @@ class ChangeEvent:
 
 EMPTY = SettlementHistory([], [], [], [])
 
-# The region chart's own group for statuses resting on stale evidence (any status).
-STALE = "stale"
+# The region chart counts each status twice: on fresh evidence, and on stale evidence (its
+# own group, "russian_control:stale", drawn faded above the fresh one).
 ChartGroup = ControlStatus | str
+STALE_SUFFIX = ":stale"
+
+
+def stale_group(status: ControlStatus) -> str:
+    return status.value + STALE_SUFFIX
+
+
+CHART_GROUPS: list[ChartGroup] = [
+    ControlStatus.russian_control,
+    stale_group(ControlStatus.russian_control),
+    ControlStatus.ukrainian_control,
+    stale_group(ControlStatus.ukrainian_control),
+    ControlStatus.contested,
+    stale_group(ControlStatus.contested),
+    ControlStatus.unknown,
+]
 
 
 def group_changes(
     history: SettlementHistory, window_days: int, stale_days: int
 ) -> list[tuple[date, ChartGroup]]:
-    """When a settlement's chart group changed: its status after each claim, then ``stale``
-    once no claim came for longer than the horizon (the window for ``contested``)."""
+    """When a settlement's chart group changed: its status after each claim, then that
+    status's stale group once no claim came for longer than the horizon (the window for
+    ``contested``)."""
     changes: list[tuple[date, ChartGroup]] = []
     for i, (day, derived) in enumerate(zip(history.days, history.derived, strict=True)):
         if derived.status == ControlStatus.unknown:
@@ -101,7 +118,7 @@ def group_changes(
         stale_from = day + timedelta(days=horizon + 1)
         following = history.days[i + 1] if i + 1 < len(history.days) else None
         if following is None or stale_from < following:
-            changes.append((stale_from, STALE))
+            changes.append((stale_from, stale_group(derived.status)))
     merged: list[tuple[date, ChartGroup]] = []
     for day, group in changes:
         if not merged or merged[-1][1] != group:
@@ -210,7 +227,7 @@ class RegionHistory:
                     break
                 events.append((day, settlement_id, group))
         events.sort(key=lambda e: (e[0], e[1]))
-        groups: list[ChartGroup] = [*ControlStatus, STALE]
+        groups = CHART_GROUPS
         counts: Counter[ChartGroup] = Counter({ControlStatus.unknown: len(set(settlement_ids))})
         current: dict[int, ChartGroup] = {}
         series: list[tuple[date, dict[ChartGroup, int]]] = []

@@ -213,7 +213,9 @@
         });
         // Labels sit to the right of their marker: leave room for them on that side.
         if (bounds.length) {
-          map.fitBounds(bounds, { paddingTopLeft: [30, 30], paddingBottomRight: [170, 30], maxZoom: 11 });
+          // On a phone a fixed 170 px would leave the markers a sliver of the map.
+          const labelRoom = Math.min(170, Math.round(container.clientWidth * 0.2));
+          map.fitBounds(bounds, { paddingTopLeft: [20, 30], paddingBottomRight: [labelRoom, 30], maxZoom: 11 });
         }
         declutterLabels(container);
         map.on("zoomend", function () {

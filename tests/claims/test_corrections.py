@@ -42,13 +42,16 @@ def test_correction_replaces_the_old_claim_once_approved(editor, reviewer, anony
     )
     assert response.status_code == 303
     new_id = int(response.headers["location"].rsplit("/", 1)[1])
-    assert status_of(anonymous, "sudzha", "2025-03-14") == "russian_control"  # pending: no effect
+    # 16 March: every side says Russian control. Pending, the correction changes nothing.
+    assert status_of(anonymous, "sudzha", "2025-03-16") == "russian_control"
 
+    # Approved, the Ministry's word of the 13th is "fighting", after a neutral report of
+    # Russian control on the 12th: the sides disagree.
     assert decide(reviewer, new_id, "approve").status_code == 303
-    assert status_of(anonymous, "sudzha", "2025-03-14") == "contested"
+    assert status_of(anonymous, "sudzha", "2025-03-16") == "contested"
     old_page = anonymous.get(f"/claims/{old_id}").text
     assert "Corrected" in old_page and f'href="/claims/{new_id}"' in old_page
-    settlement_page = anonymous.get("/settlements/sudzha?as_of=2025-03-14").text
+    settlement_page = anonymous.get("/settlements/sudzha?as_of=2025-03-16").text
     assert f"corrected by claim #{new_id}" in settlement_page
     with fresh_db.read_session() as session:
         assert session.get(Claim, old_id).review_state.value == "approved"  # kept as it was

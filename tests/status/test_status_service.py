@@ -43,10 +43,22 @@ class TestDemoData:
         assert row.status == ControlStatus.ukrainian_control
         assert row.since == date(2024, 8, 15)
 
-    def test_sudzha_changes_hands_on_2025_03_13(self, demo_db):
+    def test_sudzha_is_contested_while_kyiv_reports_fighting_then_russian(self, demo_db):
+        # 12 March: a neutral report of Russian control and Syrskyi's report of fighting, the
+        # same day: a dispute. 13 March: Moscow and Reuters say Russian control; Kyiv's word
+        # is still "fighting". 15 March: Ukrainian sources concede.
         row = status_on(demo_db, "sudzha", date(2025, 3, 13))
+        assert (row.status, row.derived.reason) == (ControlStatus.contested, Reason.conflict)
+        assert row.since == date(2025, 3, 12)
+        row = status_on(demo_db, "sudzha", date(2025, 3, 20))
         assert row.status == ControlStatus.russian_control
-        assert row.since == date(2025, 3, 13)
+        assert row.since == date(2025, 3, 15)
+        assert row.derived.confidence.value == "high"  # both belligerents say so
+
+    def test_sudzha_on_2024_08_20_is_confirmed_on_the_ground(self, demo_db):
+        row = status_on(demo_db, "sudzha", date(2024, 8, 20))
+        assert row.derived.reason == Reason.confirmed
+        assert row.derived.confidence.value == "high"
 
     def test_gornal_on_2025_04_27_is_contested_because_the_sides_disagree(self, demo_db):
         row = status_on(demo_db, "gornal", date(2025, 4, 27))
@@ -72,10 +84,8 @@ class TestDemoData:
             rows = status_service.status_table(session, date(2025, 4, 27), WINDOW)
             contested = status_service.contested(session, status_service.contested_rows_of(rows))
             gornal = next(c for c in contested if c.row.settlement.slug == "gornal")
-            assert {c.source.slug for c in gornal.claims_by_side[Side.russia]} == {
-                "ria-novosti",
-                "russia-general-staff",
-            }
+            # Each side's latest word: Moscow's of the 27th, Kyiv's two of the 26th.
+            assert {c.source.slug for c in gornal.claims_by_side[Side.russia]} == {"ria-novosti"}
             assert {c.source.slug for c in gornal.claims_by_side[Side.ukraine]} == {
                 "deepstate",
                 "ua-general-staff",
