@@ -74,6 +74,14 @@ def status_label(value: ControlStatus | str) -> str:
     return STATUS_LABELS[ControlStatus(value)]
 
 
+SAYS = {
+    ControlStatus.russian_control: "say Russian control",
+    ControlStatus.ukrainian_control: "say Ukrainian control",
+    ControlStatus.contested: "report fighting (contested)",
+    ControlStatus.unknown: "say nothing",
+}
+
+
 def chart_group_class(group: ControlStatus | str) -> str:
     """CSS classes of a chart band: its status's, and "stale" for the stale part."""
     status = str(group).removesuffix(STALE_SUFFIX)
@@ -150,6 +158,7 @@ env.globals["ControlStatus"] = ControlStatus
 env.globals["Side"] = Side
 env.globals["CHART_GROUPS"] = CHART_GROUPS
 env.filters["band_class"] = chart_group_class
+env.filters["says"] = lambda status: SAYS[ControlStatus(status)]
 env.globals["STATUS_ORDER"] = [
     ControlStatus.russian_control,
     ControlStatus.ukrainian_control,

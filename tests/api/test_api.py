@@ -16,7 +16,9 @@ def test_settlement_detail_with_status_and_claims(client):
     data = client.get("/api/v1/settlements/gornal", params={"as_of": "2025-04-27"}).json()
     assert data["status"]["status"] == "contested"
     assert data["status"]["reason"] == "conflict"
-    assert len(data["status"]["conflicting_claim_ids"]) == 4
+    # Each side's latest word: RIA's capture (27 April) against both Ukrainian denials (26 April).
+    assert sorted(data["status"]["conflicting_claim_ids"]) == [162, 164, 166]
+    assert data["status"]["confidence"] == "low"  # every claim behind it is unverified
     assert [c["as_of"] for c in data["claims"]][:2] == ["2025-04-27", "2025-04-26"]
     assert len(data["claims"]) == 11
 
