@@ -269,8 +269,8 @@ def export(
         str | None,
         typer.Option(
             "--known-on",
-            help="status: count only claims published by this date (YYYY-MM-DD); "
-            "default: everything known now.",
+            help="status: count only claims published by this date; claims: only those "
+            "published by then (YYYY-MM-DD); default: everything known now.",
         ),
     ] = None,
     export_format: Annotated[
@@ -303,6 +303,7 @@ def export(
                 until=until,
                 as_of=as_of,
                 district=district,
+                known_on=known_on,
             )
             on = dates.today()
         else:

@@ -155,6 +155,7 @@ def export_query(
     since: date | None = None,
     until: date | None = None,
     district: str | None = None,
+    known_on: date | None = None,
 ) -> Select[Any]:
     """Approved claims as flat rows named like the CSV columns, oldest first.
 
@@ -194,6 +195,8 @@ def export_query(
         stmt = stmt.where(Claim.as_of >= since)
     if until:
         stmt = stmt.where(Claim.as_of <= until)
+    if known_on:
+        stmt = stmt.where(Claim.published_on <= known_on)
     if district:
         stmt = stmt.where(Settlement.district == district)
     return stmt

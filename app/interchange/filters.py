@@ -61,13 +61,17 @@ def claim_filters(
     until: str | None = None,
     as_of: str | None = None,
     district: str | None = None,
+    known_on: str | None = None,
 ) -> dict[str, Any]:
-    """Filters for the claims export; ``as_of`` (the date a page shows) bounds ``until``."""
+    """Filters for the claims export; ``as_of`` (the date a page shows) bounds ``until``;
+    ``known_on`` keeps the claims published by then."""
     until_date = date_param("until", until)
     as_of_date = date_param("as_of", as_of)
     if as_of_date and (until_date is None or as_of_date < until_date):
         until_date = as_of_date
+    knowledge = date_param("known_on", known_on)
     return {
+        "known_on": None if knowledge is None or knowledge >= dates.today() else knowledge,
         "settlement": _text(settlement),
         "source": _text(source),
         "side": enum_param("side", side, Side),
@@ -161,12 +165,17 @@ def claim_filter_params(
     since: Annotated[str | None, Query(description="Earliest as_of (YYYY-MM-DD).")] = None,
     until: Annotated[str | None, Query(description="Latest as_of (YYYY-MM-DD).")] = None,
     as_of: Annotated[
-        str | None, Query(description="The claims known on this date: same as until.")
+        str | None, Query(description="The date a page shows: claims dated up to it (as until).")
     ] = None,
     district: Annotated[str | None, Query(max_length=200)] = None,
+    known_on: Annotated[
+        str | None,
+        Query(description="Only claims published by this date (YYYY-MM-DD); default: all."),
+    ] = None,
 ) -> dict[str, Any]:
     try:
         return claim_filters(
+            known_on=known_on,
             settlement=settlement,
             source=source,
             side=side,

@@ -1,0 +1,98 @@
+"""Two time axes: what held on a date as known now, and what had been reported by then.
+
+DeepState's map of 8 August 2024 showing Sverdlikovo held by Ukraine was published on the 9th:
+as reported on the 8th, nobody had said anything about Sverdlikovo yet.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import sys
+
+import pytest
+
+from app import dates
+from tests.test_pages import text_of
+
+
+def status_rows(client, query: str) -> dict[str, dict[str, str]]:
+    text = client.get(f"/export/status.csv?{query}").text
+    return {row["settlement"]: row for row in csv.DictReader(io.StringIO(text))}
+
+
+def test_as_known_now_the_report_counts_for_the_day_it_is_about(client):
+    assert status_rows(client, "as_of=2024-08-08")["sverdlikovo"]["status"] == "ukrainian_control"
+
+
+def test_as_reported_then_a_claim_counts_from_the_day_it_was_published(client):
+    assert status_rows(client, "as_of=2024-08-08&known_on=2024-08-08")["sverdlikovo"]["status"] == (
+        "unknown"
+    )
+    assert status_rows(client, "as_of=2024-08-08&known_on=2024-08-09")["sverdlikovo"]["status"] == (
+        "ukrainian_control"
+    )
+
+
+def test_a_knowledge_date_of_today_is_everything_known_now(client):
+    today = dates.today().isoformat()
+    assert client.get(f"/export/status.csv?as_of=2025-04-08&known_on={today}").text == (
+        client.get("/export/status.csv?as_of=2025-04-08").text
+    )
+
+
+def test_the_claims_export_keeps_what_was_published_by_then(client):
+    def sverdlikovo_claims(query: str) -> list[dict[str, str]]:
+        text = client.get(f"/export/claims.csv?settlement=sverdlikovo&{query}").text
+        return list(csv.DictReader(io.StringIO(text)))
+
+    assert sverdlikovo_claims("known_on=2024-08-08") == []
+    (deepstate,) = sverdlikovo_claims("known_on=2024-08-09&until=2024-08-08")
+    assert (deepstate["source"], deepstate["published_on"]) == ("deepstate", "2024-08-09")
+
+
+def test_the_api_says_which_view_it_answers(client):
+    page = client.get("/api/v1/status?as_of=2024-08-08&known_on=2024-08-08").json()
+    assert page["known_on"] == "2024-08-08"
+    sverdlikovo = next(item for item in page["items"] if item["settlement"] == "sverdlikovo")
+    assert (sverdlikovo["status"], sverdlikovo["reason"]) == ("unknown", "no_claims")
+    assert client.get("/api/v1/status?as_of=2024-08-08").json()["known_on"] is None
+
+
+def test_the_settlement_page_says_it_shows_what_was_reported_then(client):
+    body = text_of(client.get("/settlements/sverdlikovo?as_of=2024-08-08&view=reported").text)
+    assert "As reported by 8 Aug 2024" in body
+    assert "Unknown" in body
+    assert "published after 8 Aug 2024 not shown" in body
+    body = text_of(client.get("/settlements/sverdlikovo?as_of=2024-08-09&view=reported").text)
+    assert "DeepState" in body
+
+
+def test_links_carry_the_knowledge_date(client):
+    html = client.get("/?as_of=2024-08-20&known_on=2024-08-15").text
+    assert 'href="/settlements?as_of=2024-08-20&amp;known_on=2024-08-15"' in html
+    assert "as known on 15 Aug 2024" in text_of(html)
+
+
+@pytest.mark.parametrize("value", ["2099-01-01", "1999-12-31", "2025-02-30", "yesterday"])
+@pytest.mark.parametrize("path", ["/", "/export/status.csv", "/api/v1/status", "/map"])
+def test_a_knowledge_date_outside_the_calendar_is_refused_naming_it(client, path, value):
+    response = client.get(path, params={"known_on": value})
+    assert response.status_code == 422
+    assert "known_on" in response.text
+
+
+def test_the_command_line_exports_as_reported_then(demo_url):
+    def export(*args: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "app.cli", "export", "status", *args],
+            capture_output=True,
+            text=True,
+            env={"KT_DATABASE_URL": demo_url, "PATH": "/usr/bin:/bin"},
+            check=True,
+        )
+        return next(line for line in result.stdout.splitlines() if line.startswith("sverdlikovo,"))
+
+    assert ",unknown," in export("--as-of", "2024-08-08", "--known-on", "2024-08-08")
+    assert ",ukrainian_control," in export("--as-of", "2024-08-08")
