@@ -69,6 +69,7 @@ ASSERTED = frozenset(
     {ControlStatus.russian_control, ControlStatus.ukrainian_control, ControlStatus.contested}
 )
 BELLIGERENTS = (Side.russia, Side.ukraine)
+SIDES = tuple(Side)  # the order words are listed and compared in
 
 
 class Confidence(enum.StrEnum):
@@ -270,6 +271,17 @@ def latest_claims(claims: Sequence[ClaimFact]) -> list[ClaimFact]:
     return [c for c in claims if _rank(c) == best]
 
 
+def _leading(newest: Sequence[ClaimFact]) -> list[ClaimFact]:
+    """``latest_claims`` of claims already sorted newest first: the run that ties the first."""
+    key = _rank(newest[0])
+    latest = [newest[0]]
+    for claim in newest[1:]:
+        if _rank(claim) != key:
+            break
+        latest.append(claim)
+    return latest
+
+
 def _newest_first(claims: Iterable[ClaimFact]) -> tuple[ClaimFact, ...]:
     return tuple(sorted(claims, key=precedence, reverse=True))
 
@@ -284,12 +296,13 @@ class Word(NamedTuple):
     first_claimed: date  # the first date in the window this side claimed that status
 
 
-def word_of(side: Side, claims: Sequence[ClaimFact]) -> Word:
-    latest = latest_claims(claims)
+def word_of(side: Side, newest: Sequence[ClaimFact]) -> Word:
+    """A side's word from its claims, sorted newest first."""
+    latest = _leading(newest)
     statuses = {c.status for c in latest}
     status = statuses.pop() if len(statuses) == 1 else ControlStatus.contested
-    first = min((c.as_of for c in claims if c.status == status), default=latest[0].as_of)
-    return Word(side, status, latest[0].as_of, _newest_first(latest), first)
+    first = next((c.as_of for c in reversed(newest) if c.status == status), latest[0].as_of)
+    return Word(side, status, latest[0].as_of, tuple(latest), first)
 
 
 def exemption(a: Word, b: Word, words: dict[Side, Word]) -> Note | None:
@@ -330,11 +343,50 @@ def _confidence_of(claims: Iterable[ClaimFact]) -> Confidence:
     return Confidence.low
 
 
+def _unanimous(newest: tuple[ClaimFact, ...]) -> Derived:
+    """Steps 3-6 when every claim of the window asserts one status (most windows).
+
+    No side can disagree with another, so no step 4 exception applies; what is left is who
+    decides and how confidently.
+    """
+    status = newest[0].status
+    anchor = newest[0].as_of
+    window_ids = tuple(c.id for c in newest[:WINDOW_IDS_KEPT])
+    confirmed = [c for c in newest if c.verification is Verification.confirmed]
+    if confirmed:
+        confirmed_on = confirmed[0].as_of
+        return Derived(
+            status=status,
+            reason=Reason.confirmed,
+            confidence=Confidence.high,
+            deciding_claim_ids=tuple(c.id for c in confirmed if c.as_of == confirmed_on),
+            latest_as_of=anchor,
+            window_claim_ids=window_ids,
+        )
+    sides = {c.side for c in newest}
+    if Side.russia in sides and Side.ukraine in sides:
+        confidence, notes = Confidence.high, (Note.admission,)
+    else:
+        confidence, notes = _confidence_of(newest), ()
+    return Derived(
+        status=status,
+        reason=Reason.latest,
+        confidence=confidence,
+        deciding_claim_ids=tuple(c.id for c in newest),
+        latest_as_of=anchor,
+        window_claim_ids=window_ids,
+        notes=notes,
+    )
+
+
 def analyse(window: Sequence[ClaimFact]) -> Analysis:
     """Steps 3-6 over the candidates of one window (every as_of within W of the latest)."""
     if not window:
         return Analysis((), UNKNOWN)
-    newest = _newest_first(window)
+    return _analyse_newest_first(_newest_first(window))
+
+
+def _analyse_newest_first(newest: tuple[ClaimFact, ...]) -> Analysis:
     anchor = newest[0].as_of
     window_ids = tuple(c.id for c in newest[:WINDOW_IDS_KEPT])
 
@@ -378,7 +430,8 @@ def analyse(window: Sequence[ClaimFact]) -> Analysis:
     words = {side: word_of(side, claims) for side, claims in by_side.items()}
     conflicts: list[tuple[Word, Word]] = []
     exempted: list[tuple[Word, Word, Note]] = []
-    for a, b in combinations(sorted(words.values(), key=lambda w: list(Side).index(w.side)), 2):
+    ordered_words = tuple(words[side] for side in SIDES if side in words)
+    for a, b in combinations(ordered_words, 2):
         if a.status == b.status:
             continue
         note = exemption(a, b, words)
@@ -386,7 +439,6 @@ def analyse(window: Sequence[ClaimFact]) -> Analysis:
             conflicts.append((a, b))
         else:
             exempted.append((a, b, note))
-    ordered_words = tuple(words[s] for s in Side if s in words)
     if conflicts:
         involved = {c for pair in conflicts for w in pair for c in w.claims}
         confirmed_statuses = {
@@ -411,7 +463,7 @@ def analyse(window: Sequence[ClaimFact]) -> Analysis:
         )
 
     # Step 5: the latest word over all the window's claims stands.
-    latest = latest_claims(newest)
+    latest = _leading(newest)
     statuses = {c.status for c in latest}
     status = statuses.pop() if len(statuses) == 1 else ControlStatus.contested
 
@@ -420,7 +472,7 @@ def analyse(window: Sequence[ClaimFact]) -> Analysis:
     deciding = tuple(
         c for c in newest if c.status == status and (contrary_on is None or c.as_of >= contrary_on)
     )
-    notes = sorted({note for _, _, note in exempted}, key=list(Note).index)
+    notes = [note for note in Note if any(n is note for _, _, n in exempted)]
     russia, ukraine = words.get(Side.russia), words.get(Side.ukraine)
     if russia is not None and ukraine is not None and russia.status == ukraine.status == status:
         confidence = Confidence.high
@@ -448,9 +500,16 @@ def analyse(window: Sequence[ClaimFact]) -> Analysis:
     )
 
 
-def decide(window: Sequence[ClaimFact]) -> Derived:
-    """Steps 3-6 over one window's candidates, in any order."""
-    return analyse(window).derived
+def decide(window: Sequence[ClaimFact], *, ascending: bool = False) -> Derived:
+    """Steps 3-6 over one window's candidates: in any order, or (``ascending``) already
+    sorted by ``precedence``, oldest first, as the history's sliding window is."""
+    if not window:
+        return UNKNOWN
+    newest = tuple(reversed(window)) if ascending else _newest_first(window)
+    status = newest[0].status
+    if all(c.status is status for c in newest):
+        return _unanimous(newest)
+    return _analyse_newest_first(newest).derived
 
 
 # --- One date, and every date ---------------------------------------------------------------
@@ -511,7 +570,7 @@ def derive_history(
             continue  # evaluate once per day, after its last claim
         while candidates[lo].as_of <= day - span:
             lo += 1
-        history.append((day, decide(candidates[lo:hi])))
+        history.append((day, decide(candidates[lo:hi], ascending=True)))
     return history
 
 

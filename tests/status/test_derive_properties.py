@@ -13,11 +13,14 @@ from app.status.derive import (
     ASSERTED,
     ClaimFact,
     Reason,
+    analyse,
+    decide,
     derive_history,
     derive_status,
     derive_timeline,
     explain,
     visible,
+    window_on,
 )
 
 START = date(2025, 1, 1)
@@ -144,3 +147,10 @@ def test_a_side_repeating_its_word_never_creates_a_conflict(claims, as_of, side)
 def test_claims_dated_after_the_date_change_nothing(claims, as_of):
     earlier = [c for c in claims if c.as_of <= as_of]
     assert derive_status(earlier, as_of) == derive_status(claims, as_of)
+
+
+@settings(max_examples=300)
+@given(claim_sets(), days_in_span)
+def test_the_short_cut_for_unanimous_windows_answers_as_the_full_rule(claims, as_of):
+    window = window_on(claims, as_of)
+    assert decide(window) == analyse(window).derived
