@@ -46,6 +46,21 @@ class SettlementHistory:
             starts=[iv.start for iv in intervals],
         )
 
+    def truncated(self, last_day: date) -> SettlementHistory:
+        """The same history as it stood on ``last_day``: nothing derived after that day."""
+        i = bisect_right(self.days, last_day)
+        if i == len(self.days):
+            return self
+        intervals = [iv for iv in self.intervals if iv.start <= last_day]
+        if intervals:
+            intervals[-1] = replace(intervals[-1], end=None, latest=self.derived[i - 1])
+        return SettlementHistory(
+            days=self.days[:i],
+            derived=self.derived[:i],
+            intervals=intervals,
+            starts=[iv.start for iv in intervals],
+        )
+
     def on(self, day: date) -> tuple[Derived, date | None]:
         """The derived status on ``day`` and the date it has held since."""
         i = bisect_right(self.days, day) - 1
@@ -190,6 +205,38 @@ class RegionHistory:
             settlements[settlement_id] = history
             events[settlement_id] = _events_of(settlement_id, history, settlement_facts)
         return RegionHistory(settlements, events, self.known_on)
+
+    def as_known_on(
+        self,
+        known_on: date,
+        facts_of_changed: Mapping[int, Sequence[ClaimFact]],
+        window_days: int,
+    ) -> RegionHistory:
+        """This history (as known now) as it was known on ``known_on``.
+
+        A settlement's history as known on K differs from today's only (a) after K, where K
+        knew of no claim at all (every claim is published on or after its date), and (b) from
+        the first claim dated by K that K saw otherwise: published after K, or corrected by a
+        correction published after K. So the settlements with such claims
+        (``facts_of_changed``: all their facts as known on K) are derived again, and every
+        other settlement keeps today's history, cut at K: no need to read and derive every
+        claim again for each knowledge date.
+        """
+        settlements: dict[int, SettlementHistory] = {}
+        events: dict[int, list[ChangeEvent]] = {}
+        for settlement_id, history in self.settlements.items():
+            if settlement_id in facts_of_changed:
+                continue
+            cut = history.truncated(known_on)
+            if cut.days:
+                settlements[settlement_id] = cut
+                events[settlement_id] = [
+                    e
+                    for e in self._events_by_settlement.get(settlement_id, [])
+                    if e.day <= known_on
+                ]
+        region = RegionHistory(settlements, events, known_on)
+        return region.replacing(facts_of_changed, window_days)
 
     def of(self, settlement_id: int) -> SettlementHistory:
         return self.settlements.get(settlement_id, EMPTY)

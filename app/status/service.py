@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, func, literal, not_, select
+from sqlalchemy import Select, func, literal, not_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app import dates, revisions
@@ -230,9 +230,7 @@ def region_history(
         return _reported_histories.build_once(
             (database_key(session), window_days, known_on),
             revisions.current(session),
-            lambda _cached: RegionHistory.build(
-                _facts_by_settlement(session, known_on=known_on), window_days, known_on
-            ),
+            lambda _cached: _history_as_known_on(session, window_days, known_on),
         )
 
     def build(cached: Entry[_Built] | None) -> _Built:
@@ -247,6 +245,40 @@ def region_history(
 
     key = (database_key(session), window_days)
     return _histories.build_once(key, revisions.current(session), build).history
+
+
+def seen_otherwise(session: Session, known_on: date) -> set[int]:
+    """Settlements with an approved claim dated by ``known_on`` that was then seen otherwise
+    than now: published after that day, or corrected by a correction published after it."""
+    correction = aliased(Claim)
+    corrected_later = (
+        select(correction.id)
+        .where(
+            correction.supersedes_id == Claim.id,
+            correction.review_state == ReviewState.approved,
+            correction.published_on > known_on,
+        )
+        .exists()
+    )
+    stmt = (
+        select(Claim.settlement_id)
+        .where(
+            Claim.review_state == ReviewState.approved,
+            Claim.as_of <= known_on,
+            or_(Claim.published_on > known_on, corrected_later),
+        )
+        .distinct()
+    )
+    return set(session.scalars(stmt))
+
+
+def _history_as_known_on(session: Session, window_days: int, known_on: date) -> RegionHistory:
+    """The region's history as known on an earlier date: today's, cut at that date, with the
+    settlements whose claims were then seen otherwise derived again (RegionHistory.as_known_on)."""
+    current = region_history(session, window_days)
+    changed = seen_otherwise(session, known_on)
+    facts = _facts_by_settlement(session, settlement_ids=changed, known_on=known_on)
+    return current.as_known_on(known_on, {sid: facts.get(sid, []) for sid in changed}, window_days)
 
 
 def settlement_timeline(

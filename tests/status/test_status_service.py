@@ -141,3 +141,70 @@ def test_status_of_all_settlements_takes_the_same_few_queries_at_any_size(empty_
     assert cached.count == 1, cached.statements
     # The rule really ran: sides disagreeing within 14 days make a village contested.
     assert {r.status for r in rows} == {ControlStatus.contested, ControlStatus.ukrainian_control}
+
+
+@pytest.mark.parametrize(
+    "known_on",
+    [date(2024, 8, 6), date(2024, 8, 8), date(2024, 8, 20), date(2025, 3, 12), date(2025, 5, 7)],
+)
+def test_the_history_as_known_on_a_date_equals_one_derived_from_scratch(demo_db, known_on):
+    """Today's history cut at K, with the settlements K saw otherwise derived again, is the
+    history of every claim published by K (what region_history keeps per knowledge date)."""
+    from app.status.history import RegionHistory
+
+    with demo_db.read_session() as session:
+        kept = status_service.region_history(session, WINDOW, known_on)
+        facts = status_service._facts_by_settlement(session, known_on=known_on)
+    fresh = RegionHistory.build(facts, WINDOW, known_on)
+    for settlement_id in set(kept.settlements) | set(fresh.settlements):
+        a, b = kept.of(settlement_id), fresh.of(settlement_id)
+        assert (a.days, a.derived, a.intervals) == (b.days, b.derived, b.intervals)
+    assert kept.events == fresh.events
+    assert kept.change_days == fresh.change_days
+
+
+def test_a_correction_counts_from_the_day_it_was_published(fresh_db):
+    from sqlalchemy import select
+
+    from app.claims import service as claims_service
+    from app.claims.schemas import ClaimIn
+    from app.sources.models import Source as SourceRow
+    from app.status.history import RegionHistory
+
+    with fresh_db.writing() as session:
+        guyevo = session.scalar(select(Settlement).where(Settlement.slug == "guyevo"))
+        mod = session.scalar(select(SourceRow).where(SourceRow.slug == "russia-mod"))
+        original = session.scalar(
+            select(Claim).where(
+                Claim.settlement_id == guyevo.id,
+                Claim.source_id == mod.id,
+                Claim.as_of == date(2025, 4, 8),
+            )
+        )
+        claims_service.add(
+            session,
+            ClaimIn(
+                settlement="guyevo",
+                status="contested",
+                as_of=date(2025, 4, 8),
+                published_on=date(2025, 4, 20),
+                source="russia-mod",
+                summary="Correction: fighting was still going on.",
+            ),
+            settlement=guyevo,
+            source=mod,
+            approve=True,
+            supersedes=original,
+        )
+    before = date(2025, 4, 10)
+    with fresh_db.read_session() as session:
+        as_known_then = status_service.region_history(session, WINDOW, before)
+        fresh = RegionHistory.build(
+            status_service._facts_by_settlement(session, known_on=before), WINDOW, before
+        )
+        now = status_service.region_history(session, WINDOW)
+        guyevo_id = session.scalar(select(Settlement.id).where(Settlement.slug == "guyevo"))
+    on = date(2025, 4, 9)
+    assert as_known_then.on(guyevo_id, on)[0].status == ControlStatus.russian_control
+    assert fresh.on(guyevo_id, on)[0] == as_known_then.on(guyevo_id, on)[0]
+    assert now.on(guyevo_id, on)[0].status == ControlStatus.contested
