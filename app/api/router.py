@@ -186,9 +186,7 @@ def claims(
 @router.get("/status", summary="The derived status of every settlement on a date")
 def status(session: SessionDep, settings: SettingsDep, filters: StatusFilters) -> StatusPage:
     values, on = filters
-    rows = status_service.status_table(
-        session, on, settings.contest_window_days, stale_days=settings.stale_days, **values
-    )
+    rows = status_service.status_table_for(session, settings, on, **values)
     return StatusPage(
         as_of=on,
         known_on=values["known_on"],

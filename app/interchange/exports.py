@@ -63,13 +63,7 @@ def status_csv(
     database: Database, settings: Settings, *, on: date, **filters: Any
 ) -> Iterator[bytes]:
     with database.read_session() as session:
-        table = status_service.status_table(
-            session,
-            on,
-            settings.contest_window_days,
-            stale_days=settings.stale_days,
-            **filters,
-        )
+        table = status_service.status_table_for(session, settings, on, **filters)
         yield from csv_lines(STATUS_COLUMNS, (status_row(r) for r in table))
 
 

@@ -62,10 +62,10 @@ def feature(row: SettlementStatus, claims: dict[int, Claim]) -> dict[str, Any]:
 
 
 def status_collection(
-    session: Session, on: date, window_days: int, stale_days: int, **filters: Any
+    session: Session, settings: Settings, on: date, **filters: Any
 ) -> tuple[list[dict[str, Any]], int]:
     """Features for settlements with coordinates, and how many were left out without them."""
-    rows = status_service.status_table(session, on, window_days, stale_days=stale_days, **filters)
+    rows = status_service.status_table_for(session, settings, on, **filters)
     placed = [r for r in rows if r.settlement.has_coordinates]
     claims = claims_service.by_ids(
         session, (i for r in placed for i in r.derived.window_claim_ids[:LATEST_CLAIMS])
@@ -77,9 +77,7 @@ def status_geojson(
     database: Database, settings: Settings, *, on: date, **filters: Any
 ) -> Iterator[bytes]:
     with database.read_session() as session:
-        features, skipped = status_collection(
-            session, on, settings.contest_window_days, settings.stale_days, **filters
-        )
+        features, skipped = status_collection(session, settings, on, **filters)
     known_on = filters.get("known_on")
     head = {
         "type": "FeatureCollection",

@@ -49,12 +49,11 @@ def settlement_list(
     wanted = query_enum("status", status, ControlStatus)
     if stale not in ("", "0", "1"):
         raise filters.as_request_error(filters.FilterError("stale", "must be 1 or 0"))
-    rows = status_service.status_table(
+    rows = status_service.status_table_for(
         session,
+        settings,
         as_of,
-        settings.contest_window_days,
         known_on=known_on,
-        stale_days=settings.stale_days,
         q=q,
         district=district,
         status=wanted,

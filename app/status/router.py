@@ -48,13 +48,7 @@ def dashboard(
     known_on: KnownOnDep,
     q: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
-    rows = status_service.status_table(
-        session,
-        as_of,
-        settings.contest_window_days,
-        known_on=known_on,
-        stale_days=settings.stale_days,
-    )
+    rows = status_service.status_table_for(session, settings, as_of, known_on=known_on)
     history = status_service.region_history(session, settings.contest_window_days, known_on)
     figures = status_service.area_figures(session, as_of)
     contested_rows = status_service.contested_rows_of(rows)
@@ -100,13 +94,8 @@ def contested(
     district: DistrictDep,
     page: PageNumber = 1,
 ) -> Response:
-    rows = status_service.status_table(
-        session,
-        as_of,
-        settings.contest_window_days,
-        known_on=known_on,
-        stale_days=settings.stale_days,
-        district=district,
+    rows = status_service.status_table_for(
+        session, settings, as_of, known_on=known_on, district=district
     )
     contested_rows = status_service.contested_rows_of(rows)
     return render(
@@ -186,13 +175,7 @@ def status_map(
     as_of: AsOfDep,
     known_on: KnownOnDep,
 ) -> Response:
-    rows = status_service.status_table(
-        session,
-        as_of,
-        settings.contest_window_days,
-        known_on=known_on,
-        stale_days=settings.stale_days,
-    )
+    rows = status_service.status_table_for(session, settings, as_of, known_on=known_on)
     history = status_service.region_history(session, settings.contest_window_days, known_on)
     return render(
         request,

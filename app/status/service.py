@@ -7,6 +7,7 @@ from collections import Counter, defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Select, func, literal, not_, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -23,6 +24,7 @@ from app.claims.models import (
     ReviewState,
     Verification,
 )
+from app.config import Settings
 from app.db import as_driver_values, iso_date
 from app.settlements import service as settlements_service
 from app.settlements.models import Settlement
@@ -359,6 +361,15 @@ def status_table(
     if stale is None:
         return list(cached)
     return [r for r in cached if r.evidence.stale is stale]
+
+
+def status_table_for(
+    session: Session, settings: Settings, on: date, **filters: Any
+) -> list[SettlementStatus]:
+    """``status_table`` with the rule's window and staleness horizon from the settings."""
+    return status_table(
+        session, on, settings.contest_window_days, stale_days=settings.stale_days, **filters
+    )
 
 
 def search_rows(
