@@ -37,7 +37,10 @@ class SettlementHistory:
     def build(
         cls, facts: Iterable[ClaimFact], window_days: int, known_on: date | None = None
     ) -> SettlementHistory:
-        history = derive_history(facts, window_days, known_on)
+        return cls.from_entries(derive_history(facts, window_days, known_on))
+
+    @classmethod
+    def from_entries(cls, history: Sequence[tuple[date, Derived]]) -> SettlementHistory:
         intervals = timeline_from_history(history)
         return cls(
             days=[day for day, _ in history],
@@ -46,12 +49,15 @@ class SettlementHistory:
             starts=[iv.start for iv in intervals],
         )
 
-    def truncated(self, last_day: date) -> SettlementHistory:
-        """The same history as it stood on ``last_day``: nothing derived after that day."""
-        i = bisect_right(self.days, last_day)
+    def truncated(self, last_day: date, *, before: bool = False) -> SettlementHistory:
+        """The same history as it stood on ``last_day`` (``before``: the day before it):
+        nothing derived after that."""
+        i = (bisect_left if before else bisect_right)(self.days, last_day)
         if i == len(self.days):
             return self
-        intervals = [iv for iv in self.intervals if iv.start <= last_day]
+        if i == 0:
+            return EMPTY
+        intervals = [iv for iv in self.intervals if iv.start <= self.days[i - 1]]
         if intervals:
             intervals[-1] = replace(intervals[-1], end=None, latest=self.derived[i - 1])
         return SettlementHistory(
@@ -142,8 +148,12 @@ def group_changes(
 
 
 def _events_of(
-    settlement_id: int, history: SettlementHistory, facts: Sequence[ClaimFact]
+    settlement_id: int,
+    history: SettlementHistory,
+    facts: Sequence[ClaimFact],
+    since: date | None = None,
 ) -> list[ChangeEvent]:
+    """The changes of a settlement's history (only those from ``since``, when given)."""
     side_of = {f.id: f.side for f in facts}
     events = []
     before = ControlStatus.unknown
@@ -152,6 +162,9 @@ def _events_of(
         ids = (
             derived.deciding_claim_ids or derived.conflicting_claim_ids or derived.window_claim_ids
         )
+        if since is not None and interval.start < since:
+            before = interval.status
+            continue
         events.append(
             ChangeEvent(
                 day=interval.start,
@@ -209,34 +222,51 @@ class RegionHistory:
     def as_known_on(
         self,
         known_on: date,
-        facts_of_changed: Mapping[int, Sequence[ClaimFact]],
+        changed: Mapping[int, tuple[date, Sequence[ClaimFact]]],
         window_days: int,
     ) -> RegionHistory:
         """This history (as known now) as it was known on ``known_on``.
 
         A settlement's history as known on K differs from today's only (a) after K, where K
         knew of no claim at all (every claim is published on or after its date), and (b) from
-        the first claim dated by K that K saw otherwise: published after K, or corrected by a
-        correction published after K. So the settlements with such claims
-        (``facts_of_changed``: all their facts as known on K) are derived again, and every
-        other settlement keeps today's history, cut at K: no need to read and derive every
-        claim again for each knowledge date.
+        the first claim dated by K that K saw otherwise (published after K, or corrected by a
+        correction published after K): before that day both saw the same claims. So every
+        settlement keeps today's history, cut at K; for those in ``changed`` (settlement id ->
+        that first day, and its facts as known on K from W days before it) only the part from
+        that day on is derived again. No need to read and derive every claim for each
+        knowledge date.
         """
         settlements: dict[int, SettlementHistory] = {}
         events: dict[int, list[ChangeEvent]] = {}
         for settlement_id, history in self.settlements.items():
-            if settlement_id in facts_of_changed:
-                continue
-            cut = history.truncated(known_on)
+            first_changed = changed[settlement_id][0] if settlement_id in changed else None
+            if first_changed is None:
+                cut = history.truncated(known_on)
+            else:
+                cut = history.truncated(first_changed, before=True)
             if cut.days:
                 settlements[settlement_id] = cut
-                events[settlement_id] = [
-                    e
-                    for e in self._events_by_settlement.get(settlement_id, [])
-                    if e.day <= known_on
-                ]
-        region = RegionHistory(settlements, events, known_on)
-        return region.replacing(facts_of_changed, window_days)
+                known = self._events_by_settlement.get(settlement_id, [])
+                events[settlement_id] = [e for e in known if e.day <= cut.days[-1]]
+        for settlement_id, (first_changed, facts) in changed.items():
+            prefix = settlements.get(settlement_id, EMPTY)
+            suffix = [
+                (day, derived)
+                for day, derived in derive_history(facts, window_days, known_on)
+                if day >= first_changed
+            ]
+            history = SettlementHistory.from_entries(
+                [*zip(prefix.days, prefix.derived, strict=True), *suffix]
+            )
+            kept = [e for e in events.get(settlement_id, []) if e.day < first_changed]
+            new = _events_of(settlement_id, history, facts, since=first_changed)
+            if history.days:
+                settlements[settlement_id] = history
+                events[settlement_id] = kept + new
+            else:
+                settlements.pop(settlement_id, None)
+                events.pop(settlement_id, None)
+        return RegionHistory(settlements, events, known_on)
 
     def of(self, settlement_id: int) -> SettlementHistory:
         return self.settlements.get(settlement_id, EMPTY)

@@ -6,10 +6,10 @@ from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, literal, not_, or_, select
+from sqlalchemy import Select, func, literal, not_, select
 from sqlalchemy.orm import Session, aliased
 
 from app import dates, revisions
@@ -66,6 +66,7 @@ def facts_query(
     on: date | None = None,
     settlement_ids: Collection[int] | None = None,
     known_on: date | None = None,
+    after: date | None = None,
 ) -> Select[tuple]:
     """Step 1's candidates as rows (as_of <= on), as known on ``known_on``.
 
@@ -113,6 +114,8 @@ def facts_query(
     )
     if on is not None:
         stmt = stmt.where(Claim.as_of <= on)
+    if after is not None:
+        stmt = stmt.where(Claim.as_of > after)
     if settlement_ids is not None:
         stmt = stmt.where(Claim.settlement_id.in_(settlement_ids))
     return stmt
@@ -123,6 +126,7 @@ def _facts_by_settlement(
     on: date | None = None,
     settlement_ids: Collection[int] | None = None,
     known_on: date | None = None,
+    after: date | None = None,
 ) -> dict[int, list[ClaimFact]]:
     """Step 1's candidates grouped by settlement: the one query a full rebuild needs.
 
@@ -130,7 +134,7 @@ def _facts_by_settlement(
     and date.fromisoformat: on 500,000 claims this is several times faster than letting the
     ORM process every value.
     """
-    raw = as_driver_values(facts_query(on, settlement_ids, known_on))
+    raw = as_driver_values(facts_query(on, settlement_ids, known_on, after))
     grouped: dict[int, list[ClaimFact]] = defaultdict(list)
     statuses, verifications, sides = STATUS_OF, VERIFICATION_OF, SIDE_OF
     for (
@@ -249,38 +253,59 @@ def region_history(
     return _histories.build_once(key, revisions.current(session), build).history
 
 
-def seen_otherwise(session: Session, known_on: date) -> set[int]:
+def seen_otherwise(session: Session, known_on: date) -> dict[int, date]:
     """Settlements with an approved claim dated by ``known_on`` that was then seen otherwise
-    than now: published after that day, or corrected by a correction published after it."""
-    correction = aliased(Claim)
-    corrected_later = (
-        select(correction.id)
-        .where(
-            correction.supersedes_id == Claim.id,
-            correction.review_state == ReviewState.approved,
-            correction.published_on > known_on,
-        )
-        .exists()
-    )
-    stmt = (
-        select(Claim.settlement_id)
+    than now (published after that day, or corrected by a correction published after it),
+    each with the date of its first such claim. Two small queries: claims published late,
+    and corrections."""
+    first: dict[int, date] = {}
+
+    def note(settlement_id: int, day: date) -> None:
+        if settlement_id not in first or day < first[settlement_id]:
+            first[settlement_id] = day
+
+    late = (
+        select(Claim.settlement_id, func.min(Claim.as_of))
         .where(
             Claim.review_state == ReviewState.approved,
+            Claim.published_on > known_on,
             Claim.as_of <= known_on,
-            or_(Claim.published_on > known_on, corrected_later),
         )
-        .distinct()
+        .group_by(Claim.settlement_id)
     )
-    return set(session.scalars(stmt))
+    for settlement_id, day in session.execute(late):
+        note(settlement_id, day)
+    corrected = aliased(Claim)
+    corrections = (
+        select(corrected.settlement_id, corrected.as_of)
+        .join(Claim, Claim.supersedes_id == corrected.id)
+        .where(
+            Claim.review_state == ReviewState.approved,
+            Claim.published_on > known_on,
+            corrected.as_of <= known_on,
+        )
+    )
+    for settlement_id, day in session.execute(corrections):
+        note(settlement_id, day)
+    return first
 
 
 def _history_as_known_on(session: Session, window_days: int, known_on: date) -> RegionHistory:
     """The region's history as known on an earlier date: today's, cut at that date, with the
-    settlements whose claims were then seen otherwise derived again (RegionHistory.as_known_on)."""
+    part of it that the date saw otherwise derived again (RegionHistory.as_known_on)."""
     current = region_history(session, window_days)
-    changed = seen_otherwise(session, known_on)
-    facts = _facts_by_settlement(session, settlement_ids=changed, known_on=known_on)
-    return current.as_known_on(known_on, {sid: facts.get(sid, []) for sid in changed}, window_days)
+    first = seen_otherwise(session, known_on)
+    if not first:
+        return current.as_known_on(known_on, {}, window_days)
+    span = timedelta(days=window_days)
+    facts = _facts_by_settlement(
+        session, settlement_ids=first, known_on=known_on, after=min(first.values()) - span
+    )
+    changed = {
+        settlement_id: (day, [f for f in facts.get(settlement_id, []) if f.as_of > day - span])
+        for settlement_id, day in first.items()
+    }
+    return current.as_known_on(known_on, changed, window_days)
 
 
 def settlement_timeline(

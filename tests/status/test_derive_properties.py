@@ -154,3 +154,35 @@ def test_claims_dated_after_the_date_change_nothing(claims, as_of):
 def test_the_short_cut_for_unanimous_windows_answers_as_the_full_rule(claims, as_of):
     window = window_on(claims, as_of)
     assert decide(window) == analyse(window).derived
+
+
+@settings(max_examples=200)
+@given(st.lists(claim_sets(max_size=8), min_size=1, max_size=3), days_in_span)
+def test_a_history_as_known_on_a_date_from_todays_equals_one_from_scratch(settlements, known_on):
+    """RegionHistory.as_known_on: today's history cut at K, and only the part from the first
+    claim K saw otherwise derived again, is the history of the claims as known on K."""
+    from app.status.history import RegionHistory
+
+    window = timedelta(days=14)
+    facts = {sid: claims for sid, claims in enumerate(settlements)}
+    now = RegionHistory.build(facts, 14)
+    changed = {}
+    for sid, claims in facts.items():
+        seen_otherwise = [
+            c.as_of
+            for c in claims
+            if c.review_state is ReviewState.approved
+            and c.as_of <= known_on
+            and (c.published_on > known_on or (c.withdrawn_on or known_on) > known_on)
+        ]
+        if seen_otherwise:
+            first = min(seen_otherwise)
+            changed[sid] = (first, [c for c in claims if c.as_of > first - window])
+    kept = now.as_known_on(known_on, changed, 14)
+    fresh = RegionHistory.build(facts, 14, known_on)
+    for sid in facts:
+        a, b = kept.of(sid), fresh.of(sid)
+        assert (a.days, a.derived, a.intervals) == (b.days, b.derived, b.intervals)
+    assert [(e.day, e.settlement_id, e.before, e.after) for e in kept.events] == [
+        (e.day, e.settlement_id, e.before, e.after) for e in fresh.events
+    ]
