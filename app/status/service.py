@@ -275,18 +275,26 @@ def seen_otherwise(session: Session, known_on: date) -> dict[int, date]:
     )
     for settlement_id, day in session.execute(late):
         note(settlement_id, day)
-    corrected = aliased(Claim)
-    corrections = (
-        select(corrected.settlement_id, corrected.as_of)
-        .join(Claim, Claim.supersedes_id == corrected.id)
-        .where(
-            Claim.review_state == ReviewState.approved,
-            Claim.published_on > known_on,
-            corrected.as_of <= known_on,
+    # Corrections are few: read them all by the supersedes index (the review state is checked
+    # here: given both, SQLite would pick the review-state index and read every claim).
+    corrections = session.execute(
+        select(Claim.supersedes_id, Claim.published_on, Claim.review_state).where(
+            Claim.supersedes_id.is_not(None)
         )
-    )
-    for settlement_id, day in session.execute(corrections):
-        note(settlement_id, day)
+    ).all()
+    corrected_later = {
+        old
+        for old, published_on, state in corrections
+        if state == ReviewState.approved and published_on > known_on
+    }
+    if corrected_later:
+        corrected = session.execute(
+            select(Claim.settlement_id, Claim.as_of).where(
+                Claim.id.in_(corrected_later), Claim.as_of <= known_on
+            )
+        )
+        for settlement_id, day in corrected:
+            note(settlement_id, day)
     return first
 
 
