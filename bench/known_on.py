@@ -54,10 +54,12 @@ def main() -> None:
         BEGIN,
         "## Knowledge date (`known_on`)\n",
         f"{sizes.settlements:,} settlements, {sizes.claims:,} claims, SQLite, page cache off, one "
-        f"worker, {date.today().isoformat()}. For each knowledge date the first request derives "
-        "the region's history as known then (kept afterwards, eight dates at a time); the "
-        "default (everything known now) uses the incrementally kept history. `as_of` is the "
-        'knowledge date ("as reported then").\n',
+        f"worker, {date.today().isoformat()}. The server started just before (cold). The first "
+        "request of all derives today's history; the first request for a knowledge date cuts it "
+        "at that date and derives again only what that date saw otherwise (claims published "
+        "later, corrections published later), from a window before the first such claim; kept "
+        "afterwards, eight knowledge dates at a time. `as_of` is the knowledge date "
+        '("as reported then").\n',
         "| known_on | page | first request (s) | next request (s) | size (KB) |",
         "|---|---|---|---|---|",
     ]
@@ -76,7 +78,7 @@ def main() -> None:
                 print(lines[-1], flush=True)
     lines.append(
         "\nThe default's first request pays for reading and deriving every claim (the cold "
-        "start the scale work is about); a knowledge date's first request pays for the cut and "
+        "start the scale work is about); a knowledge date's first request pays for its cut and "
         "the settlements it saw otherwise."
     )
     lines.append(END)
