@@ -1,6 +1,6 @@
 """Geometry for the server-rendered SVG charts: plain numbers in, coordinates out.
 
-Templates only draw what these functions computed (no chart JavaScript, design.md).
+Templates only draw what these functions computed: no chart JavaScript (see README, Layout).
 """
 
 from __future__ import annotations

@@ -51,7 +51,7 @@ Slug = Annotated[str, BeforeValidator(_slug), Field(min_length=1, max_length=80)
 
 
 class ClaimIn(BaseModel):
-    """One claim as submitted. Field names are the CSV column names (design.md)."""
+    """One claim as submitted. Field names are the CSV column names (README, "Data in and out")."""
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=False)
 
