@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -21,49 +20,14 @@ SUMMARY_MAX_LENGTH = 2000
 URL_MAX_LENGTH = 2000
 
 
-class ControlStatus(enum.StrEnum):
-    russian_control = "russian_control"
-    ukrainian_control = "ukrainian_control"
-    contested = "contested"
-    unknown = "unknown"
-
-    @property
-    def label(self) -> str:
-        return STATUS_LABELS[self]
-
-
-# What a source can say about a settlement. "unknown" is what the rule derives when nobody
-# says anything: a claim cannot assert it (claims stored before this rule keep it).
-ASSERTABLE_STATUSES = (
-    ControlStatus.russian_control,
-    ControlStatus.ukrainian_control,
-    ControlStatus.contested,
-)
-
-STATUS_LABELS = {
-    ControlStatus.russian_control: "Russian control",
-    ControlStatus.ukrainian_control: "Ukrainian control",
-    ControlStatus.contested: "Contested",
-    ControlStatus.unknown: "Unknown",
-}
-
-
-class Verification(enum.StrEnum):
-    unverified = "unverified"
-    geolocated = "geolocated"  # the place is verified, the time is not
-    confirmed = "confirmed"  # independently confirmed
-    refuted = "refuted"
-
-
-# Value -> member, for code that reads raw column values by the hundred thousand.
-STATUS_OF = {s.value: s for s in ControlStatus}
-VERIFICATION_OF = {v.value: v for v in Verification}
-
-
-class ReviewState(enum.StrEnum):
-    pending = "pending"
-    approved = "approved"
-    rejected = "rejected"
+# The vocabulary lives in app.domain (no dependencies); re-exported here for the models' users.
+from app.domain import ASSERTABLE_STATUSES as ASSERTABLE_STATUSES  # noqa: E402
+from app.domain import STATUS_LABELS as STATUS_LABELS  # noqa: E402
+from app.domain import STATUS_OF as STATUS_OF  # noqa: E402
+from app.domain import VERIFICATION_OF as VERIFICATION_OF  # noqa: E402
+from app.domain import ControlStatus as ControlStatus  # noqa: E402
+from app.domain import ReviewState as ReviewState  # noqa: E402
+from app.domain import Verification as Verification  # noqa: E402
 
 
 class Claim(Base):

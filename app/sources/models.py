@@ -20,13 +20,9 @@ class SourceKind(enum.StrEnum):
     other = "other"
 
 
-class Side(enum.StrEnum):
-    russia = "russia"
-    ukraine = "ukraine"
-    neutral = "neutral"
-
-
-SIDE_OF = {s.value: s for s in Side}
+# Re-exported from the dependency-free vocabulary (app.domain).
+from app.domain import SIDE_OF as SIDE_OF  # noqa: E402
+from app.domain import Side as Side  # noqa: E402
 
 
 class Reliability(enum.StrEnum):

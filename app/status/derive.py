@@ -47,8 +47,7 @@ from datetime import date, timedelta
 from itertools import combinations
 from typing import NamedTuple
 
-from app.claims.models import ControlStatus, ReviewState, Verification
-from app.sources.models import Side
+from app.domain import ASSERTABLE_STATUSES, ControlStatus, ReviewState, Side, Verification
 
 DEFAULT_WINDOW_DAYS = 14
 DEFAULT_STALE_DAYS = 30
@@ -65,9 +64,7 @@ VERIFICATION_RANK = {
 }
 
 # The statuses a claim can assert; ``unknown`` is only ever derived.
-ASSERTED = frozenset(
-    {ControlStatus.russian_control, ControlStatus.ukrainian_control, ControlStatus.contested}
-)
+ASSERTED = frozenset(ASSERTABLE_STATUSES)
 BELLIGERENTS = (Side.russia, Side.ukraine)
 SIDES = tuple(Side)  # the order words are listed and compared in
 

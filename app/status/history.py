@@ -14,8 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from app.claims.models import ControlStatus
-from app.sources.models import Side
+from app.domain import ControlStatus, Side
 from app.status.derive import (
     UNKNOWN,
     ClaimFact,

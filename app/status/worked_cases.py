@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from app.claims.models import ControlStatus, Verification
-from app.sources.models import Side
+from app.domain import ControlStatus, Side, Verification
 from app.status.derive import ClaimFact, Confidence, Note, Reason
 
 RU, UA, CONTESTED = (
