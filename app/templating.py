@@ -127,11 +127,15 @@ def url_for_page(
     merged = {**(kept or {}), **params}
     if "as_of" not in merged and as_of and as_of != today:
         merged["as_of"] = as_of.isoformat()
-    if "known_on" not in merged and known_on:
+    if known_on and "known_on" not in params:
+        # As reported then, a link to another date moves the knowledge date with it, whatever
+        # the address it was built from carried.
         moved = params.get("as_of") if context.get("reported_then") else None
-        carried = str(moved) if moved else known_on.isoformat()
+        carried = str(moved) if moved else merged.get("known_on") or known_on.isoformat()
         if carried != (today.isoformat() if today else None):
             merged["known_on"] = carried
+        else:
+            merged.pop("known_on", None)
     merged.pop("view", None)
     # The dates first, then the rest: one view, one address.
     ordered = sorted(merged.items(), key=lambda item: item[0] not in ("as_of", "known_on"))

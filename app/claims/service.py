@@ -104,19 +104,26 @@ def count_of_settlement(
     return row[0], row[1]
 
 
-def superseded_ids(session: Session, claim_ids: Iterable[int]) -> dict[int, int]:
-    """For claims replaced by an approved correction: claim id -> correction id."""
+def superseded_ids(
+    session: Session, claim_ids: Iterable[int], known_on: date | None = None
+) -> dict[int, int]:
+    """For claims replaced by an approved correction: claim id -> correction id (with
+    ``known_on``: only corrections published by then)."""
     ids = list(claim_ids)
     if not ids:
         return {}
     # Filtered on the review state here, not in SQL: given both, SQLite would pick the
     # review-state index over the supersedes one and read every approved claim.
     rows = session.execute(
-        select(Claim.supersedes_id, Claim.id, Claim.review_state).where(
+        select(Claim.supersedes_id, Claim.id, Claim.review_state, Claim.published_on).where(
             Claim.supersedes_id.in_(ids)
         )
     ).all()
-    return {old: new for old, new, state in rows if state == ReviewState.approved}
+    return {
+        old: new
+        for old, new, state, published_on in rows
+        if state == ReviewState.approved and (known_on is None or published_on <= known_on)
+    }
 
 
 def latest_approved(

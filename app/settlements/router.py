@@ -122,7 +122,7 @@ def settlement_detail(
             "later_claims": later,
             # The window of the rule: claims dated in (latest - W, latest].
             "window_start_day": latest - timedelta(days=window - 1) if latest else None,
-            "superseded": claims_service.superseded_ids(session, (c.id for c in claims)),
+            "superseded": claims_service.superseded_ids(session, (c.id for c in claims), known_on),
             "window_days": window,
         },
     )

@@ -177,6 +177,12 @@ def status_map(
 ) -> Response:
     rows = status_service.status_table_for(session, settings, as_of, known_on=known_on)
     history = status_service.region_history(session, settings.contest_window_days, known_on)
+    slider_days = history.change_days
+    if request.state.reported_then:
+        # The knowledge date moves with the slider: it stops where a status changed (as
+        # known now) and where claims were published.
+        now = status_service.region_history(session, settings.contest_window_days)
+        slider_days = sorted(set(now.change_days) | set(status_service.publication_days(session)))
     return render(
         request,
         "map.html",
@@ -184,7 +190,7 @@ def status_map(
             "as_of": as_of,
             "unplaced": [r for r in rows if not r.settlement.has_coordinates],
             "placed": sum(1 for r in rows if r.settlement.has_coordinates),
-            "slider_days": history.change_days,
+            "slider_days": slider_days,
             "tile_url": settings.tile_url,
             "tile_attribution": settings.tile_attribution,
         },

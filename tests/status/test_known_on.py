@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import subprocess
 import sys
+from datetime import date
 
 import pytest
 
@@ -96,3 +98,64 @@ def test_the_command_line_exports_as_reported_then(demo_url):
 
     assert ",unknown," in export("--as-of", "2024-08-08", "--known-on", "2024-08-08")
     assert ",ukrainian_control," in export("--as-of", "2024-08-08")
+
+
+def test_chart_slices_as_reported_then_move_the_knowledge_date_too(client):
+    html = client.get("/timeline?as_of=2024-09-01&known_on=2024-09-01").text
+    slices = re.findall(
+        r'class="chart__slice"|href="(/timeline\?[^"]+)" class="chart__slice"', html
+    )
+    links = [s.replace("&amp;", "&") for s in slices if s]
+    assert links
+    for link in links:
+        as_of = re.search(r"as_of=([0-9-]+)", link).group(1)
+        assert f"known_on={as_of}" in link, link
+
+
+def test_the_map_slider_stays_as_reported_then_and_reaches_later_days(client):
+    html = client.get("/map?as_of=2024-09-01&known_on=2024-09-01").text
+    form = html[html.index('<form class="slider"') : html.index("</form>", html.index('"slider"'))]
+    assert 'name="view" value="reported"' in form
+    assert 'name="known_on"' not in form
+    days = re.search(r'data-days="([^"]+)"', form).group(1).split(",")
+    assert max(days) > "2024-09-01"
+
+
+def test_a_correction_shows_only_once_it_was_published(fresh_client, fresh_db):
+    from sqlalchemy import select
+
+    from app.claims import service as claims_service
+    from app.claims.models import Claim
+    from app.claims.schemas import ClaimIn
+    from app.settlements.models import Settlement
+    from app.sources.models import Source
+
+    with fresh_db.writing() as session:
+        guyevo = session.scalar(select(Settlement).where(Settlement.slug == "guyevo"))
+        mod = session.scalar(select(Source).where(Source.slug == "russia-mod"))
+        original = session.scalar(
+            select(Claim).where(
+                Claim.settlement_id == guyevo.id,
+                Claim.source_id == mod.id,
+                Claim.as_of == date(2025, 4, 8),
+            )
+        )
+        correction = claims_service.add(
+            session,
+            ClaimIn(
+                settlement="guyevo",
+                status="contested",
+                as_of=date(2025, 4, 8),
+                published_on=date(2025, 4, 20),
+                source="russia-mod",
+            ),
+            settlement=guyevo,
+            source=mod,
+            approve=True,
+            supersedes=original,
+        )
+        correction_id = correction.id
+    tag = f"corrected by claim #{correction_id}"
+    assert tag not in fresh_client.get("/settlements/guyevo?as_of=2025-04-10&view=reported").text
+    assert tag in fresh_client.get("/settlements/guyevo?as_of=2025-04-20&view=reported").text
+    assert tag in fresh_client.get("/settlements/guyevo?as_of=2025-04-10").text
