@@ -15,6 +15,7 @@ run: setup db
 test: setup-dev
 	$(BIN)/ruff check app tests migrations bench
 	$(BIN)/ruff format --check app tests migrations bench
+	$(BIN)/mypy
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # A stamp per install kind: re-run pip only when pyproject.toml changes.

@@ -173,7 +173,7 @@ def area_chart(figures: Sequence[AreaFigure], end: date) -> AreaChart | None:
 
 def _nice_ceiling(value: float) -> float:
     """A round number at or above value: 1,150 -> 1,200; 58 -> 60."""
-    magnitude = 10 ** (len(str(int(value))) - 1)
+    magnitude: float = 10 ** (len(str(int(value))) - 1)
     for factor in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
         if value <= factor * magnitude:
             return factor * magnitude

@@ -28,9 +28,10 @@ class FaultsInWords(TyperGroup):
     Sub-commands (db, user) run inside this group's invoke, so none of them can forget it.
     """
 
-    def invoke(self, ctx: click.Context) -> Any:
+    # Typer re-exports click under its own name; the Context is the same class at run time.
+    def invoke(self, ctx: click.Context) -> Any:  # type: ignore[override]
         try:
-            return super().invoke(ctx)
+            return super().invoke(ctx)  # type: ignore[arg-type]
         except Exception as error:
             fault = database_fault(error)
             if fault is None:
@@ -125,8 +126,10 @@ def seed(
 def _read_password() -> str:
     """From a hidden prompt (asked twice), or from stdin when it is not a terminal."""
     if sys.stdin.isatty():
-        return typer.prompt(
-            "Password (12 characters or more)", hide_input=True, confirmation_prompt=True
+        return str(
+            typer.prompt(
+                "Password (12 characters or more)", hide_input=True, confirmation_prompt=True
+            )
         )
     return sys.stdin.readline().rstrip("\r\n")
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 from sqlalchemy import Engine, MetaData, Select, String, create_engine, event, text, type_coerce
 from sqlalchemy import Enum as SAEnum
@@ -17,6 +17,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from app.faults import DatabaseFault, FaultKind, database_fault
+
+# A SELECT of any columns (SQLAlchemy types a Select by the tuple of its columns).
+AnySelect: TypeAlias = Select[*tuple[Any, ...]]
 
 # Constraint names that Alembic can address on every backend (SQLite batch mode needs them).
 NAMING_CONVENTION = {
@@ -74,7 +77,7 @@ def with_reconnect(database: Database, work: Callable[[Connection], T]) -> T:
             return work(connection)
 
 
-def as_driver_values(stmt: Select[Any]) -> Select[Any]:
+def as_driver_values(stmt: AnySelect) -> AnySelect:
     """The same query, its values passed through as the database driver gives them.
 
     SQLAlchemy would turn each date and enum into a Python object on the way out; for the
@@ -88,7 +91,7 @@ def as_driver_values(stmt: Select[Any]) -> Select[Any]:
     )
 
 
-def stream_rows(connection: Connection, stmt: Select[Any], batch: int) -> Iterator[list[Any]]:
+def stream_rows(connection: Connection, stmt: AnySelect, batch: int) -> Iterator[list[Any]]:
     """A query's rows as the driver gives them, in batches, with no per-row work on our side.
 
     For exports of hundreds of thousands of rows, where SQLAlchemy's result rows cost as

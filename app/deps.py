@@ -23,11 +23,13 @@ from app.validation import INT32_MAX, bounded_int_validator
 
 
 def get_database(request: Request) -> Database:
-    return request.app.state.db
+    database: Database = request.app.state.db
+    return database
 
 
 def get_settings_dep(request: Request) -> Settings:
-    return request.app.state.settings
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 def get_session(database: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
@@ -49,7 +51,8 @@ def get_current_user(request: Request, session: SessionDep) -> User | None:
         # being held while the request waits for a write connection (16 editors at once
         # would otherwise hold every pooled connection and wait for one more).
         session.commit()
-    return request.state.user
+    user: User | None = request.state.user
+    return user
 
 
 OptionalUserDep = Annotated[User | None, Depends(get_current_user)]

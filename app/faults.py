@@ -116,7 +116,7 @@ def database_fault(error: BaseException) -> DatabaseFault | None:
         return error
     if isinstance(error, DBAPIError):
         lost = error.connection_invalidated or isinstance(error, OperationalError)
-        kind = _kind(error.orig, connection_lost=lost)
+        kind = _kind(error.orig or error, connection_lost=lost)
     else:
         kind = _kind(error, connection_lost=False)
     return DatabaseFault(kind) if kind is not None else None

@@ -239,13 +239,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Outside the page cache: a page is never rendered for, nor kept under, a foreign host.
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_host_list)
     app.add_middleware(SecurityHeadersMiddleware, tile_url=settings.tile_url, https=settings.https)
-    app.add_exception_handler(StarletteHTTPException, http_error)
-    app.add_exception_handler(RequestValidationError, validation_error)
-    app.add_exception_handler(DBAPIError, database_fault_page)
-    app.add_exception_handler(DatabaseFault, database_fault_page)
-    app.add_exception_handler(LoginRequired, login_required)
-    app.add_exception_handler(Exception, internal_error)
-    app.add_exception_handler(NotAllowed, not_allowed)
+    # Starlette types a handler as taking any Exception; each of ours takes its own class.
+    handlers: list[tuple[type[Exception], Any]] = [
+        (StarletteHTTPException, http_error),
+        (RequestValidationError, validation_error),
+        (DBAPIError, database_fault_page),
+        (DatabaseFault, database_fault_page),
+        (LoginRequired, login_required),
+        (Exception, internal_error),
+        (NotAllowed, not_allowed),
+    ]
+    for exception_class, handler in handlers:
+        app.add_exception_handler(exception_class, handler)
 
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     app.include_router(status_router)

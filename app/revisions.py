@@ -31,7 +31,8 @@ def current(session: Session) -> int:
         session.info["content_revision"] = (
             session.scalar(select(ContentRevision.value).where(ContentRevision.id == 1)) or 0
         )
-    return session.info["content_revision"]
+    revision: int = session.info["content_revision"]
+    return revision
 
 
 def _bump(session: Session) -> None:

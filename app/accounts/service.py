@@ -118,7 +118,7 @@ def revoke_sessions(session: Session, user: User) -> int:
         .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
-    return result.rowcount or 0
+    return int(getattr(result, "rowcount", 0) or 0)  # an UPDATE's result is a CursorResult
 
 
 def deactivate_user(session: Session, username: str, *, actor: User | None = None) -> User:

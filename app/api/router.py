@@ -40,6 +40,7 @@ from app.interchange.filters import (
 )
 from app.settlements import service as settlements_service
 from app.settlements.models import Settlement
+from app.settlements.service import SettlementRow
 from app.sources import service as sources_service
 from app.status import service as status_service
 from app.status.service import SettlementStatus
@@ -55,7 +56,7 @@ router = APIRouter(
 MAX_PAGE = 1000
 
 
-def settlement_out(s: Settlement) -> SettlementOut:
+def settlement_out(s: Settlement | SettlementRow) -> SettlementOut:
     return SettlementOut(
         slug=s.slug,
         name=s.name,

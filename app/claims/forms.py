@@ -50,8 +50,9 @@ def parse_claim_form(raw: dict[str, str]) -> ClaimForm:
             form.new_source = SourceIn(
                 slug=slugify(name) or "source",
                 name=name,
-                kind=raw.get("new_source_kind") or "other",
-                side=raw.get("new_source_side", ""),
+                # Text in, checked by the model (an unknown kind or side is a field error).
+                kind=raw.get("new_source_kind") or "other",  # type: ignore[arg-type]
+                side=raw.get("new_source_side", ""),  # type: ignore[arg-type]
             )
             claim_values["source"] = form.new_source.slug
         except ValidationError as error:

@@ -106,7 +106,7 @@ def submit_claim(
     supersedes = _supersedes(session, raw.get("supersedes", ""), form.errors)
     duplicate = None
     fault = None
-    if form.ok and "supersedes" not in form.errors:
+    if form.ok and form.claim is not None and "supersedes" not in form.errors:
         try:
             with database.writing() as write:
                 submitted = claims_service.submit(
@@ -270,7 +270,7 @@ def _decide(
             next=raw.get("next") if raw.get("next") == "/review" else None,
         )
     return RedirectResponse(
-        raw.get("next") if raw.get("next") == "/review" else f"/claims/{claim_id}", 303
+        "/review" if raw.get("next") == "/review" else f"/claims/{claim_id}", 303
     )
 
 

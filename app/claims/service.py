@@ -7,15 +7,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, String, and_, cast, exists, func, literal, not_, select, update
+from sqlalchemy import String, and_, cast, exists, func, literal, not_, select, update
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.expression import Exists
 
 from app.accounts import audit
 from app.accounts.models import AuditEvent, User
 from app.claims.models import Claim, ControlStatus, ReviewState, Verification
 from app.claims.schemas import ClaimIn
 from app.dates import EARLIEST_DATE, today
-from app.db import utcnow
+from app.db import AnySelect, utcnow
 from app.settlements import service as settlements_service
 from app.settlements.models import Settlement
 from app.sources import service as sources_service
@@ -23,7 +24,7 @@ from app.sources.models import Side, Source
 from app.sources.schemas import SourceIn
 
 
-def superseded_clause() -> object:
+def superseded_clause() -> Exists:
     """True for a claim that an approved correction replaces."""
     correction = aliased(Claim)
     return exists().where(
@@ -122,7 +123,9 @@ def superseded_ids(
     return {
         old: new
         for old, new, state, published_on in rows
-        if state == ReviewState.approved and (known_on is None or published_on <= known_on)
+        if old is not None
+        and state == ReviewState.approved
+        and (known_on is None or published_on <= known_on)
     }
 
 
@@ -163,7 +166,7 @@ def export_query(
     until: date | None = None,
     district: str | None = None,
     known_on: date | None = None,
-) -> Select[Any]:
+) -> AnySelect:
     """Approved claims as flat rows named like the CSV columns, oldest first.
 
     Plain columns, not ORM objects: an export of 500,000 claims should not build 500,000
@@ -220,7 +223,7 @@ def exportable_clause(claim: Any = Claim) -> Any:
     )
 
 
-def export_lines_query(**filters: Any) -> Select[Any]:
+def export_lines_query(**filters: Any) -> AnySelect:
     """The export query with its columns joined into CSV by the database, where they are safe.
 
     Ids, slugs, enum values and dates need neither quoting nor formula escaping (they are
@@ -416,7 +419,11 @@ def submit(
         )
         if refusal is not None:
             errors["supersedes"] = refusal
-        elif settlement is not None and supersedes.settlement_id != settlement.id:
+        elif (
+            settlement is not None
+            and supersedes is not None
+            and supersedes.settlement_id != settlement.id
+        ):
             errors["settlement"] = (
                 "a correction is about the same settlement as the claim it corrects"
             )
@@ -519,7 +526,7 @@ def decide(
         )
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if getattr(result, "rowcount", None) != 1:  # an UPDATE's result is a CursorResult
         session.expire(claim)
         raise ReviewRefused(_already_decided(session, claim), 409)
     session.expire(claim)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
@@ -9,6 +10,7 @@ from fastapi.responses import Response
 
 from app.api.responses import AtomResponse, download, errors_by_reference
 from app.claims import service as claims_service
+from app.claims.models import Claim
 from app.deps import SessionDep, SettlementDep
 from app.templating import templates
 from app.urls import site_base
@@ -19,7 +21,9 @@ TAG_PREFIX = "tag:kursk-tracker,2024:"
 ATOM = "application/atom+xml; charset=utf-8"
 
 
-def _feed(request: Request, claims: list, title: str, page: str, feed_id: str) -> Response:
+def _feed(
+    request: Request, claims: Sequence[Claim], title: str, page: str, feed_id: str
+) -> Response:
     newest = max((c.reviewed_at or c.created_at for c in claims), default=datetime.now(UTC))
     response = templates.TemplateResponse(
         request,

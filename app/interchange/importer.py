@@ -542,13 +542,11 @@ def commit_import(
                     sources_service.publish(session, source, actor=user)
     else:
         for item in plan.add:
-            settlement, _ = settlements_service.upsert(session, item.model_dump())
+            settlements_service.upsert(session, item.model_dump())
         for item in plan.update:
-            settlement = settlements_service.get_by_slug(session, item.slug)
-            assert settlement is not None
-            merged = ALIAS_SEPARATOR.join(
-                [*settlement.alias_list, *item.aliases.split(ALIAS_SEPARATOR)]
-            )
+            known = settlements_service.get_by_slug(session, item.slug)
+            assert known is not None  # planned as an update: it exists
+            merged = ALIAS_SEPARATOR.join([*known.alias_list, *item.aliases.split(ALIAS_SEPARATOR)])
             settlements_service.upsert(session, {"slug": item.slug, "aliases": merged})
     audit.record(
         session,

@@ -236,8 +236,8 @@ def _store(session: Session, files: DemoFiles, *, dry_run: bool = False) -> Coun
     for row, figure in files.area_figures:
         # One figure per date, holder AND source: two sources may state different figures
         # on the same day, and both are kept.
-        source = sources_service.get_by_slug(session, figure.source)
-        if source is None:
+        figure_source = sources_service.get_by_slug(session, figure.source)
+        if figure_source is None:
             if dry_run:
                 added["area_figures"] += 1
                 continue
@@ -246,7 +246,7 @@ def _store(session: Session, files: DemoFiles, *, dry_run: bool = False) -> Coun
             select(AreaFigure.id).where(
                 AreaFigure.as_of == figure.as_of,
                 AreaFigure.holder == figure.holder,
-                AreaFigure.source_id == source.id,
+                AreaFigure.source_id == figure_source.id,
             )
         )
         if present:
@@ -254,7 +254,7 @@ def _store(session: Session, files: DemoFiles, *, dry_run: bool = False) -> Coun
         added["area_figures"] += 1
         if not dry_run:
             values = figure.model_dump(exclude={"source"})
-            session.add(AreaFigure(source=source, **values))
+            session.add(AreaFigure(source=figure_source, **values))
             session.flush()
     return +added
 

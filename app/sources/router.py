@@ -23,7 +23,7 @@ from app.deps import (
 )
 from app.faults import DatabaseFault
 from app.sources import service as sources_service
-from app.sources.models import Reliability
+from app.sources.models import Reliability, Source
 from app.sources.track_record import HORIZON_DAYS, Outcome
 from app.status import service as status_service
 from app.templating import render
@@ -49,9 +49,7 @@ def source_list(
     )
 
 
-def _source_or_404(
-    session: SessionDep, slug: str, *, public_only: bool = True
-) -> sources_service.Source:
+def _source_or_404(session: SessionDep, slug: str, *, public_only: bool = True) -> Source:
     """A source by slug; one proposed but not yet approved only for the team."""
     source = sources_service.get_by_slug(session, slug, public_only=public_only)
     if source is None:
@@ -76,7 +74,7 @@ def _source_page(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    source: sources_service.Source,
+    source: Source,
     as_of: date,
     *,
     status_code: int = 200,

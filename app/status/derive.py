@@ -361,10 +361,11 @@ def _unanimous(newest: tuple[ClaimFact, ...]) -> Derived:
             window_claim_ids=window_ids,
         )
     sides = {c.side for c in newest}
+    notes: tuple[Note, ...] = ()
     if Side.russia in sides and Side.ukraine in sides:
         confidence, notes = Confidence.high, (Note.admission,)
     else:
-        confidence, notes = _confidence_of(newest), ()
+        confidence = _confidence_of(newest)
     return Derived(
         status=status,
         reason=Reason.latest,

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, literal, not_, select
+from sqlalchemy import func, literal, not_, select
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.elements import Label
 
 from app import dates, revisions
 from app.cache import Entry, RevisionCache, database_key
@@ -25,7 +26,7 @@ from app.claims.models import (
     Verification,
 )
 from app.config import Settings
-from app.db import as_driver_values, iso_date
+from app.db import AnySelect, as_driver_values, iso_date
 from app.settlements import service as settlements_service
 from app.settlements.models import Settlement
 from app.settlements.service import SettlementRow
@@ -67,7 +68,7 @@ def facts_query(
     settlement_ids: Collection[int] | None = None,
     known_on: date | None = None,
     after: date | None = None,
-) -> Select[tuple]:
+) -> AnySelect:
     """Step 1's candidates as rows (as_of <= on), as known on ``known_on``.
 
     Approved claims that assert a status, are not refuted and whose dates lie in the
@@ -83,6 +84,7 @@ def facts_query(
         Claim.as_of >= dates.EARLIEST_DATE,
         Claim.published_on <= dates.today(),
     ]
+    withdrawn_on: Label[Any]
     if known_on is None:
         withdrawn_on = literal(None).label("withdrawn_on")
         conditions.append(not_(claims_service.superseded_clause()))
@@ -503,7 +505,7 @@ class Change:
     """A change of derived status, with the settlement and the claims that made it."""
 
     event: ChangeEvent
-    settlement: Settlement
+    settlement: SettlementRow | Settlement
     claims: list[Claim]
 
 
