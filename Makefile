@@ -16,6 +16,7 @@ test: setup-dev
 	$(BIN)/ruff check app tests migrations bench
 	$(BIN)/ruff format --check app tests migrations bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # A stamp per install kind: re-run pip only when pyproject.toml changes.
