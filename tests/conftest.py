@@ -6,6 +6,7 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -146,6 +147,17 @@ def artifacts_dir() -> Path:
 
 
 # --- people and their sessions --------------------------------------------------------------
+
+# A parametrised date that depends on the day the test runs: worked out when it runs, not when
+# the module is collected (the day changes at 10:00 UTC, "today" being the date in UTC+14).
+TOMORROW = "<tomorrow>"
+
+
+def day_text(value: str) -> str:
+    from app import dates
+
+    return (dates.today() + timedelta(days=1)).isoformat() if value == TOMORROW else value
+
 
 PASSWORD = "correct horse battery staple"
 _CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from sqlalchemy import select
 
-from app import dates
 from app.claims.models import Claim, ReviewState
-from tests.conftest import csrf_from, snapshot
+from tests.conftest import TOMORROW, csrf_from, day_text, snapshot
 
 GOOD = {
     "settlement": "sudzha",
@@ -67,7 +66,6 @@ def test_published_on_defaults_to_as_of(editor, fresh_db):
 
 
 # The day after the latest date anywhere on Earth: in the future for every editor.
-TOMORROW = (dates.today() + timedelta(days=1)).isoformat()
 
 
 @pytest.mark.parametrize(
@@ -100,6 +98,7 @@ def test_bad_field_is_refused_beside_the_field_and_nothing_changes(
     editor, fresh_db, field, value, message
 ):
     before = snapshot(fresh_db)
+    value = day_text(value)
     response = submit(editor, **{field: value})
     assert response.status_code == 422
     assert message in error_beside(response.text, field)

@@ -27,8 +27,10 @@ def settled(client, location: str, timeout: float = 30.0) -> str:
     deadline = time.monotonic() + timeout
     while True:
         html = client.get(location).text
-        if 'hx-trigger="every 1s"' not in html or time.monotonic() > deadline:
+        if 'hx-trigger="every 1s"' not in html:
             return html
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{location} still working after {timeout:.0f} s")
         time.sleep(0.2)
 
 
