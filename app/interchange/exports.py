@@ -48,8 +48,9 @@ def claims_csv(database: Database, settings: Settings, **filters: Any) -> Iterat
     with database.engine.connect() as connection:  # first: an outage is told before any row
         yield csv_header(CLAIM_COLUMNS)
         query = claims_service.export_lines_query(**filters)
+        left_out = claims_service.unexportable_ids(connection)
         for part in stream_rows(connection, query, FETCH_BATCH):
-            yield claim_lines(part).encode("utf-8")
+            yield claim_lines(part, left_out).encode("utf-8")
 
 
 def settlements_csv(database: Database, settings: Settings, **_: Any) -> Iterator[bytes]:

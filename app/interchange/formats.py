@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import date
 from enum import Enum
 from typing import Any
@@ -68,12 +68,13 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def claim_lines(rows: Iterable[Sequence[Any]]) -> str:
-    """Rows of claims_service.export_lines_query() as CSV text, CLAIM_COLUMNS in order."""
+def claim_lines(rows: Iterable[Sequence[Any]], left_out: Collection[int] = ()) -> str:
+    """Rows of claims_service.export_lines_query() as CSV text, CLAIM_COLUMNS in order;
+    ``supersedes`` stays empty where it names a claim the export leaves out."""
     field = csv_field
     return "".join(
         f"{prefix},{field(name)},{middle},{field(url)},{verification},{field(summary)},"
-        f"{'' if supersedes is None else supersedes}\r\n"
+        f"{'' if supersedes is None or supersedes in left_out else supersedes}\r\n"
         for prefix, name, middle, url, verification, summary, supersedes in rows
     )
 
