@@ -124,6 +124,8 @@ def read_only_url(url: str) -> str:
     name = make_url(url).database
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
+        # Twice in one test is fine: once set, new sessions (this one too) start read-only.
+        connection.execute(text("SET default_transaction_read_only = off"))
         connection.execute(text(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on'))
     admin.dispose()
     return url
