@@ -28,6 +28,8 @@ def test_sources_list_has_every_source_with_side_and_grade(client):
     assert html.count("<tr>") == 31  # header row and 30 sources
     assert "Institute for the Study of War" in html
     assert 'class="grade grade--F"' in html
+    # The Admiralty letter with its meaning: a bare "F" reads as "fail".
+    assert 'grade--F">F</span> not yet judged' in html
 
 
 def test_unknown_source_is_404(client):

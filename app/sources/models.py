@@ -35,6 +35,21 @@ class Reliability(enum.StrEnum):
     E = "E"
     F = "F"
 
+    @property
+    def meaning(self) -> str:
+        """In words: a bare "F" reads as "fail", when it means "not yet judged"."""
+        return RELIABILITY_MEANINGS[self]
+
+
+RELIABILITY_MEANINGS = {
+    Reliability.A: "completely reliable",
+    Reliability.B: "usually reliable",
+    Reliability.C: "fairly reliable",
+    Reliability.D: "not usually reliable",
+    Reliability.E: "unreliable",
+    Reliability.F: "not yet judged",
+}
+
 
 class Source(Base):
     __tablename__ = "sources"
