@@ -161,6 +161,7 @@ env.globals["url_for_page"] = url_for_page
 env.globals["ControlStatus"] = ControlStatus
 env.globals["Side"] = Side
 env.globals["CHART_GROUPS"] = CHART_GROUPS
+env.globals["EARLIEST_DATE"] = dates.EARLIEST_DATE
 env.filters["band_class"] = chart_group_class
 env.filters["says"] = lambda status: SAYS[ControlStatus(status)]
 env.globals["STATUS_ORDER"] = [

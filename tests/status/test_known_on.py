@@ -159,3 +159,36 @@ def test_a_correction_shows_only_once_it_was_published(fresh_client, fresh_db):
     assert tag not in fresh_client.get("/settlements/guyevo?as_of=2025-04-10&view=reported").text
     assert tag in fresh_client.get("/settlements/guyevo?as_of=2025-04-20&view=reported").text
     assert tag in fresh_client.get("/settlements/guyevo?as_of=2025-04-10").text
+
+
+@pytest.mark.parametrize(
+    ("status", "as_of", "says"),
+    [
+        ("unknown", date(2025, 3, 1), "this claim says “unknown”"),
+        ("contested", date(1990, 5, 1), "outside the calendar the tracker accepts"),
+    ],
+)
+def test_a_claim_the_rule_ignores_says_so_on_its_page(fresh_client, fresh_db, status, as_of, says):
+    """Stored before today's checks existed (written here past them): kept, shown, not counted."""
+    from sqlalchemy import select
+
+    from app.claims.models import Claim, ReviewState
+    from app.settlements.models import Settlement
+    from app.sources.models import Source
+
+    with fresh_db.writing() as session:
+        claim = Claim(
+            settlement=session.scalar(select(Settlement).where(Settlement.slug == "tetkino")),
+            source=session.scalar(select(Source).where(Source.slug == "isw")),
+            status=status,
+            as_of=as_of,
+            published_on=as_of,
+            review_state=ReviewState.approved,
+        )
+        session.add(claim)
+        session.flush()
+        claim_id = claim.id
+    body = text_of(fresh_client.get(f"/claims/{claim_id}").text)
+    assert "Not counted" in body and says in body
+    rows = status_rows(fresh_client, "as_of=2025-04-08")
+    assert rows["tetkino"]["status"] == "unknown"  # Tetkino's first claim is of May 2025
