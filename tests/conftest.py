@@ -6,7 +6,7 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -157,6 +157,68 @@ def day_text(value: str) -> str:
     from app import dates
 
     return (dates.today() + timedelta(days=1)).isoformat() if value == TOMORROW else value
+
+
+# The demo's contested settlements on 8 April 2025: two on claims of that day, twelve on
+# claims weeks or months old (stale, and still contested: silence does not end a fight).
+CONTESTED_ON_2025_04_08 = frozenset(
+    {
+        "berdin",
+        "bolshoye-soldatskoye",
+        "cherkasskaya-konopelka",
+        "cherkasskoye-porechnoye",
+        "giri",
+        "gornal",
+        "korenevo",
+        "kurilovka",
+        "novoivanovka",
+        "oleshnya",
+        "olgovka",
+        "russkaya-konopelka",
+        "ulanok",
+        "veseloye",
+    }
+)
+
+
+def correct_guyevo_recapture(database: Database, published_on: date) -> int:
+    """Approve a correction of the Ministry's Guyevo claim of 8 April 2025 (fighting, not
+    control), published on ``published_on``; the correction's id."""
+    from sqlalchemy import select
+
+    from app.claims import service as claims_service
+    from app.claims.models import Claim
+    from app.claims.schemas import ClaimIn
+    from app.settlements.models import Settlement
+    from app.sources.models import Source
+
+    with database.writing() as session:
+        guyevo = session.scalar(select(Settlement).where(Settlement.slug == "guyevo"))
+        mod = session.scalar(select(Source).where(Source.slug == "russia-mod"))
+        assert guyevo is not None and mod is not None
+        original = session.scalar(
+            select(Claim).where(
+                Claim.settlement_id == guyevo.id,
+                Claim.source_id == mod.id,
+                Claim.as_of == date(2025, 4, 8),
+            )
+        )
+        correction = claims_service.add(
+            session,
+            ClaimIn(
+                settlement="guyevo",
+                status="contested",
+                as_of=date(2025, 4, 8),
+                published_on=published_on,
+                source="russia-mod",
+                summary="Correction: fighting was still going on.",
+            ),
+            settlement=guyevo,
+            source=mod,
+            approve=True,
+            supersedes=original,
+        )
+        return correction.id
 
 
 PASSWORD = "correct horse battery staple"

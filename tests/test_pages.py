@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from tests.conftest import CONTESTED_ON_2025_04_08
+
 HTMX = {"HX-Request": "true", "HX-Target": "results"}
 
 
@@ -53,22 +55,7 @@ class TestSettlementList:
             "/settlements", params={"status": "contested", "as_of": "2025-04-08"}
         ).text
         found = set(re.findall(r'href="/settlements/([a-z-]+)\?', html))
-        assert found == {
-            "berdin",
-            "bolshoye-soldatskoye",
-            "cherkasskaya-konopelka",
-            "cherkasskoye-porechnoye",
-            "giri",
-            "gornal",
-            "korenevo",
-            "kurilovka",
-            "novoivanovka",
-            "oleshnya",
-            "olgovka",
-            "russkaya-konopelka",
-            "ulanok",
-            "veseloye",
-        }
+        assert found == set(CONTESTED_ON_2025_04_08)
 
     def test_filter_by_district(self, client):
         html = client.get("/settlements", params={"district": "Korenevsky"}).text

@@ -14,6 +14,7 @@ from app.claims import service as claims_service
 from app.claims.schemas import ClaimIn
 from app.settlements import service as settlements_service
 from app.sources import service as sources_service
+from tests.conftest import CONTESTED_ON_2025_04_08
 
 CLAIMS_HEADER = (
     "claim_id,settlement,settlement_name,status,as_of,published_on,"
@@ -181,22 +182,7 @@ def test_claims_export_refuses_bad_filters_naming_them(client, params, field):
         (
             # Contested even when the reports are old (stale): silence does not end a fight.
             {"as_of": "2025-04-08", "status": "contested"},
-            {
-                "berdin",
-                "bolshoye-soldatskoye",
-                "cherkasskaya-konopelka",
-                "cherkasskoye-porechnoye",
-                "giri",
-                "gornal",
-                "korenevo",
-                "kurilovka",
-                "novoivanovka",
-                "oleshnya",
-                "olgovka",
-                "russkaya-konopelka",
-                "ulanok",
-                "veseloye",
-            },
+            set(CONTESTED_ON_2025_04_08),
         ),
         (
             {"as_of": "2025-04-08", "district": "Korenevsky"},

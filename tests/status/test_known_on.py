@@ -16,6 +16,7 @@ from datetime import date
 import pytest
 
 from app import dates
+from tests.conftest import correct_guyevo_recapture
 from tests.test_pages import text_of
 
 
@@ -122,39 +123,7 @@ def test_the_map_slider_stays_as_reported_then_and_reaches_later_days(client):
 
 
 def test_a_correction_shows_only_once_it_was_published(fresh_client, fresh_db):
-    from sqlalchemy import select
-
-    from app.claims import service as claims_service
-    from app.claims.models import Claim
-    from app.claims.schemas import ClaimIn
-    from app.settlements.models import Settlement
-    from app.sources.models import Source
-
-    with fresh_db.writing() as session:
-        guyevo = session.scalar(select(Settlement).where(Settlement.slug == "guyevo"))
-        mod = session.scalar(select(Source).where(Source.slug == "russia-mod"))
-        original = session.scalar(
-            select(Claim).where(
-                Claim.settlement_id == guyevo.id,
-                Claim.source_id == mod.id,
-                Claim.as_of == date(2025, 4, 8),
-            )
-        )
-        correction = claims_service.add(
-            session,
-            ClaimIn(
-                settlement="guyevo",
-                status="contested",
-                as_of=date(2025, 4, 8),
-                published_on=date(2025, 4, 20),
-                source="russia-mod",
-            ),
-            settlement=guyevo,
-            source=mod,
-            approve=True,
-            supersedes=original,
-        )
-        correction_id = correction.id
+    correction_id = correct_guyevo_recapture(fresh_db, published_on=date(2025, 4, 20))
     tag = f"corrected by claim #{correction_id}"
     assert tag not in fresh_client.get("/settlements/guyevo?as_of=2025-04-10&view=reported").text
     assert tag in fresh_client.get("/settlements/guyevo?as_of=2025-04-20&view=reported").text

@@ -11,7 +11,7 @@ from app.settlements.models import Settlement
 from app.sources.models import Side, Source, SourceKind
 from app.status import service as status_service
 from app.status.derive import Reason
-from tests.conftest import count_queries
+from tests.conftest import correct_guyevo_recapture, count_queries
 
 WINDOW = 14
 
@@ -166,36 +166,9 @@ def test_the_history_as_known_on_a_date_equals_one_derived_from_scratch(demo_db,
 def test_a_correction_counts_from_the_day_it_was_published(fresh_db):
     from sqlalchemy import select
 
-    from app.claims import service as claims_service
-    from app.claims.schemas import ClaimIn
-    from app.sources.models import Source as SourceRow
     from app.status.history import RegionHistory
 
-    with fresh_db.writing() as session:
-        guyevo = session.scalar(select(Settlement).where(Settlement.slug == "guyevo"))
-        mod = session.scalar(select(SourceRow).where(SourceRow.slug == "russia-mod"))
-        original = session.scalar(
-            select(Claim).where(
-                Claim.settlement_id == guyevo.id,
-                Claim.source_id == mod.id,
-                Claim.as_of == date(2025, 4, 8),
-            )
-        )
-        claims_service.add(
-            session,
-            ClaimIn(
-                settlement="guyevo",
-                status="contested",
-                as_of=date(2025, 4, 8),
-                published_on=date(2025, 4, 20),
-                source="russia-mod",
-                summary="Correction: fighting was still going on.",
-            ),
-            settlement=guyevo,
-            source=mod,
-            approve=True,
-            supersedes=original,
-        )
+    correct_guyevo_recapture(fresh_db, published_on=date(2025, 4, 20))
     before = date(2025, 4, 10)
     with fresh_db.read_session() as session:
         as_known_then = status_service.region_history(session, WINDOW, before)
