@@ -181,6 +181,44 @@ CONTESTED_ON_2025_04_08 = frozenset(
 )
 
 
+def add_claim(
+    database: Database,
+    *,
+    settlement: str,
+    source: str,
+    status: str,
+    as_of: date,
+    published_on: date | None = None,
+    summary: str = "",
+    approve: bool = True,
+    submitted_by_id: int | None = None,
+) -> int:
+    """Store one claim through the claims service (approved unless said); its id."""
+    from app.accounts.models import User
+    from app.claims import service as claims_service
+    from app.claims.schemas import ClaimIn
+    from app.settlements import service as settlements_service
+    from app.sources import service as sources_service
+
+    with database.writing() as session:
+        claim = claims_service.add(
+            session,
+            ClaimIn(
+                settlement=settlement,
+                status=status,
+                as_of=as_of,
+                published_on=published_on,
+                source=source,
+                summary=summary,
+            ),
+            settlement=settlements_service.get_by_slug(session, settlement),
+            source=sources_service.get_by_slug(session, source),
+            approve=approve,
+            submitted_by=session.get(User, submitted_by_id) if submitted_by_id else None,
+        )
+        return claim.id
+
+
 def correct_guyevo_recapture(database: Database, published_on: date) -> int:
     """Approve a correction of the Ministry's Guyevo claim of 8 April 2025 (fighting, not
     control), published on ``published_on``; the correction's id."""

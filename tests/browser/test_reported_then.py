@@ -7,49 +7,32 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
-from app.claims import service as claims_service
-from app.claims.schemas import ClaimIn
-from app.settlements import service as settlements_service
-from app.sources import service as sources_service
+from tests.conftest import add_claim
 
 pytestmark = pytest.mark.browser
-
-
-def add_approved(database, *, source: str, status: str, as_of: date, published_on: date) -> None:
-    with database.writing() as session:
-        claims_service.add(
-            session,
-            ClaimIn(
-                settlement="sudzha",
-                status=status,
-                as_of=as_of,
-                published_on=published_on,
-                source=source,
-                summary=f"{source} says {status}",
-            ),
-            settlement=settlements_service.get_by_slug(session, "sudzha"),
-            source=sources_service.get_by_slug(session, source),
-            approve=True,
-        )
 
 
 def test_stepping_as_reported_then_shows_a_claim_only_once_published(
     page, fresh_db, fresh_server, artifacts_dir
 ):
-    add_approved(
+    add_claim(
         fresh_db,
+        settlement="sudzha",
         source="ua-general-staff",
         status="ukrainian_control",
         as_of=date(2026, 1, 10),
         published_on=date(2026, 1, 10),
+        summary="ua-general-staff says ukrainian_control",
     )
     # Dated 12 January, but published only on the 15th.
-    add_approved(
+    add_claim(
         fresh_db,
+        settlement="sudzha",
         source="russia-mod",
         status="russian_control",
         as_of=date(2026, 1, 12),
         published_on=date(2026, 1, 15),
+        summary="russia-mod says russian_control",
     )
     page.goto(f"{fresh_server}/settlements/sudzha?as_of=2026-01-13")
     # As known now, the Russian claim of the 12th counts: the sides disagree.

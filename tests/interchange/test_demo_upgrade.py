@@ -13,9 +13,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from app.accounts.models import AuditEvent, User
-from app.claims import service as claims_service
 from app.claims.models import Claim
-from app.claims.schemas import ClaimIn
 from app.cli import app
 from app.config import PROJECT_ROOT, get_settings
 from app.db import Database
@@ -31,7 +29,7 @@ from app.interchange.seed import (
 from app.settlements import service as settlements_service
 from app.sources import service as sources_service
 from app.sources.models import Reliability
-from tests.conftest import make_user
+from tests.conftest import add_claim, make_user
 from tests.databases import DEMO_DATA
 from tests.interchange.test_seed import DEMO_COUNTS, counts
 
@@ -80,21 +78,16 @@ def test_an_untouched_first_demo_becomes_the_current_one(first_demo_db):
 
 
 def _add_hand_made_claim(database: Database) -> None:
-    user_id = make_user(database, "erin", "editor")
-    with database.writing() as session:
-        claims_service.add(
-            session,
-            ClaimIn(
-                settlement="sudzha",
-                status="contested",
-                as_of=date(2025, 3, 1),
-                source="isw",
-                summary="Added by hand.",
-            ),
-            settlement=settlements_service.get_by_slug(session, "sudzha"),
-            source=sources_service.get_by_slug(session, "isw"),
-            submitted_by=session.get(User, user_id),
-        )
+    add_claim(
+        database,
+        settlement="sudzha",
+        source="isw",
+        status="contested",
+        as_of=date(2025, 3, 1),
+        summary="Added by hand.",
+        approve=False,
+        submitted_by_id=make_user(database, "erin", "editor"),
+    )
 
 
 def _grade_a_source(database: Database) -> None:

@@ -10,11 +10,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from app.claims import service as claims_service
-from app.claims.schemas import ClaimIn
-from app.settlements import service as settlements_service
-from app.sources import service as sources_service
-from tests.conftest import CONTESTED_ON_2025_04_08
+from tests.conftest import CONTESTED_ON_2025_04_08, add_claim
 
 CLAIMS_HEADER = (
     "claim_id,settlement,settlement_name,status,as_of,published_on,"
@@ -121,20 +117,14 @@ def test_settlements_export_joins_aliases(client):
 
 
 def test_formula_cells_are_escaped_in_the_claims_export(fresh_client, fresh_db):
-    with fresh_db.writing() as session:
-        claims_service.add(
-            session,
-            ClaimIn(
-                settlement="sudzha",
-                status="contested",
-                as_of=date(2025, 3, 1),
-                source="tass",
-                summary='=HYPERLINK("http://evil.example","click")',
-            ),
-            settlement=settlements_service.get_by_slug(session, "sudzha"),
-            source=sources_service.get_by_slug(session, "tass"),
-            approve=True,
-        )
+    add_claim(
+        fresh_db,
+        settlement="sudzha",
+        source="tass",
+        status="contested",
+        as_of=date(2025, 3, 1),
+        summary='=HYPERLINK("http://evil.example","click")',
+    )
     rows = rows_of(fresh_client.get("/export/claims.csv?settlement=sudzha"))
     (evil,) = [r for r in rows if "HYPERLINK" in r["summary"]]
     assert evil["summary"] == '\'=HYPERLINK("http://evil.example","click")'

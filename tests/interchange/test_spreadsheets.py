@@ -10,13 +10,10 @@ from datetime import date
 import pytest
 from typer.testing import CliRunner
 
-from app.claims import service as claims_service
-from app.claims.schemas import ClaimIn
 from app.cli import app as cli_app
 from app.config import get_settings
 from app.dates import today
-from app.settlements import service as settlements_service
-from app.sources import service as sources_service
+from tests.conftest import add_claim
 
 CSV_EXPORTS = [
     "/export/claims.csv",
@@ -54,20 +51,14 @@ def test_excel_variant_holds_the_same_cells_in_utf16_with_tabs(client, path):
 
 
 def test_excel_variant_keeps_cyrillic_and_escapes_formulas(fresh_client, fresh_db):
-    with fresh_db.writing() as session:
-        claims_service.add(
-            session,
-            ClaimIn(
-                settlement="sudzha",
-                status="contested",
-                as_of=date(2025, 3, 1),
-                source="tass",
-                summary='=HYPERLINK("http://evil.example")\tЗаявление\r\nвторой ряд',
-            ),
-            settlement=settlements_service.get_by_slug(session, "sudzha"),
-            source=sources_service.get_by_slug(session, "tass"),
-            approve=True,
-        )
+    add_claim(
+        fresh_db,
+        settlement="sudzha",
+        source="tass",
+        status="contested",
+        as_of=date(2025, 3, 1),
+        summary='=HYPERLINK("http://evil.example")\tЗаявление\r\nвторой ряд',
+    )
     rows = excel_rows(fresh_client.get("/export/claims.csv?format=excel").content)
     (evil,) = [r for r in rows if "HYPERLINK" in r[10]]
     # Stored with its line end normalised (one text policy), written out as it was stored.
