@@ -7,7 +7,7 @@ PORT   ?= 8000
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: run test setup setup-dev vendor db seed lint format bench clean
+.PHONY: run test setup setup-dev vendor db seed lint format bench audit clean
 
 run: setup db
 	$(BIN)/kursk-tracker serve --host $(HOST) --port $(PORT)
@@ -62,6 +62,13 @@ format: setup-dev
 
 bench: setup-dev
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# Outside auditors (axe-core, Lighthouse, the Nu HTML checker, which needs Java:
+# Debian's default-jre-headless); writes docs/AUDIT.md. Not part of `make test`.
+AUDIT_ARGS ?=
+audit: setup-dev
+	cd audit && npm ci --no-audit --no-fund --loglevel=error
+	$(BIN)/python audit/run.py $(AUDIT_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor var .pytest_cache
