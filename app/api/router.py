@@ -43,6 +43,7 @@ from app.settlements.models import Settlement
 from app.settlements.service import SettlementRow
 from app.sources import service as sources_service
 from app.status import service as status_service
+from app.status.records import status_record
 from app.status.service import SettlementStatus
 from app.urls import absolute_url
 from app.validation import INT32_MAX, bounded_int_validator, parse_bounded_int, parse_iso_date
@@ -73,26 +74,7 @@ def settlement_out(s: Settlement | SettlementRow) -> SettlementOut:
 
 
 def status_out(row: SettlementStatus) -> StatusOut:
-    s, d, evidence = row.settlement, row.derived, row.evidence
-    return StatusOut(
-        settlement=s.slug,
-        name=s.name,
-        district=s.district,
-        lat=s.lat,
-        lon=s.lon,
-        status=d.status,
-        since=row.since,
-        confidence=evidence.confidence,
-        reason=d.reason,
-        explanation=d.explanation,
-        latest_claim_as_of=d.latest_as_of,
-        days_since_latest_claim=evidence.days,
-        stale=evidence.stale,
-        location_precision=s.location_precision.value,
-        deciding_claim_id=d.deciding_claim_id,
-        deciding_claim_ids=list(d.deciding_claim_ids),
-        conflicting_claim_ids=list(d.conflicting_claim_ids),
-    )
+    return StatusOut(**status_record(row))
 
 
 def claim_out(row: Any) -> ClaimOut:

@@ -11,6 +11,7 @@ from typing import Any
 
 from app.interchange.csv_safe import csv_field, escape_row
 from app.settlements.models import Settlement
+from app.status.records import status_record
 from app.status.service import SettlementStatus
 
 CLAIM_COLUMNS = (
@@ -97,24 +98,12 @@ def settlement_row(s: Settlement) -> list[str]:
 
 
 def status_row(row: SettlementStatus) -> list[str]:
-    """One settlement's derived status; ``confidence`` is as shown, lowered for old evidence."""
-    s = row.settlement
-    derived, evidence = row.derived, row.evidence
+    """One settlement's derived status, the CSV's columns taken from the shared record."""
+    record = status_record(row)
     return escape_row(
         [
-            s.slug,
-            s.name,
-            s.district,
-            _text(s.lat),
-            _text(s.lon),
-            derived.status.value,
-            _text(row.since),
-            evidence.confidence.value if evidence.confidence else "",
-            _text(derived.latest_as_of),
-            s.location_precision.value,
-            derived.reason.value,
-            _text(evidence.days),
-            "true" if evidence.stale else "false",
+            "true" if value is True else "false" if value is False else _text(value)
+            for value in (record[column] for column in STATUS_COLUMNS)  # type: ignore[literal-required]
         ]
     )
 

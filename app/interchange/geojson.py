@@ -14,6 +14,7 @@ from app.claims.models import Claim
 from app.config import Settings
 from app.db import Database
 from app.status import service as status_service
+from app.status.records import status_record
 from app.status.service import SettlementStatus
 
 LATEST_CLAIMS = 3
@@ -31,33 +32,24 @@ def _claim_summary(claim: Claim) -> dict[str, Any]:
 
 
 def feature(row: SettlementStatus, claims: dict[int, Claim]) -> dict[str, Any]:
-    s, derived, evidence = row.settlement, row.derived, row.evidence
+    record = status_record(row)
+    properties: dict[str, Any] = {
+        name: value.isoformat() if isinstance(value, date) else value
+        for name, value in record.items()
+        if name not in ("lat", "lon")  # they are the geometry
+    }
+    properties["status_label"] = row.derived.status.label
+    properties["latest_claims"] = [
+        _claim_summary(claims[i])
+        for i in row.derived.window_claim_ids[:LATEST_CLAIMS]
+        if i in claims
+    ]
     return {
         "type": "Feature",
-        "id": s.slug,
+        "id": row.settlement.slug,
         # GeoJSON is longitude first.
-        "geometry": {"type": "Point", "coordinates": [s.lon, s.lat]},
-        "properties": {
-            "settlement": s.slug,
-            "name": s.name,
-            "status": derived.status.value,
-            "status_label": derived.status.label,
-            "since": row.since.isoformat() if row.since else None,
-            "confidence": evidence.confidence.value if evidence.confidence else None,
-            "location_precision": s.location_precision.value,
-            "reason": derived.reason.value,
-            "explanation": derived.explanation,
-            "latest_claim_as_of": derived.latest_as_of.isoformat()
-            if derived.latest_as_of
-            else None,
-            "days_since_latest_claim": evidence.days,
-            "stale": evidence.stale,
-            "latest_claims": [
-                _claim_summary(claims[i])
-                for i in derived.window_claim_ids[:LATEST_CLAIMS]
-                if i in claims
-            ],
-        },
+        "geometry": {"type": "Point", "coordinates": [row.settlement.lon, row.settlement.lat]},
+        "properties": properties,
     }
 
 
