@@ -13,8 +13,8 @@ run: setup db
 	$(BIN)/kursk-tracker serve --host $(HOST) --port $(PORT)
 
 test: setup-dev
-	$(BIN)/ruff check app tests migrations bench
-	$(BIN)/ruff format --check app tests migrations bench
+	$(BIN)/ruff check app tests migrations bench audit
+	$(BIN)/ruff format --check app tests migrations bench audit
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -54,11 +54,11 @@ db: setup
 	$(BIN)/kursk-tracker seed --if-empty
 
 lint: setup-dev
-	$(BIN)/ruff check app tests migrations bench
+	$(BIN)/ruff check app tests migrations bench audit
 
 format: setup-dev
-	$(BIN)/ruff format app tests migrations bench
-	$(BIN)/ruff check --fix app tests migrations bench
+	$(BIN)/ruff format app tests migrations bench audit
+	$(BIN)/ruff check --fix app tests migrations bench audit
 
 bench: setup-dev
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
