@@ -6,14 +6,20 @@ Templates only draw what these functions computed: no chart JavaScript (see READ
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 
 from app.status.history import CHART_GROUPS, ChartGroup
 from app.status.models import AreaFigure, Holder
 
-WIDTH, HEIGHT = 1000, 280
-LEFT, RIGHT, TOP, BOTTOM = 56, 36, 24, 34
+WIDTH, HEIGHT = 1000, 300
+LEFT, RIGHT, TOP, BOTTOM = 72, 36, 40, 40
+# Labels are drawn at up to this size in the chart's own units: on a phone the chart is at least
+# 640 px wide, 0.64 px per unit, so 19 units stay above 12 px (static/css/app.css). Placement
+# below assumes this size, so labels that do not collide at it never collide smaller.
+LABEL_UNITS = 19
+CHAR_UNITS = 0.6 * LABEL_UNITS  # an average digit or letter's width
+MAX_X_LABELS = 7
 # Bottom to top: the two sides, then the disputed middle, then what nobody knows; each
 # status with its stale part just above it.
 STACK_ORDER: list[ChartGroup] = CHART_GROUPS
@@ -48,6 +54,9 @@ class Frame:
 
     x_ticks: list[Tick]
     y_ticks: list[Tick]
+    y_title: str
+    start: date
+    end: date  # the axis ends at the last data point, never at a date with no data
     width: int = WIDTH
     height: int = HEIGHT
     left: int = LEFT
@@ -68,20 +77,40 @@ def _x_scale(start: date, end: date) -> tuple[float, float]:
     return LEFT, (WIDTH - RIGHT - LEFT) / span
 
 
-def month_ticks(start: date, end: date) -> list[Tick]:
-    """First days of months between start and end, thinned to at most 8 labels."""
+def _add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    return date(day.year + month // 12, month % 12 + 1, 1)
+
+
+def time_ticks(start: date, end: date, most: int = MAX_X_LABELS) -> list[Tick]:
+    """Labelled dates between start and end: the finest of days, weeks, or months that gives
+    at most ``most`` labels, so a span of ten days gets days and a year gets quarters. Never
+    fewer than two labels (the first and last days) when no finer step fits."""
     origin, per_day = _x_scale(start, end)
-    months = []
-    year, month = start.year, start.month
-    while (year, month) <= (end.year, end.month):
-        first = date(year, month, 1)
-        if start <= first <= end:
+
+    def at(day: date) -> float:
+        return round(origin + (day - start).days * per_day, 1)
+
+    span = (end - start).days
+    for step in (1, 2, 7, 14):
+        if span // step + 1 <= most:
+            days = [start + timedelta(days=i) for i in range(0, span + 1, step)]
+            # The year once, on the first label.
+            return [
+                Tick(at(d), f"{d.day} {d:%b}" + (f" {d.year}" if i == 0 else ""))
+                for i, d in enumerate(days)
+            ]
+    for step in (1, 2, 3, 6, 12):
+        first = _add_months(start, 0 if start.day == 1 else 1)
+        while (first.month - 1) % step:  # quarters start in Jan, Apr, Jul, Oct
+            first = _add_months(first, 1)
+        months = []
+        while first <= end:
             months.append(first)
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    step = max(1, -(-len(months) // 8))
-    return [
-        Tick(round(origin + (m - start).days * per_day, 1), f"{m:%b %Y}") for m in months[::step]
-    ]
+            first = _add_months(first, step)
+        if 2 <= len(months) <= most:
+            return [Tick(at(m), f"{m:%b %Y}") for m in months]
+    return [Tick(at(start), f"{start.day} {start:%b %Y}"), Tick(at(end), f"{end.day} {end:%b %Y}")]
 
 
 def stacked_status_chart(
@@ -90,8 +119,11 @@ def stacked_status_chart(
     """Counts of settlements per status (and on stale evidence) over time, as step areas."""
     if not series or total <= 0:
         return None
-    start = series[0][0]
-    end = max(end, start)
+    start, last = series[0][0], series[-1][0]
+    # The axis ends at the last change (and a short stretch showing the counts after it), or
+    # at the date shown if that is sooner: no empty months running on to today.
+    stub = timedelta(days=max(1, (last - start).days // 40))
+    end = min(max(end, last), last + stub)
     origin, per_day = _x_scale(start, end)
     plot_h = HEIGHT - TOP - BOTTOM
 
@@ -101,7 +133,7 @@ def stacked_status_chart(
     def y(count: float) -> float:
         return round(TOP + plot_h - count / total * plot_h, 2)
 
-    edges = [x(day) for day, _ in series] + [x(end) if end > series[-1][0] else x(end) + 4]
+    edges = [x(day) for day, _ in series] + [x(end) if end > last else x(end) + 4]
     bands = []
     below = [0] * len(series)
     for status in STACK_ORDER:
@@ -119,7 +151,8 @@ def stacked_status_chart(
         for i, (day, counts) in enumerate(series)
     ]
     y_ticks = [Tick(y(v), str(v)) for v in sorted({0, total // 2, total})]
-    return StackedChart(Frame(month_ticks(start, end), y_ticks), bands, columns)
+    frame = Frame(time_ticks(start, end), y_ticks, "Settlements", start, end)
+    return StackedChart(frame, bands, columns)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +160,50 @@ class AreaPoint:
     x: float
     y: float
     figure: AreaFigure
+    label: PointLabel | None = None  # None: it would overlap another; the table has it
+
+
+@dataclass(frozen=True, slots=True)
+class PointLabel:
+    x: float
+    y: float
+    text: str
+    anchor: str  # "start" or "end"
+
+
+def place_labels(
+    points: Sequence[tuple[float, float, str]], frame_right: float, frame_top: float
+) -> list[PointLabel | None]:
+    """A label for each point, beside it, where it overlaps no label placed before it and stays
+    inside the frame; else None. Later points are placed first: the newest figure matters most.
+    """
+    # Every point's dot is an obstacle too: a label never covers another figure's point.
+    placed: list[tuple[float, float, float, float]] = [
+        (px - 7, py - 7, px + 7, py + 7) for px, py, _ in points
+    ]
+    result: list[PointLabel | None] = [None] * len(points)
+    height = LABEL_UNITS
+    for i in reversed(range(len(points))):
+        px, py, text = points[i]
+        width = len(text) * CHAR_UNITS
+        for dx, dy, anchor in (
+            (8, -8, "start"),
+            (8, 8 + height, "start"),
+            (-8, -8, "end"),
+            (-8, 8 + height, "end"),
+        ):
+            left = px + dx if anchor == "start" else px + dx - width
+            box = (left, py + dy - height, left + width, py + dy)
+            if box[0] < LEFT or box[2] > frame_right + RIGHT or box[1] < frame_top - 4:
+                continue
+            if any(
+                box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed
+            ):
+                continue
+            placed.append(box)
+            result[i] = PointLabel(round(px + dx, 2), round(py + dy, 2), text, anchor)
+            break
+    return result
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +224,8 @@ def area_chart(figures: Sequence[AreaFigure], end: date) -> AreaChart | None:
     if not figures:
         return None
     start = min(f.as_of for f in figures)
-    end = max(end, max(f.as_of for f in figures))
+    # The axis ends at the last figure: the figures are those up to the date shown.
+    end = max(f.as_of for f in figures)
     origin, per_day = _x_scale(start, end)
     top_value = max(f.area_km2 for f in figures) or 1
     top_value = _nice_ceiling(top_value)
@@ -156,19 +234,31 @@ def area_chart(figures: Sequence[AreaFigure], end: date) -> AreaChart | None:
     def y(value: float) -> float:
         return round(TOP + plot_h - value / top_value * plot_h, 2)
 
-    series = []
+    def x(day: date) -> float:
+        return round(origin + (day - start).days * per_day, 2)
+
+    drawn: list[tuple[Holder, list[AreaPoint]]] = []
     for holder in Holder:
         mine = sorted((f for f in figures if f.holder == holder), key=lambda f: f.as_of)
-        if not mine:
-            continue
-        points = [
-            AreaPoint(round(origin + (f.as_of - start).days * per_day, 2), y(f.area_km2), f)
-            for f in mine
-        ]
-        path = "M" + " L".join(f"{p.x},{p.y}" for p in points)
-        series.append(AreaSeries(holder, points, path))
+        if mine:
+            drawn.append((holder, [AreaPoint(x(f.as_of), y(f.area_km2), f) for f in mine]))
+    every = sorted((p for _, points in drawn for p in points), key=lambda p: (p.figure.as_of, p.x))
+    labels = dict(
+        zip(
+            (id(p) for p in every),
+            place_labels(
+                [(p.x, p.y, f"{p.figure.area_km2:,.0f}") for p in every], WIDTH - RIGHT, TOP
+            ),
+            strict=True,
+        )
+    )
+    series = []
+    for holder, points in drawn:
+        labelled = [replace(p, label=labels[id(p)]) for p in points]
+        path = "M" + " L".join(f"{p.x},{p.y}" for p in labelled)
+        series.append(AreaSeries(holder, labelled, path))
     y_ticks = [Tick(y(v), f"{v:,.0f}") for v in (0, top_value / 2, top_value)]
-    return AreaChart(Frame(month_ticks(start, end), y_ticks), series)
+    return AreaChart(Frame(time_ticks(start, end), y_ticks, "Area held (km²)", start, end), series)
 
 
 def _nice_ceiling(value: float) -> float:

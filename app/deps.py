@@ -238,3 +238,25 @@ def load_date_nav(
 
 
 DATED_PAGE = [Depends(load_date_nav)]
+
+
+def load_settlement_date_nav(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    settlement: SettlementDep,
+    as_of: AsOfDep,
+    known_on: KnownOnDep,
+) -> None:
+    """On a settlement's page the date control steps through that settlement's own changes
+    (runs after ``load_date_nav``, replacing the region's steps)."""
+    from app.status import service as status_service
+
+    history = status_service.region_history(session, settings.contest_window_days, known_on)
+    request.state.date_nav = status_service.settlement_date_nav(
+        session, history, settlement.id, as_of, reported_then=request.state.reported_then
+    )
+    request.state.date_nav_of = settlement.name
+
+
+SETTLEMENT_DATED_PAGE = [Depends(load_settlement_date_nav)]

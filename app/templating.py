@@ -35,6 +35,8 @@ def _request_context(request: Request) -> dict[str, Any]:
     return {
         "current_user": getattr(request.state, "user", None),
         "date_nav": getattr(request.state, "date_nav", (None, None)),
+        # Whose changes the date control steps through: a settlement's name, or the region's.
+        "date_nav_of": getattr(request.state, "date_nav_of", None),
         "known_on": getattr(request.state, "known_on", None),
         "reported_then": getattr(request.state, "reported_then", False),
         "csrf_token": lambda: csrf_token(request),

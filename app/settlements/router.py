@@ -12,6 +12,7 @@ from app.claims import service as claims_service
 from app.claims.models import ControlStatus
 from app.deps import (
     DATED_PAGE,
+    SETTLEMENT_DATED_PAGE,
     AsOfDep,
     DistrictDep,
     KnownOnDep,
@@ -77,7 +78,7 @@ def settlement_list(
     )
 
 
-@router.get("/settlements/{slug}", include_in_schema=False)
+@router.get("/settlements/{slug}", include_in_schema=False, dependencies=SETTLEMENT_DATED_PAGE)
 def settlement_detail(
     request: Request,
     settlement: SettlementDep,

@@ -21,6 +21,7 @@ from app.deps import (
 )
 from app.settlements import service as settlements_service
 from app.sources.models import Side
+from app.status import answers as answers_service
 from app.status import service as status_service
 from app.status import worked_cases
 from app.templating import render
@@ -30,6 +31,11 @@ router = APIRouter(dependencies=DATED_PAGE)
 
 # The dashboard's settlement finder shows this many rows; the list page shows all.
 FINDER_LIMIT = 12
+# Up to this many matches, the finder answers with a card each (status, since when, on whose
+# word); beyond it, with the table. Without a search, the cards are the contested settlements
+# on fresh evidence: the news of the day.
+ANSWER_CARDS = 3
+CONTESTED_CARDS = 4
 # The timeline page lists this many changes, newest first.
 CHANGES_LIMIT = 300
 # The dashboard lists the latest few.
@@ -52,6 +58,11 @@ def dashboard(
     history = status_service.region_history(session, settings.contest_window_days, known_on)
     figures = status_service.area_figures(session, as_of)
     contested_rows = status_service.contested_rows_of(rows)
+    found = status_service.search_rows(session, rows, q) if q.strip() else []
+    if q.strip():
+        carded = found if len(found) <= ANSWER_CARDS else []
+    else:
+        carded = [r for r in contested_rows if not r.stale][:CONTESTED_CARDS]
     return render(
         request,
         "dashboard.html",
@@ -77,7 +88,8 @@ def dashboard(
             ),
             "window_days": settings.contest_window_days,
             "q": q,
-            "finder_rows": status_service.search_rows(session, rows, q),
+            "finder_rows": found,
+            "answers": answers_service.answers(session, carded),
             "finder_limit": FINDER_LIMIT,
         },
         fragments={"finder-results": "finder_results"},

@@ -539,6 +539,25 @@ def changes(
     ]
 
 
+def settlement_date_nav(
+    session: Session,
+    history: RegionHistory,
+    settlement_id: int,
+    on: date,
+    *,
+    reported_then: bool = False,
+) -> tuple[date | None, date | None]:
+    """The nearest dates before and after ``on`` when this settlement's status changed (as
+    reported then, also the days a claim about it was published): its page steps through its
+    own story, not the region's."""
+    days = set(history.of(settlement_id).starts)
+    if reported_then:
+        days |= {f.published_on for f in settlement_facts(session, settlement_id)}
+    ordered = sorted(days)
+    i, j = bisect_left(ordered, on) - 1, bisect_right(ordered, on)
+    return (ordered[i] if i >= 0 else None), (ordered[j] if j < len(ordered) else None)
+
+
 def date_nav(history: RegionHistory, on: date) -> tuple[date | None, date | None]:
     """The nearest dates before and after ``on`` when some settlement's status changed."""
     return history.previous_change(on), history.next_change(on)

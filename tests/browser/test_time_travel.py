@@ -98,6 +98,6 @@ def test_map_labels_never_print_over_each_other(page, demo_server, width):
 
 def test_timeline_chart_click_moves_the_date(page, demo_server):
     page.goto(f"{demo_server}/timeline?as_of=2025-04-27")
-    page.locator('.chart__slice[href="/timeline?as_of=2025-03-13"]').click()
+    page.locator('.chart__slice[data-href="/timeline?as_of=2025-03-13"]').click()
     expect(page).to_have_url(f"{demo_server}/timeline?as_of=2025-03-13")
     expect(page.locator(".timebar__date")).to_contain_text("13 Mar 2025")

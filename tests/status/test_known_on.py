@@ -103,9 +103,7 @@ def test_the_command_line_exports_as_reported_then(demo_url):
 
 def test_chart_slices_as_reported_then_move_the_knowledge_date_too(client):
     html = client.get("/timeline?as_of=2024-09-01&known_on=2024-09-01").text
-    slices = re.findall(
-        r'class="chart__slice"|href="(/timeline\?[^"]+)" class="chart__slice"', html
-    )
+    slices = re.findall(r'class="chart__day" href="(/timeline\?[^"]+)"', html)
     links = [s.replace("&amp;", "&") for s in slices if s]
     assert links
     for link in links:
