@@ -71,7 +71,8 @@ def violations(page, script: str) -> list[str]:
     page.evaluate(script)
     found = page.evaluate(
         """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
-            .map(v => `${v.id} (${v.impact}): ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)"""
+            .map(v => `${v.id} (${v.impact}): `
+                      + v.nodes.map(n => n.target.join(' ')).join(', '))"""
     )
     return list(found)
 
