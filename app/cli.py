@@ -15,7 +15,6 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy.orm import Session
 from typer.core import TyperGroup
 
-from app import dates
 from app.accounts.models import Role
 from app.config import PROJECT_ROOT, get_settings
 from app.db import Database, sqlite_file
@@ -282,21 +281,15 @@ def export(
     ] = "csv",
 ) -> None:
     """Write a CSV export to stdout or a file, with the same filters as the web exports."""
+    from app.filters import ClaimFilters, FilterError, StatusFilters, enum_param
     from app.interchange import exports
-    from app.interchange.filters import (
-        FilterError,
-        claim_filters,
-        enum_param,
-        known_filters,
-        status_filters,
-    )
 
     if what not in exports.EXPORTS:
         typer.echo(f"unknown export {what!r}: choose one of {', '.join(exports.EXPORTS)}", err=True)
         raise typer.Exit(2)
     try:
         if what == "claims":
-            filters = claim_filters(
+            filters: ClaimFilters | StatusFilters | None = ClaimFilters.parse(
                 settlement=settlement,
                 source=source,
                 side=side,
@@ -308,28 +301,27 @@ def export(
                 district=district,
                 known_on=known_on,
             )
-            on = dates.today()
-        else:
-            filters, on = status_filters(
+        elif what == "status":
+            filters = StatusFilters.parse(
                 as_of=as_of, known_on=known_on, district=district, status=status
             )
+        else:
+            filters = None
         chosen = enum_param("format", export_format, exports.ExportFormat)
     except FilterError as error:
         typer.echo(f"--{error.field.replace('_', '-')}: {error.message}", err=True)
         raise typer.Exit(2) from None
-    if what == "settlements":
-        filters = {}
     database = _database()
     try:
         with database.read_session() as session:
-            filters = known_filters(session, filters)
+            filters = filters.checked(session) if filters is not None else None
     except FilterError as error:
         database.dispose()
         typer.echo(f"--{error.field.replace('_', '-')}: {error.message}", err=True)
         raise typer.Exit(2) from None
     try:
         chunks = exports.in_format(
-            exports.EXPORTS[what](database, get_settings(), on=on, **filters),
+            exports.EXPORTS[what](database, get_settings(), filters),
             chosen or exports.ExportFormat.csv,
         )
         if output is None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 from urllib.parse import parse_qsl
 
 from fastapi import Depends, HTTPException, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
 from sqlalchemy.orm import Session
 
 from app import dates
@@ -16,7 +18,15 @@ from app.accounts import service as accounts_service
 from app.accounts.models import Role, User
 from app.config import Settings
 from app.db import Database
-from app.interchange import filters
+from app.filters import (
+    ClaimFilters,
+    FilterError,
+    StatusFilters,
+    date_param,
+    district_param,
+    enum_param,
+)
+from app.paging import MAX_CURSOR_LENGTH
 from app.settlements import service as settlements_service
 from app.settlements.models import Settlement
 from app.validation import INT32_MAX, bounded_int_validator
@@ -112,39 +122,92 @@ PageNumber = Annotated[
 RowId = Annotated[int, bounded_int_validator(1, INT32_MAX), Path(ge=1, le=INT32_MAX)]
 
 
+def query_error(field: str, message: str) -> RequestValidationError:
+    """FastAPI's 422 for one query parameter, with its name in the message."""
+    text = message if message.startswith(field) else f"{field} {message}"
+    return RequestValidationError([{"loc": ("query", field), "msg": text, "type": "value_error"}])
+
+
+def as_request_error(error: FilterError) -> RequestValidationError:
+    return query_error(error.field, error.message)
+
+
 def query_date(name: str, value: str | None) -> date | None:
     """Parse a YYYY-MM-DD query parameter; a 422 naming the parameter otherwise."""
     try:
-        return filters.date_param(name, value)
-    except filters.FilterError as error:
-        raise filters.as_request_error(error) from None
+        return date_param(name, value)
+    except FilterError as error:
+        raise as_request_error(error) from None
 
 
 def query_enum(name: str, value: str | None, enum_cls: type[E]) -> E | None:
     """Parse an enum query parameter where empty means "any" (an HTML <select>'s first option)."""
     try:
-        return filters.enum_param(name, value, enum_cls)
-    except filters.FilterError as error:
-        raise filters.as_request_error(error) from None
+        return enum_param(name, value, enum_cls)
+    except FilterError as error:
+        raise as_request_error(error) from None
 
 
-def get_claim_filters(raw: filters.RawClaimFilters, session: SessionDep) -> dict[str, Any]:
-    """The claims filters, with settlement, source and district checked against the data."""
+def get_claim_filters(
+    session: SessionDep,
+    settlement: Annotated[str | None, Query(max_length=80, description="Settlement slug.")] = None,
+    source: Annotated[str | None, Query(max_length=80, description="Source slug.")] = None,
+    side: Annotated[str | None, Query(description="russia, ukraine or neutral.")] = None,
+    status: Annotated[str | None, Query(description="A control status.")] = None,
+    verification: Annotated[str | None, Query(description="A verification level.")] = None,
+    since: Annotated[str | None, Query(description="Earliest as_of (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, Query(description="Latest as_of (YYYY-MM-DD).")] = None,
+    as_of: Annotated[
+        str | None, Query(description="The date a page shows: claims dated up to it (as until).")
+    ] = None,
+    district: Annotated[str | None, Query(max_length=200)] = None,
+    known_on: Annotated[
+        str | None,
+        Query(description="Only claims published by this date (YYYY-MM-DD); default: all."),
+    ] = None,
+) -> ClaimFilters:
+    """The claims filters of an export or the API, with what they name checked against the data."""
     try:
-        return filters.known_filters(session, raw)
-    except filters.FilterError as error:
-        raise filters.as_request_error(error) from None
+        return ClaimFilters.parse(
+            known_on=known_on,
+            settlement=settlement,
+            source=source,
+            side=side,
+            status=status,
+            verification=verification,
+            since=since,
+            until=until,
+            as_of=as_of,
+            district=district,
+        ).checked(session)
+    except FilterError as error:
+        raise as_request_error(error) from None
 
 
 def get_status_filters(
-    raw: filters.RawStatusFilters, session: SessionDep
-) -> tuple[dict[str, Any], date]:
-    """The status filters, with the district checked against the data."""
-    values, on = raw
+    session: SessionDep,
+    as_of: Annotated[str | None, Query(description="The date (YYYY-MM-DD); default today.")] = None,
+    known_on: Annotated[
+        str | None,
+        Query(
+            description="Count only claims published by this date (YYYY-MM-DD); "
+            "default today, i.e. everything known now."
+        ),
+    ] = None,
+    district: Annotated[str | None, Query(max_length=200)] = None,
+    status: Annotated[str | None, Query(description="Only settlements with this status.")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Name in any spelling.")] = None,
+    stale: Annotated[
+        str | None, Query(description="1: only statuses on stale evidence; 0: only fresh ones.")
+    ] = None,
+) -> StatusFilters:
+    """The status filters of an export or the API, the district checked against the data."""
     try:
-        return filters.known_filters(session, values), on
-    except filters.FilterError as error:
-        raise filters.as_request_error(error) from None
+        return StatusFilters.parse(
+            as_of=as_of, known_on=known_on, district=district, status=status, q=q, stale=stale
+        ).checked(session)
+    except FilterError as error:
+        raise as_request_error(error) from None
 
 
 def get_district(
@@ -153,13 +216,13 @@ def get_district(
 ) -> str:
     """A page's district filter: matched whatever its case; an unknown one is a 422."""
     try:
-        return filters.district_param(session, district)
-    except filters.FilterError as error:
-        raise filters.as_request_error(error) from None
+        return district_param(session, district)
+    except FilterError as error:
+        raise as_request_error(error) from None
 
 
-ClaimFilters = Annotated[dict[str, Any], Depends(get_claim_filters)]
-StatusFilters = Annotated[tuple[dict[str, Any], date], Depends(get_status_filters)]
+ClaimFiltersDep = Annotated[ClaimFilters, Depends(get_claim_filters)]
+StatusFiltersDep = Annotated[StatusFilters, Depends(get_status_filters)]
 DistrictDep = Annotated[str, Depends(get_district)]
 
 
@@ -204,6 +267,57 @@ def get_known_on(
 
 
 KnownOnDep = Annotated[date | None, Depends(get_known_on)]
+
+
+def get_page_status_filters(
+    session: SessionDep,
+    as_of: AsOfDep,
+    known_on: KnownOnDep,
+    district: Annotated[str, Query(max_length=200, description="One district.")] = "",
+    status: Annotated[str | None, Query(description="One of the control statuses.")] = None,
+    q: Annotated[str, Query(max_length=200, description="Name in any spelling.")] = "",
+    stale: Annotated[
+        str, Query(description="1: only statuses resting on stale evidence, oldest first.")
+    ] = "",
+) -> StatusFilters:
+    """A page's status filters: its dates as the date bar set them (``view=reported`` too)."""
+    try:
+        return StatusFilters.parse(
+            as_of=as_of, known_on=known_on, district=district, status=status, q=q, stale=stale
+        ).checked(session)
+    except FilterError as error:
+        raise as_request_error(error) from None
+
+
+PageStatusFiltersDep = Annotated[StatusFilters, Depends(get_page_status_filters)]
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    """Which page of a list an address asks for: after a cursor, or an old page number."""
+
+    after: str | None
+    page: int
+
+    def offset(self, size: int) -> int:
+        """Where an old ``page=N`` link starts: it answers the rows it always answered."""
+        return (self.page - 1) * size
+
+
+def get_page_request(
+    after: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_CURSOR_LENGTH,
+            description="From a page's “next” link: the rows after the last one it showed.",
+        ),
+    ] = None,
+    page: PageNumber = 1,
+) -> PageRequest:
+    return PageRequest(after or None, page)
+
+
+PageRequestDep = Annotated[PageRequest, Depends(get_page_request)]
 
 
 def get_settlement(slug: str, session: SessionDep) -> Settlement:

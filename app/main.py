@@ -27,8 +27,9 @@ from app.api.router import router as api_router
 from app.claims.router import router as claims_router
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.db import Database
-from app.deps import LoginRequired, get_current_user
+from app.deps import LoginRequired, as_request_error, get_current_user
 from app.faults import DatabaseFault, FaultKind, database_fault
+from app.filters import FilterError
 from app.health import HealthOut, WriteCheck, health
 from app.interchange.feeds import router as feeds_router
 from app.interchange.import_router import router as import_router
@@ -112,6 +113,11 @@ async def validation_error(request: Request, exc: RequestValidationError) -> Res
         f"{field}: {msg}" if not msg.startswith(field) else msg for field, msg in errors.items()
     )
     return error_page(request, 422, ERROR_TITLES[422], message, errors=errors)
+
+
+async def filter_error(request: Request, exc: FilterError) -> Response:
+    """A filter or a cursor refused where a route reads it (a list's ``after``): a 422."""
+    return await validation_error(request, as_request_error(exc))
 
 
 async def not_allowed(request: Request, exc: NotAllowed) -> Response:
@@ -246,6 +252,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         (DBAPIError, database_fault_page),
         (DatabaseFault, database_fault_page),
         (LoginRequired, login_required),
+        (FilterError, filter_error),
         (Exception, internal_error),
         (NotAllowed, not_allowed),
     ]

@@ -106,6 +106,7 @@ VIEW_PARAMETERS = frozenset(
         "since",
         "until",
         "page",
+        "after",
         "stale",
     }
 )
@@ -215,6 +216,8 @@ def render(
         block = fragments.get(request.headers.get("HX-Target", ""))
         if block:
             extra["block_name"] = block
+            # A list's "more" link asks for its block: the pager then counts from row 1.
+            context["htmx_block"] = block
     response = templates.TemplateResponse(request, name, context, status_code=status_code, **extra)
     response.headers["Vary"] = "HX-Request, HX-Target"
     return response

@@ -6,19 +6,29 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app import dates
 from app.accounts import csrf
 from app.accounts import service as accounts_service
 from app.accounts.models import AuditEvent, User
-from app.deps import DatabaseDep, FormDep, OptionalUserDep, ReviewerDep, SessionDep
+from app.deps import (
+    DatabaseDep,
+    FormDep,
+    OptionalUserDep,
+    PageRequestDep,
+    ReviewerDep,
+    SessionDep,
+)
 from app.faults import DatabaseFault
+from app.paging import PAGE_SIZE, Order, encode_cursor, page_of_query
 from app.templating import render
 from app.validation import INT32_MAX, bounded_int_validator
 
 router = APIRouter()
-AUDIT_PAGE = 50
+AUDIT_PAGE = PAGE_SIZE
+# Newest first.
+AUDIT_ORDER = (Order(AuditEvent.id, int, descending=True),)
 WRONG_CREDENTIALS = "Wrong username or password."
 
 
@@ -91,16 +101,17 @@ def audit_log(
     request: Request,
     session: SessionDep,
     user: ReviewerDep,
+    paging: PageRequestDep,
     action: Annotated[str, Query(max_length=60)] = "",
     actor: Annotated[str, Query(max_length=80)] = "",
     entity: Annotated[str, Query(max_length=80, description="claim:12, user:3, …")] = "",
     before: Annotated[
         int | None,
         bounded_int_validator(1, INT32_MAX),
-        Query(ge=1, le=INT32_MAX, description="Show events older than this id"),
+        Query(ge=1, le=INT32_MAX, description="Show events older than this id (older links)"),
     ] = None,
 ) -> Response:
-    stmt = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(AUDIT_PAGE + 1)
+    stmt = select(AuditEvent)
     if action:
         stmt = stmt.where(AuditEvent.action == action)
     if actor:
@@ -110,11 +121,21 @@ def audit_log(
         stmt = stmt.where(AuditEvent.entity_type == entity_type)
         if entity_id:
             stmt = stmt.where(AuditEvent.entity_id == entity_id)
-    if before:
-        stmt = stmt.where(AuditEvent.id < before)
-    events = session.scalars(stmt).all()
-    more = len(events) > AUDIT_PAGE
-    events = events[:AUDIT_PAGE]
+    total = session.scalar(stmt.with_only_columns(func.count(), maintain_column_froms=True)) or 0
+    after = paging.after
+    if before and not after:
+        # An older "Older events" link: the events after (older than) that id, as before.
+        after = encode_cursor((before,))
+    page = page_of_query(
+        session,
+        stmt,
+        AUDIT_ORDER,
+        lambda event: (event.id,),
+        after=after,
+        offset=paging.offset(AUDIT_PAGE),
+        size=AUDIT_PAGE,
+        total=total,
+    )
     actions = session.scalars(
         select(AuditEvent.action).distinct().order_by(AuditEvent.action)
     ).all()
@@ -123,11 +144,11 @@ def audit_log(
         "audit.html",
         {
             "as_of": dates.today(),
-            "events": events,
+            "events": page.items,
+            "page": page,
             "actions": actions,
             "action": action,
             "actor": actor,
             "entity": entity,
-            "older": events[-1].id if more and events else None,
         },
     )

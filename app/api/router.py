@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import base64
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from sqlalchemy import and_, or_
 
 from app.api.responses import errors
 from app.api.schemas import (
@@ -24,20 +22,16 @@ from app.claims import service as claims_service
 from app.claims.models import Claim
 from app.deps import (
     AsOfDep,
-    ClaimFilters,
+    ClaimFiltersDep,
     DistrictDep,
     KnownOnDep,
     SessionDep,
     SettingsDep,
     SettlementDep,
-    StatusFilters,
+    StatusFiltersDep,
 )
-from app.interchange.filters import (
-    FilterError,
-    as_request_error,
-    query_error,
-    status_filters,
-)
+from app.filters import ClaimFilters, StatusFilters
+from app.paging import Order, page_of_query
 from app.settlements import service as settlements_service
 from app.settlements.models import Settlement
 from app.settlements.service import SettlementRow
@@ -46,7 +40,7 @@ from app.status import service as status_service
 from app.status.records import status_record
 from app.status.service import SettlementStatus
 from app.urls import absolute_url
-from app.validation import INT32_MAX, bounded_int_validator, parse_bounded_int, parse_iso_date
+from app.validation import bounded_int_validator
 
 router = APIRouter(
     prefix="/api/v1",
@@ -107,13 +101,12 @@ def settlement(
     row = status_service.status_from_timeline(
         settlement, timeline, as_of, window, settings.stale_days
     )
+    wanted = ClaimFilters(settlement=settlement.slug, until=as_of, known_on=known_on)
     stmt = (
-        claims_service.export_query(settlement=settlement.slug, until=as_of)
+        claims_service.export_query(wanted)
         .order_by(None)
         .order_by(Claim.as_of.desc(), Claim.id.desc())
     )
-    if known_on is not None:
-        stmt = stmt.where(Claim.published_on <= known_on)
     claims = session.execute(stmt).all()
     return SettlementDetail(
         settlement=settlement_out(settlement),
@@ -122,57 +115,46 @@ def settlement(
     )
 
 
-def _cursor(value: str | None) -> tuple[date, int] | None:
-    if not value:
-        return None
-    # A cursor is ours only in form: whoever holds it can write any date and number into it,
-    # so both go through the same parsers as every other date and integer a person supplies.
-    try:
-        day, _, claim_id = base64.urlsafe_b64decode(value.encode() + b"==").decode().partition(",")
-        return parse_iso_date(day), parse_bounded_int(claim_id, maximum=INT32_MAX)
-    except (ValueError, UnicodeDecodeError):
-        raise query_error("cursor", "is not a cursor this API gave out") from None
-
-
-def _encode_cursor(day: date, claim_id: int) -> str:
-    return base64.urlsafe_b64encode(f"{day.isoformat()},{claim_id}".encode()).decode().rstrip("=")
+# The order of the claims' pages: the export's, oldest first.
+CLAIMS_ORDER = (Order(Claim.as_of, date), Order(Claim.id, int))
 
 
 @router.get("/claims", summary="Approved claims, oldest first, in pages (keyset pagination)")
 def claims(
     request: Request,
     session: SessionDep,
-    filters: ClaimFilters,
+    filters: ClaimFiltersDep,
     limit: Annotated[int, bounded_int_validator(1, MAX_PAGE), Query(ge=1, le=MAX_PAGE)] = 100,
     cursor: Annotated[
         str | None, Query(max_length=200, description="From the `next` link.")
     ] = None,
 ) -> ClaimPage:
-    stmt = claims_service.export_query(**filters)
-    after = _cursor(cursor)
-    if after is not None:
-        stmt = stmt.where(
-            or_(Claim.as_of > after[0], and_(Claim.as_of == after[0], Claim.id > after[1]))
-        )
-    rows = session.execute(stmt.limit(limit + 1)).all()
+    # Not counted: a count of every matching claim would cost more than the page itself.
+    page = page_of_query(
+        session,
+        claims_service.export_query(filters),
+        CLAIMS_ORDER,
+        lambda row: (row.as_of, row.claim_id),
+        after=cursor,
+        size=limit,
+        scalars=False,
+        field="cursor",
+    )
     next_url = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1]
-        following = request.url.include_query_params(
-            cursor=_encode_cursor(last.as_of, last.claim_id)
-        )
+    if page.next_after is not None:
+        following = request.url.include_query_params(cursor=page.next_after)
         next_url = absolute_url(request, f"{following.path}?{following.query}")
-    return ClaimPage(items=[claim_out(r) for r in rows], next=next_url)
+    return ClaimPage(items=[claim_out(r) for r in page.items], next=next_url)
 
 
 @router.get("/status", summary="The derived status of every settlement on a date")
-def status(session: SessionDep, settings: SettingsDep, filters: StatusFilters) -> StatusPage:
-    values, on = filters
-    rows = status_service.status_table_for(session, settings, on, **values)
+def status(session: SessionDep, settings: SettingsDep, filters: StatusFiltersDep) -> StatusPage:
+    rows = status_service.status_table_for(
+        session, settings, filters.as_of, **filters.table_filters()
+    )
     return StatusPage(
-        as_of=on,
-        known_on=values["known_on"],
+        as_of=filters.as_of,
+        known_on=filters.known_on,
         window_days=settings.contest_window_days,
         stale_days=settings.stale_days,
         items=[status_out(r) for r in rows],
@@ -202,10 +184,7 @@ def area_figures(
         str | None, Query(description="Figures up to this date; default today.")
     ] = None,
 ) -> list[AreaFigureOut]:
-    try:
-        _, on = status_filters(as_of=as_of)
-    except FilterError as error:
-        raise as_request_error(error) from None
+    on = StatusFilters.parse(as_of=as_of).as_of
     return [
         AreaFigureOut(
             as_of=f.as_of,

@@ -18,12 +18,14 @@ from app.deps import (
     EditorDep,
     FormDep,
     OptionalUserDep,
+    PageRequestDep,
     ReviewerDep,
     RowId,
     SessionDep,
     SettingsDep,
 )
 from app.faults import DatabaseFault
+from app.paging import PAGE_SIZE
 from app.settlements import service as settlements_service
 from app.sources import service as sources_service
 from app.sources.models import Side, SourceKind
@@ -213,15 +215,22 @@ def _claim_page(
 
 @router.get("/review", include_in_schema=False)
 def review_queue(
-    request: Request, session: SessionDep, settings: SettingsDep, user: ReviewerDep
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: ReviewerDep,
+    paging: PageRequestDep,
 ) -> Response:
     today = dates.today()
-    queue = claims_service.pending_queue(session)
+    page = claims_service.pending_queue(
+        session, after=paging.after, offset=paging.offset(PAGE_SIZE)
+    )
+    queue = page.items
     previews = status_service.review_previews(session, queue, today, settings.contest_window_days)
     return render(
         request,
         "review.html",
-        {"as_of": today, "queue": queue, "previews": previews},
+        {"as_of": today, "queue": queue, "page": page, "previews": previews},
     )
 
 

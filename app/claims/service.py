@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import String, and_, cast, exists, func, literal, not_, select, update
@@ -14,15 +14,19 @@ from sqlalchemy.sql.expression import Exists
 
 from app.accounts import audit
 from app.accounts.models import AuditEvent, User
-from app.claims.models import Claim, ControlStatus, ReviewState, Verification
+from app.claims.models import Claim, ControlStatus, ReviewState
 from app.claims.schemas import ClaimIn
 from app.dates import EARLIEST_DATE, today
 from app.db import AnySelect, utcnow
+from app.filters import ClaimFilters
+from app.paging import PAGE_SIZE, Order, Page, page_of_query
 from app.settlements import service as settlements_service
 from app.settlements.models import Settlement
 from app.sources import service as sources_service
-from app.sources.models import Side, Source
+from app.sources.models import Source
 from app.sources.schemas import SourceIn
+
+NO_FILTERS = ClaimFilters()
 
 
 def superseded_clause() -> Exists:
@@ -54,38 +58,77 @@ def claims_of_settlement(
     *,
     up_to: date | None = None,
     known_on: date | None = None,
-    limit: int | None = None,
+    total: int | None = None,
+    after: str | None = None,
     offset: int = 0,
-) -> Sequence[Claim]:
-    """Approved claims about a settlement, newest first (what its page lists).
+    size: int = PAGE_SIZE,
+) -> Page[Claim]:
+    """A page of the approved claims about a settlement, newest first (what its page lists).
 
-    ``known_on``: only the claims published by then ("as reported then").
+    ``known_on``: only the claims published by then ("as reported then"). ``total``: how many
+    there are (count_of_settlement), for the page's position.
     """
-    stmt = (
-        select(Claim)
-        .where(Claim.settlement_id == settlement_id, Claim.review_state == ReviewState.approved)
-        .order_by(Claim.as_of.desc(), Claim.published_on.desc(), Claim.id.desc())
-        .offset(offset)
-        .limit(limit)
+    stmt = select(Claim).where(
+        Claim.settlement_id == settlement_id, Claim.review_state == ReviewState.approved
     )
     if up_to is not None:
         stmt = stmt.where(Claim.as_of <= up_to)
     if known_on is not None:
         stmt = stmt.where(Claim.published_on <= known_on)
-    return session.scalars(stmt).all()
+    return page_of_query(
+        session,
+        stmt,
+        SETTLEMENT_CLAIMS_ORDER,
+        lambda c: (c.as_of, c.published_on, c.id),
+        after=after,
+        offset=offset,
+        size=size,
+        total=total,
+    )
 
 
-def claims_of_source(session: Session, source_id: int, *, up_to: date) -> Sequence[Claim]:
-    """A source's approved claims dated up to a date, newest first (its page lists them)."""
-    return session.scalars(
-        select(Claim)
-        .where(
-            Claim.source_id == source_id,
-            Claim.review_state == ReviewState.approved,
-            Claim.as_of <= up_to,
+SETTLEMENT_CLAIMS_ORDER = (
+    Order(Claim.as_of, date, descending=True),
+    Order(Claim.published_on, date, descending=True),
+    Order(Claim.id, int, descending=True),
+)
+SOURCE_CLAIMS_ORDER = (
+    Order(Claim.as_of, date, descending=True),
+    Order(Claim.id, int, descending=True),
+)
+
+
+def claims_of_source(
+    session: Session,
+    source_id: int,
+    *,
+    up_to: date,
+    after: str | None = None,
+    offset: int = 0,
+    size: int = PAGE_SIZE,
+) -> Page[Claim]:
+    """A page of a source's approved claims dated up to a date, newest first (its page)."""
+    stmt = select(Claim).where(
+        Claim.source_id == source_id,
+        Claim.review_state == ReviewState.approved,
+        Claim.as_of <= up_to,
+    )
+    total = (
+        session.scalar(
+            stmt.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
         )
-        .order_by(Claim.as_of.desc(), Claim.id.desc())
-    ).all()
+        or 0
+    )
+    return page_of_query(
+        session,
+        stmt,
+        SOURCE_CLAIMS_ORDER,
+        lambda c: (c.as_of, c.id),
+        after=after,
+        offset=offset,
+        size=size,
+        total=total,
+    )
 
 
 def count_of_settlement(
@@ -156,18 +199,7 @@ def newest_claim_day(session: Session, up_to: date, known_on: date | None = None
     return session.scalar(stmt)
 
 
-def export_query(
-    *,
-    settlement: str | None = None,
-    source: str | None = None,
-    side: Side | None = None,
-    status: ControlStatus | None = None,
-    verification: Verification | None = None,
-    since: date | None = None,
-    until: date | None = None,
-    district: str | None = None,
-    known_on: date | None = None,
-) -> AnySelect:
+def export_query(filters: ClaimFilters = NO_FILTERS) -> AnySelect:
     """Approved claims as flat rows named like the CSV columns, oldest first.
 
     Plain columns, not ORM objects: an export of 500,000 claims should not build 500,000
@@ -192,24 +224,25 @@ def export_query(
         .where(Claim.review_state == ReviewState.approved)
         .order_by(Claim.as_of, Claim.id)
     )
-    if settlement:
-        stmt = stmt.where(Settlement.slug == settlement)
-    if source:
-        stmt = stmt.where(Source.slug == source)
-    if side:
-        stmt = stmt.where(Source.side == side)
-    if status:
-        stmt = stmt.where(Claim.status == status)
-    if verification:
-        stmt = stmt.where(Claim.verification == verification)
-    if since:
-        stmt = stmt.where(Claim.as_of >= since)
-    if until:
-        stmt = stmt.where(Claim.as_of <= until)
-    if known_on:
-        stmt = stmt.where(Claim.published_on <= known_on)
-    if district:
-        stmt = stmt.where(Settlement.district == district)
+    f = filters
+    if f.settlement:
+        stmt = stmt.where(Settlement.slug == f.settlement)
+    if f.source:
+        stmt = stmt.where(Source.slug == f.source)
+    if f.side:
+        stmt = stmt.where(Source.side == f.side)
+    if f.status:
+        stmt = stmt.where(Claim.status == f.status)
+    if f.verification:
+        stmt = stmt.where(Claim.verification == f.verification)
+    if f.since:
+        stmt = stmt.where(Claim.as_of >= f.since)
+    if f.until:
+        stmt = stmt.where(Claim.as_of <= f.until)
+    if f.known_on:
+        stmt = stmt.where(Claim.published_on <= f.known_on)
+    if f.district:
+        stmt = stmt.where(Settlement.district == f.district)
     return stmt
 
 
@@ -237,7 +270,7 @@ def unexportable_ids(session: Session | Connection) -> set[int]:
     )
 
 
-def export_lines_query(**filters: Any) -> AnySelect:
+def export_lines_query(filters: ClaimFilters = NO_FILTERS) -> AnySelect:
     """The export query with its columns joined into CSV by the database, where they are safe.
 
     Ids, slugs, enum values and dates need neither quoting nor formula escaping (they are
@@ -248,7 +281,7 @@ def export_lines_query(**filters: Any) -> AnySelect:
     replaces; the writer blanks those of unexportable_ids). No self-join: on a table PostgreSQL
     has no statistics for yet, a streamed self-join was planned as a scan per row.
     """
-    stmt = export_query(**filters).where(exportable_clause())
+    stmt = export_query(filters).where(exportable_clause())
     comma = literal(",")
     prefix = cast(Claim.id, String) + comma + Settlement.slug
     middle = (
@@ -552,14 +585,30 @@ def _already_decided(session: Session, claim: Claim) -> str:
     return f"This claim was already {state} by {who}; your decision was not recorded."
 
 
-def pending_queue(session: Session, limit: int = 200) -> Sequence[Claim]:
-    """Claims waiting for review, oldest first."""
-    return session.scalars(
-        select(Claim)
-        .where(Claim.review_state == ReviewState.pending)
-        .order_by(Claim.created_at, Claim.id)
-        .limit(limit)
-    ).all()
+REVIEW_ORDER = (Order(Claim.created_at, datetime), Order(Claim.id, int))
+
+
+def pending_queue(
+    session: Session, *, after: str | None = None, offset: int = 0, size: int = PAGE_SIZE
+) -> Page[Claim]:
+    """A page of the claims waiting for review, oldest first, and how many wait."""
+    stmt = select(Claim).where(Claim.review_state == ReviewState.pending)
+    total = (
+        session.scalar(
+            stmt.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
+        )
+        or 0
+    )
+    return page_of_query(
+        session,
+        stmt,
+        REVIEW_ORDER,
+        lambda c: (c.created_at, c.id),
+        after=after,
+        offset=offset,
+        size=size,
+        total=total,
+    )
 
 
 def corrections_of(session: Session, claim_id: int) -> Sequence[Claim]:

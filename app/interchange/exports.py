@@ -14,7 +14,7 @@ import hashlib
 import io
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from enum import Enum, StrEnum
 from typing import Any
@@ -24,6 +24,7 @@ from sqlalchemy import select
 from app.claims import service as claims_service
 from app.config import Settings
 from app.db import Database, stream_rows
+from app.filters import ClaimFilters, StatusFilters
 from app.interchange.formats import (
     CLAIM_COLUMNS,
     SETTLEMENT_COLUMNS,
@@ -41,30 +42,33 @@ from app.status import service as status_service
 FETCH_BATCH = 2000
 
 
-def claims_csv(database: Database, settings: Settings, **filters: Any) -> Iterator[bytes]:
-    filters.pop("on", None)  # claims are bounded by until, not by the date of a status
+def claims_csv(
+    database: Database, settings: Settings, filters: ClaimFilters | None = None
+) -> Iterator[bytes]:
     # The driver's rows in batches (a server-side cursor on PostgreSQL): flat memory. The
     # database joins the safe columns into CSV itself; see export_lines_query.
     with database.engine.connect() as connection:  # first: an outage is told before any row
         yield csv_header(CLAIM_COLUMNS)
-        query = claims_service.export_lines_query(**filters)
+        query = claims_service.export_lines_query(filters or ClaimFilters())
         left_out = claims_service.unexportable_ids(connection)
         for part in stream_rows(connection, query, FETCH_BATCH):
             yield claim_lines(part, left_out).encode("utf-8")
 
 
-def settlements_csv(database: Database, settings: Settings, **_: Any) -> Iterator[bytes]:
+def settlements_csv(
+    database: Database, settings: Settings, _filters: Any = None
+) -> Iterator[bytes]:
     with database.read_session() as session:
         stmt = select(Settlement).order_by(Settlement.slug).execution_options(yield_per=FETCH_BATCH)
         rows = (settlement_row(s) for s in session.scalars(stmt))
         yield from csv_lines(SETTLEMENT_COLUMNS, rows)
 
 
-def status_csv(
-    database: Database, settings: Settings, *, on: date, **filters: Any
-) -> Iterator[bytes]:
+def status_csv(database: Database, settings: Settings, filters: StatusFilters) -> Iterator[bytes]:
     with database.read_session() as session:
-        table = status_service.status_table_for(session, settings, on, **filters)
+        table = status_service.status_table_for(
+            session, settings, filters.as_of, **filters.table_filters()
+        )
         yield from csv_lines(STATUS_COLUMNS, (status_row(r) for r in table))
 
 
@@ -119,7 +123,7 @@ def _name_part(value: object) -> str:
 def download_name(
     kind: str,
     on: date,
-    filters: Mapping[str, Any] | None = None,
+    filters: ClaimFilters | StatusFilters | None = None,
     *,
     ext: str = "csv",
     export_format: ExportFormat = ExportFormat.csv,

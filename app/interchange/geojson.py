@@ -13,6 +13,7 @@ from app.claims import service as claims_service
 from app.claims.models import Claim
 from app.config import Settings
 from app.db import Database
+from app.filters import StatusFilters
 from app.status import service as status_service
 from app.status.records import status_record
 from app.status.service import SettlementStatus
@@ -54,10 +55,12 @@ def feature(row: SettlementStatus, claims: dict[int, Claim]) -> dict[str, Any]:
 
 
 def status_collection(
-    session: Session, settings: Settings, on: date, **filters: Any
+    session: Session, settings: Settings, filters: StatusFilters
 ) -> tuple[list[dict[str, Any]], int]:
     """Features for settlements with coordinates, and how many were left out without them."""
-    rows = status_service.status_table_for(session, settings, on, **filters)
+    rows = status_service.status_table_for(
+        session, settings, filters.as_of, **filters.table_filters()
+    )
     placed = [r for r in rows if r.settlement.has_coordinates]
     claims = claims_service.by_ids(
         session, (i for r in placed for i in r.derived.window_claim_ids[:LATEST_CLAIMS])
@@ -66,14 +69,14 @@ def status_collection(
 
 
 def status_geojson(
-    database: Database, settings: Settings, *, on: date, **filters: Any
+    database: Database, settings: Settings, filters: StatusFilters
 ) -> Iterator[bytes]:
     with database.read_session() as session:
-        features, skipped = status_collection(session, settings, on, **filters)
-    known_on = filters.get("known_on")
+        features, skipped = status_collection(session, settings, filters)
+    known_on = filters.known_on
     head = {
         "type": "FeatureCollection",
-        "as_of": on.isoformat(),
+        "as_of": filters.as_of.isoformat(),
         "known_on": known_on.isoformat() if known_on else None,
         "skipped": skipped,
     }

@@ -17,10 +17,10 @@ from app.api.responses import (
     download,
     errors_by_reference,
 )
-from app.deps import ClaimFilters, DatabaseDep, SettingsDep, StatusFilters
+from app.deps import ClaimFiltersDep, DatabaseDep, SettingsDep, StatusFiltersDep, as_request_error
+from app.filters import FilterError, enum_param
 from app.interchange import exports, geojson
 from app.interchange.exports import ExportFormat, download_name, in_format
-from app.interchange.filters import FilterError, as_request_error, enum_param
 
 router = APIRouter(prefix="/export", tags=["export"], responses=errors_by_reference(422, 503))
 CSV = download(
@@ -79,12 +79,12 @@ def csv_response(
     responses=CSV,
 )
 def claims_csv(
-    database: DatabaseDep, settings: SettingsDep, filters: ClaimFilters, export_format: FormatDep
+    database: DatabaseDep, settings: SettingsDep, filters: ClaimFiltersDep, export_format: FormatDep
 ) -> StreamingResponse:
     name = download_name(
-        "claims", filters["until"] or dates.today(), filters, export_format=export_format
+        "claims", filters.until or dates.today(), filters, export_format=export_format
     )
-    return csv_response(exports.claims_csv(database, settings, **filters), name, export_format)
+    return csv_response(exports.claims_csv(database, settings, filters), name, export_format)
 
 
 @router.get(
@@ -107,13 +107,13 @@ def settlements_csv(
     responses=CSV,
 )
 def status_csv(
-    database: DatabaseDep, settings: SettingsDep, filters: StatusFilters, export_format: FormatDep
+    database: DatabaseDep,
+    settings: SettingsDep,
+    filters: StatusFiltersDep,
+    export_format: FormatDep,
 ) -> StreamingResponse:
-    values, on = filters
-    name = download_name("status", on, values, export_format=export_format)
-    return csv_response(
-        exports.status_csv(database, settings, on=on, **values), name, export_format
-    )
+    name = download_name("status", filters.as_of, filters, export_format=export_format)
+    return csv_response(exports.status_csv(database, settings, filters), name, export_format)
 
 
 @router.get(
@@ -125,12 +125,11 @@ def status_csv(
     },
 )
 def status_geojson(
-    database: DatabaseDep, settings: SettingsDep, filters: StatusFilters
+    database: DatabaseDep, settings: SettingsDep, filters: StatusFiltersDep
 ) -> StreamingResponse:
     """A FeatureCollection; settlements without coordinates are counted in ``skipped``."""
-    values, on = filters
-    name = download_name("status", on, values, ext="geojson")
+    name = download_name("status", filters.as_of, filters, ext="geojson")
     return GeoJSONResponse(
-        started(geojson.status_geojson(database, settings, on=on, **values)),
+        started(geojson.status_geojson(database, settings, filters)),
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

@@ -3,34 +3,39 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.claims import service as claims_service
-from app.claims.models import ControlStatus
 from app.deps import (
     DATED_PAGE,
     SETTLEMENT_DATED_PAGE,
     AsOfDep,
-    DistrictDep,
     KnownOnDep,
-    PageNumber,
+    PageRequestDep,
+    PageStatusFiltersDep,
     SessionDep,
     SettingsDep,
     SettlementDep,
-    query_enum,
 )
-from app.interchange import filters
+from app.paging import PAGE_SIZE, Key, page_of_rows
 from app.settlements import service as settlements_service
 from app.status import derive
 from app.status import service as status_service
+from app.status.service import SettlementStatus
 from app.templating import render
 
 router = APIRouter(dependencies=DATED_PAGE)
-# Claims listed per page of a settlement, newest first.
-CLAIMS_PAGE = 100
+
+
+def _directory_key(row: SettlementStatus) -> Key:
+    return (row.settlement.name, row.settlement.id)
+
+
+def _oldest_evidence_key(row: SettlementStatus) -> Key:
+    # Where fresh claims are most needed: the oldest evidence first.
+    return (-(row.evidence.days or 0), row.settlement.name, row.settlement.id)
 
 
 @router.get("/settlements", include_in_schema=False)
@@ -38,43 +43,38 @@ def settlement_list(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    as_of: AsOfDep,
-    known_on: KnownOnDep,
-    district: DistrictDep,
-    q: Annotated[str, Query(max_length=200)] = "",
-    status: Annotated[str | None, Query(description="One of the control statuses.")] = None,
-    stale: Annotated[
-        str, Query(description="1: only statuses resting on stale evidence, oldest first.")
-    ] = "",
+    filters: PageStatusFiltersDep,
+    paging: PageRequestDep,
 ) -> Response:
-    wanted = query_enum("status", status, ControlStatus)
-    if stale not in ("", "0", "1"):
-        raise filters.as_request_error(filters.FilterError("stale", "must be 1 or 0"))
     rows = status_service.status_table_for(
-        session,
-        settings,
-        as_of,
-        known_on=known_on,
-        q=q,
-        district=district,
-        status=wanted,
+        session, settings, filters.as_of, **filters.table_filters()
     )
-    if stale == "1":
-        rows = status_service.oldest_evidence_first(rows)
+    if filters.stale:
+        page = page_of_rows(
+            rows,
+            _oldest_evidence_key,
+            (int, str, int),
+            after=paging.after,
+            offset=paging.offset(PAGE_SIZE),
+        )
+    else:
+        page = page_of_rows(
+            rows, _directory_key, (str, int), after=paging.after, offset=paging.offset(PAGE_SIZE)
+        )
     return render(
         request,
         "settlements.html",
         {
-            "as_of": as_of,
-            "rows": rows,
-            "q": q,
-            "status": wanted,
-            "district": district,
-            "stale": stale == "1",
+            "as_of": filters.as_of,
+            "page": page,
+            "q": filters.q,
+            "status": filters.status,
+            "district": filters.district,
+            "stale": bool(filters.stale),
             "stale_days": settings.stale_days,
             "districts": settlements_service.districts(session),
         },
-        fragments={"results": "results"},
+        fragments={"results": "results", "settlement-rows": "results"},
     )
 
 
@@ -86,7 +86,7 @@ def settlement_detail(
     settings: SettingsDep,
     as_of: AsOfDep,
     known_on: KnownOnDep,
-    page: PageNumber = 1,
+    paging: PageRequestDep,
 ) -> Response:
     window = settings.contest_window_days
     timeline = status_service.settlement_timeline(session, settlement, as_of, window, known_on)
@@ -96,14 +96,16 @@ def settlement_detail(
     facts = status_service.settlement_facts(session, settlement.id, known_on)
     analysis = derive.explain(facts, as_of, window, known_on)
     shown, later = claims_service.count_of_settlement(session, settlement.id, as_of, known_on)
-    claims = claims_service.claims_of_settlement(
+    page = claims_service.claims_of_settlement(
         session,
         settlement.id,
         up_to=as_of,
         known_on=known_on,
-        limit=CLAIMS_PAGE,
-        offset=(page - 1) * CLAIMS_PAGE,
+        total=shown,
+        after=paging.after,
+        offset=paging.offset(PAGE_SIZE),
     )
+    claims = page.items
     latest = current.derived.latest_as_of
     return render(
         request,
@@ -119,11 +121,11 @@ def settlement_detail(
             "claims": claims,
             "claims_total": shown,
             "page": page,
-            "pages": max(1, -(-shown // CLAIMS_PAGE)),
             "later_claims": later,
             # The window of the rule: claims dated in (latest - W, latest].
             "window_start_day": latest - timedelta(days=window - 1) if latest else None,
             "superseded": claims_service.superseded_ids(session, (c.id for c in claims), known_on),
             "window_days": window,
         },
+        fragments={"settlement-claims": "claims_list"},
     )

@@ -17,11 +17,14 @@ from app.deps import (
     DatabaseDep,
     FormDep,
     OptionalUserDep,
+    PageRequest,
+    PageRequestDep,
     ReviewerDep,
     SessionDep,
     SettingsDep,
 )
 from app.faults import DatabaseFault
+from app.paging import PAGE_SIZE
 from app.sources import service as sources_service
 from app.sources.models import Reliability, Source
 from app.sources.track_record import HORIZON_DAYS, Outcome
@@ -29,6 +32,7 @@ from app.status import service as status_service
 from app.templating import render
 
 router = APIRouter()
+FIRST_PAGE = PageRequest(None, 1)
 
 
 @router.get("/sources", include_in_schema=False, dependencies=DATED_PAGE)
@@ -65,9 +69,10 @@ def source_detail(
     settings: SettingsDep,
     as_of: AsOfDep,
     user: OptionalUserDep,
+    paging: PageRequestDep,
 ) -> Response:
     source = _source_or_404(session, slug, public_only=user is None)
-    return _source_page(request, session, settings, source, as_of)
+    return _source_page(request, session, settings, source, as_of, paging)
 
 
 def _source_page(
@@ -76,13 +81,16 @@ def _source_page(
     settings: SettingsDep,
     source: Source,
     as_of: date,
+    paging: PageRequest = FIRST_PAGE,
     *,
     status_code: int = 200,
     grade_error: str | None = None,
 ) -> Response:
     history = status_service.region_history(session, settings.contest_window_days)
     record = sources_service.track_records(session, history, dates.today()).get(source.id)
-    claims = claims_service.claims_of_source(session, source.id, up_to=as_of)
+    page = claims_service.claims_of_source(
+        session, source.id, up_to=as_of, after=paging.after, offset=paging.offset(PAGE_SIZE)
+    )
     return render(
         request,
         "source.html",
@@ -90,13 +98,15 @@ def _source_page(
             "as_of": as_of,
             "source": source,
             "record": record,
-            "claims": claims,
+            "claims": page.items,
+            "page": page,
             "Outcome": Outcome,
             "horizon": HORIZON_DAYS,
             "reliabilities": list(Reliability),
             "grade_error": grade_error,
         },
         status_code=status_code,
+        fragments={"source-claims": "claims_list"},
     )
 
 

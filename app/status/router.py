@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -14,16 +15,19 @@ from app.deps import (
     AsOfDep,
     DistrictDep,
     KnownOnDep,
-    PageNumber,
+    PageRequestDep,
     SessionDep,
     SettingsDep,
     query_enum,
 )
+from app.paging import PAGE_SIZE, Key, page_of_rows
 from app.settlements import service as settlements_service
 from app.sources.models import Side
 from app.status import answers as answers_service
 from app.status import service as status_service
 from app.status import worked_cases
+from app.status.history import ChangeEvent
+from app.status.service import SettlementStatus
 from app.templating import render
 
 router = APIRouter(dependencies=DATED_PAGE)
@@ -36,8 +40,8 @@ FINDER_LIMIT = 12
 # on fresh evidence: the news of the day.
 ANSWER_CARDS = 3
 CONTESTED_CARDS = 4
-# The timeline page lists this many changes, newest first.
-CHANGES_LIMIT = 300
+# The timeline page lists this many changes per page, newest first.
+CHANGES_PAGE = PAGE_SIZE
 # The dashboard lists the latest few.
 LATEST_CHANGES = 8
 # Contested settlements shown on the dashboard, and per page of /contested.
@@ -104,28 +108,44 @@ def contested(
     as_of: AsOfDep,
     known_on: KnownOnDep,
     district: DistrictDep,
-    page: PageNumber = 1,
+    paging: PageRequestDep,
 ) -> Response:
     rows = status_service.status_table_for(
         session, settings, as_of, known_on=known_on, district=district
     )
-    contested_rows = status_service.contested_rows_of(rows)
+    page = page_of_rows(
+        status_service.contested_rows_of(rows),
+        _contested_key,
+        (int, int, str, int),
+        after=paging.after,
+        offset=paging.offset(CONTESTED_PAGE),
+        size=CONTESTED_PAGE,
+    )
     return render(
         request,
         "contested.html",
         {
             "as_of": as_of,
-            "contested": status_service.contested(
-                session, contested_rows, limit=CONTESTED_PAGE, offset=(page - 1) * CONTESTED_PAGE
-            ),
-            "total": len(contested_rows),
+            "contested": status_service.contested(session, page.items),
+            "total": page.total,
             "page": page,
-            "pages": max(1, -(-len(contested_rows) // CONTESTED_PAGE)),
             "district": district,
             "districts": settlements_service.districts(session),
             "window_days": settings.contest_window_days,
         },
+        fragments={"contested-list": "contested_list"},
     )
+
+
+def _contested_key(row: SettlementStatus) -> Key:
+    """The contested page's order (contested_rows_of's), ending on the settlement's id."""
+    since = row.since or date.min
+    return (int(row.evidence.stale), -since.toordinal(), row.settlement.name, row.settlement.id)
+
+
+def _change_key(event: ChangeEvent) -> Key:
+    """Newest first; on one day, by settlement id."""
+    return (-event.day.toordinal(), event.settlement_id)
 
 
 @router.get("/about/method", include_in_schema=False)
@@ -150,11 +170,16 @@ def region_timeline(
     as_of: AsOfDep,
     known_on: KnownOnDep,
     district: DistrictDep,
+    paging: PageRequestDep,
     side: Annotated[str | None, Query(description="russia, ukraine or neutral")] = None,
 ) -> Response:
     wanted_side = query_enum("side", side, Side)
     history = status_service.region_history(session, settings.contest_window_days, known_on)
     settlement_ids = [s.id for s in settlements_service.search(session, district=district)]
+    events = status_service.change_events(session, history, as_of, district, wanted_side)
+    page = page_of_rows(
+        events, _change_key, (int, int), after=paging.after, offset=paging.offset(CHANGES_PAGE)
+    )
     return render(
         request,
         "timeline.html",
@@ -168,14 +193,13 @@ def region_timeline(
                 as_of,
             ),
             "total": len(settlement_ids),
-            "changes": status_service.changes(
-                session, history, as_of, district=district, side=wanted_side, limit=CHANGES_LIMIT
-            ),
-            "changes_limit": CHANGES_LIMIT,
+            "changes": status_service.changes_of(session, page.items),
+            "page": page,
             "district": district,
             "side": wanted_side,
             "districts": settlements_service.districts(session),
         },
+        fragments={"changes-list": "changes_list"},
     )
 
 

@@ -519,7 +519,18 @@ def changes(
     limit: int | None = None,
 ) -> list[Change]:
     """Changes of derived status up to ``until``, newest first, filtered (one query)."""
-    settlements = settlements_service.directory(session).by_id
+    return changes_of(session, change_events(session, history, until, district, side, limit))
+
+
+def change_events(
+    session: Session,
+    history: RegionHistory,
+    until: date,
+    district: str = "",
+    side: Side | None = None,
+    limit: int | None = None,
+) -> list[ChangeEvent]:
+    """The changes of status up to ``until``, newest first, filtered; no claims read."""
     wanted = (
         {s.id for s in settlements_service.search(session, district=district)} if district else None
     )
@@ -531,6 +542,12 @@ def changes(
             events.append(event)
             if limit is not None and len(events) >= limit:
                 break
+    return events
+
+
+def changes_of(session: Session, events: Sequence[ChangeEvent]) -> list[Change]:
+    """Changes with their settlements and the claims that made them (one query)."""
+    settlements = settlements_service.directory(session).by_id
     claims = claims_service.by_ids(session, (i for e in events for i in e.claim_ids))
     return [
         Change(e, settlements[e.settlement_id], [claims[i] for i in e.claim_ids if i in claims])
