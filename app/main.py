@@ -25,6 +25,7 @@ from app.accounts.service import SESSION_LIFETIME, NotAllowed
 from app.api.responses import errors_by_reference
 from app.api.router import router as api_router
 from app.claims.router import router as claims_router
+from app.compression import Compression
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.db import Database
 from app.deps import LoginRequired, get_current_user
@@ -229,8 +230,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         same_site="lax",
         https_only=settings.https,
     )
-    if settings.page_cache:
-        app.add_middleware(PageCache, database=database, vary_by_host=not settings.base_url)
+    # Inside the page cache, so that a kept page is kept compressed and a hit costs no gzip.
+    app.add_middleware(Compression)
+    app.add_middleware(
+        PageCache,
+        database=database,
+        vary_by_host=not settings.base_url,
+        keep_pages=settings.page_cache,
+    )
     # Every body: the largest upload plus room for the form around it, sent in bounded time.
     app.add_middleware(BodySizeLimit, max_bytes=(settings.max_upload_mb + 1) * 1024 * 1024)
     app.add_middleware(BodyReadTimeout, seconds=settings.body_timeout_seconds)
