@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
@@ -26,7 +25,7 @@ from app.api.responses import errors_by_reference
 from app.api.router import router as api_router
 from app.claims.router import router as claims_router
 from app.compression import Compression
-from app.config import PROJECT_ROOT, Settings, get_settings
+from app.config import Settings, get_settings
 from app.db import Database
 from app.deps import LoginRequired, get_current_user
 from app.faults import DatabaseFault, FaultKind, database_fault
@@ -45,6 +44,7 @@ from app.security import (
 )
 from app.settlements.router import router as settlements_router
 from app.sources.router import router as sources_router
+from app.static_files import HashedStaticFiles, static_manifest
 from app.status.router import router as status_router
 from app.templating import render, templates
 from app.validation import field_errors
@@ -259,7 +259,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for exception_class, handler in handlers:
         app.add_exception_handler(exception_class, handler)
 
-    app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
+    static_manifest.build()  # the content-hashed names of the static files, once
+    app.mount("/static", HashedStaticFiles(manifest=static_manifest), name="static")
     app.include_router(status_router)
     app.include_router(settlements_router)
     app.include_router(export_router)

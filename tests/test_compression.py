@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from starlette.types import Message, Receive, Scope, Send
 
 from app.compression import Compression, accepts_gzip
+from app.static_files import static_url
 
 GZIP = {"Accept-Encoding": "gzip"}
 
@@ -44,12 +45,15 @@ def raw(client: TestClient, path: str, **headers: str) -> Raw:
         "/api/v1/claims?limit=50",
         "/feed.atom",
         "/openapi.json",
+        static_url("css/app.css"),
+        static_url("vendor/htmx.min.js"),
+        static_url("js/app.js"),
         "/static/css/app.css",
     ],
 )
-def test_text_answers_are_compressed_for_readers(client, path):
-    plain = client.get(path, headers={"Accept-Encoding": "identity"})
-    response = raw(client, path)
+def test_text_answers_are_compressed_for_readers(reader, path):
+    plain = reader.get(path, headers={"Accept-Encoding": "identity"})
+    response = raw(reader, path)
     assert response.status_code == 200
     assert response.headers["content-encoding"] == "gzip"
     assert "accept-encoding" in response.headers["vary"].lower()
@@ -58,14 +62,14 @@ def test_text_answers_are_compressed_for_readers(client, path):
     assert len(response.raw_bytes) < len(plain.content) / 2
 
 
-def test_small_answers_and_images_are_not_compressed(client):
-    assert "content-encoding" not in raw(client, "/healthz").headers
-    assert "content-encoding" not in raw(client, "/static/vendor/leaflet/images/layers.png").headers
+def test_small_answers_and_images_are_not_compressed(reader):
+    assert "content-encoding" not in raw(reader, "/healthz").headers
+    assert "content-encoding" not in raw(reader, "/static/vendor/leaflet/images/layers.png").headers
 
 
-def test_clients_that_do_not_take_gzip_get_plain_answers(client):
+def test_clients_that_do_not_take_gzip_get_plain_answers(reader):
     for value in ("identity", "gzip;q=0", "br"):
-        assert "content-encoding" not in raw(client, "/", **{"Accept-Encoding": value}).headers
+        assert "content-encoding" not in raw(reader, "/", **{"Accept-Encoding": value}).headers
 
 
 def test_accept_encoding_parsing():
@@ -102,6 +106,12 @@ def test_a_reader_holding_a_session_cookie_gets_pages_uncompressed(anonymous):
     anonymous.get("/login")  # now holds a session with a CSRF token in it
     assert "kt_session" in anonymous.cookies
     assert "content-encoding" not in raw(anonymous, "/settlements?q=gor").headers
+
+
+def test_static_files_are_compressed_for_a_signed_in_person_too(reviewer):
+    """Fixed files hold no secret and reflect nothing."""
+    response = raw(reviewer, static_url("css/app.css"))
+    assert response.headers["content-encoding"] == "gzip"
 
 
 # --- streaming ------------------------------------------------------------------------------
@@ -154,16 +164,16 @@ def test_each_chunk_leaves_compressed_as_it_is_produced():
     assert decompressor.eof
 
 
-def test_a_large_export_streams_compressed(client):
-    with client.stream("GET", "/export/claims.csv", headers=GZIP) as response:
+def test_a_large_export_streams_compressed(reader):
+    with reader.stream("GET", "/export/claims.csv", headers=GZIP) as response:
         assert response.headers["content-encoding"] == "gzip"
         assert "content-length" not in response.headers
         pieces = list(response.iter_raw())
-    plain = client.get("/export/claims.csv", headers={"Accept-Encoding": "identity"}).content
+    plain = reader.get("/export/claims.csv", headers={"Accept-Encoding": "identity"}).content
     assert gzip.decompress(b"".join(pieces)) == plain
 
 
-def test_head_of_a_compressed_page_has_no_body(client):
-    response = client.head("/", headers=GZIP)
+def test_head_of_a_compressed_page_has_no_body(reader):
+    response = reader.head("/", headers=GZIP)
     assert response.status_code == 200
     assert response.content == b""

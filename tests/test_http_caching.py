@@ -53,8 +53,8 @@ def vary_of(response) -> set[str]:
 
 
 @pytest.mark.parametrize("path", PUBLIC_PATHS)
-def test_readers_pages_carry_an_etag_and_a_short_public_life(client, path):
-    response = client.get(path)
+def test_readers_pages_carry_an_etag_and_a_short_public_life(reader, path):
+    response = reader.get(path)
     assert response.status_code == 200
     assert re.fullmatch(r'W/"\d+-[0-9a-f]{24}"', response.headers["etag"])
     match = CACHE_CONTROL.match(response.headers["cache-control"])
@@ -83,13 +83,13 @@ def test_a_matching_etag_gets_304_without_rendering(demo_app, path):
     assert queries.count == 1
 
 
-def test_if_none_match_lists_and_weak_forms_match(client):
-    etag = client.get("/contested").headers["etag"]
+def test_if_none_match_lists_and_weak_forms_match(reader):
+    etag = reader.get("/contested").headers["etag"]
     strong = etag.removeprefix("W/")
     for header in (etag, strong, f'W/"0-old", {etag}', f'"x",{strong}'):
-        assert client.get("/contested", headers={"If-None-Match": header}).status_code == 304
-    assert client.get("/contested", headers={"If-None-Match": 'W/"0-old"'}).status_code == 200
-    assert client.head("/contested", headers={"If-None-Match": etag}).status_code == 304
+        assert reader.get("/contested", headers={"If-None-Match": header}).status_code == 304
+    assert reader.get("/contested", headers={"If-None-Match": 'W/"0-old"'}).status_code == 200
+    assert reader.head("/contested", headers={"If-None-Match": etag}).status_code == 304
 
 
 def test_the_etag_changes_with_the_data(fresh_client, fresh_db):
@@ -108,9 +108,9 @@ def test_the_etag_changes_with_the_data(fresh_client, fresh_db):
     assert changed.text != before.text
 
 
-def test_the_etag_follows_what_the_answer_depends_on(client):
+def test_the_etag_follows_what_the_answer_depends_on(reader):
     def etag(path: str, **headers: str) -> str:
-        return client.get(path, headers=headers).headers["etag"]
+        return reader.get(path, headers=headers).headers["etag"]
 
     page = etag("/timeline?as_of=2025-04-01")
     assert etag("/timeline?as_of=2025-04-01") == page
@@ -178,18 +178,19 @@ def test_a_form_with_a_csrf_token_gets_no_etag_and_never_304(anonymous):
         ("/?as_of=9999-12-31", 422),
         ("/export/claims.csv?side=martian", 422),
         ("/api/v1/settlements/atlantis", 404),
+        ("/static/css/none.css", 404),
     ],
 )
-def test_errors_are_never_cached(client, path, status):
-    response = client.get(path)
+def test_errors_are_never_cached(reader, path, status):
+    response = reader.get(path)
     assert response.status_code == status
     assert response.headers["cache-control"] == "no-store"
     assert "etag" not in response.headers
 
 
-def test_health_checks_are_not_cached(client):
+def test_health_checks_are_not_cached(reader):
     for path in ("/healthz",):
-        assert "public" not in client.get(path).headers.get("cache-control", "")
+        assert "public" not in reader.get(path).headers.get("cache-control", "")
 
 
 # --- the day and the freshness -------------------------------------------------------------
