@@ -63,7 +63,7 @@ def test_text_answers_are_compressed_for_readers(reader, path):
 
 
 def test_small_answers_and_images_are_not_compressed(reader):
-    assert "content-encoding" not in raw(reader, "/healthz").headers
+    assert "content-encoding" not in raw(reader, "/healthz/live").headers
     assert "content-encoding" not in raw(reader, "/static/vendor/leaflet/images/layers.png").headers
 
 

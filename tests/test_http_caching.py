@@ -189,7 +189,7 @@ def test_errors_are_never_cached(reader, path, status):
 
 
 def test_health_checks_are_not_cached(reader):
-    for path in ("/healthz",):
+    for path in ("/healthz", "/healthz/live"):
         assert "public" not in reader.get(path).headers.get("cache-control", "")
 
 
@@ -257,3 +257,19 @@ def test_the_page_cache_reads_the_revision_off_the_event_loop(fresh_app, fresh_d
     finally:
         event.remove(fresh_db.engine, "before_cursor_execute", before_cursor_execute)
     assert on_loop and not any(on_loop)
+
+
+# --- the framework's ceiling ---------------------------------------------------------------
+
+
+def test_the_liveness_route_touches_nothing(demo_app):
+    reader = TestClient(demo_app)
+    with count_queries(demo_app.state.db) as queries:
+        response = reader.get("/healthz/live")
+    assert response.status_code == 200
+    assert response.text == "ok"
+    assert queries.count == 0
+    assert "set-cookie" not in response.headers
+    assert response.headers["content-security-policy"]
+    assert reader.head("/healthz/live").status_code == 200
+    assert reader.post("/healthz/live").status_code == 405
