@@ -242,8 +242,9 @@ def sqlite3_csv(path: Path) -> tuple[int, float, int] | None:
     return lines - 1, time.perf_counter() - began, usage.ru_maxrss
 
 
-def load(name: str, url: str, seconds: float) -> Load:
+def load(name: str, url: str, seconds: float, headers: dict[str, str] | None = None) -> Load:
     result = Load(name, url)
+    headers = headers or {}
     wrk = shutil.which("wrk")
     if wrk:
         script = str(Path(__file__).with_name("wrk_percentiles.lua"))
@@ -255,6 +256,7 @@ def load(name: str, url: str, seconds: float) -> Load:
                 f"-d{max(1, round(seconds))}s",
                 "--timeout",
                 "30s",
+                *(f"-H{header}: {value}" for header, value in headers.items()),
                 "-s",
                 script,
                 url,
@@ -276,10 +278,10 @@ def load(name: str, url: str, seconds: float) -> Load:
             result.p50 = result.p95 = result.p99 = single
             result.note = "no request finished under load: one request, timed alone"
         return result
-    return asyncio.run(_httpx_load(result, seconds))
+    return asyncio.run(_httpx_load(result, seconds, headers))
 
 
-async def _httpx_load(result: Load, seconds: float) -> Load:
+async def _httpx_load(result: Load, seconds: float, headers: dict[str, str]) -> Load:
     import httpx2 as httpx
 
     latencies: list[float] = []
@@ -291,7 +293,7 @@ async def _httpx_load(result: Load, seconds: float) -> Load:
             nonlocal errors
             while time.perf_counter() < deadline:
                 began = time.perf_counter()
-                response = await client.get(result.url)
+                response = await client.get(result.url, headers=headers)
                 await response.aread()
                 latencies.append(time.perf_counter() - began)
                 errors += response.status_code >= 400
