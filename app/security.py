@@ -12,6 +12,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.accounts.csrf import UNREADABLE_FORM
+from app.http_cache import NO_STORE
 
 
 def content_security_policy(tile_url: str = "") -> str:
@@ -70,7 +71,8 @@ def is_private(scope: Scope, response_headers: MutableHeaders) -> bool:
 
 class SecurityHeadersMiddleware:
     """Security headers on every response, and ``Cache-Control: private, no-store`` on every
-    response that is one person's (see is_private), so no proxy or browser cache shares it."""
+    response that is one person's (see is_private), so no proxy or browser cache shares it;
+    ``no-store`` on every error."""
 
     def __init__(self, app: ASGIApp, *, tile_url: str = "", https: bool = False) -> None:
         self.app = app
@@ -88,6 +90,10 @@ class SecurityHeadersMiddleware:
                     headers.setdefault(name, value)
                 if is_private(scope, headers):
                     headers["Cache-Control"] = PRIVATE
+                elif message["status"] >= 400:
+                    # An error is about one moment (an outage, a date not yet allowed): no
+                    # shared cache may keep it and answer the next reader with it.
+                    headers["Cache-Control"] = NO_STORE
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -18,6 +18,7 @@ from app.accounts.csrf import csrf_token
 from app.claims.models import STATUS_LABELS, ControlStatus, Verification
 from app.config import PROJECT_ROOT
 from app.sources.models import Side
+from app.static_files import static_url
 from app.status.history import CHART_GROUPS, STALE_SUFFIX
 from app.validation import is_safe_url
 
@@ -161,6 +162,7 @@ env.filters["side_label"] = lambda side: SIDE_LABELS[Side(side)]
 env.filters["verification_label"] = lambda v: VERIFICATION_LABELS[Verification(v)]
 env.tests["safe_url"] = is_safe_url
 env.globals["url_for_page"] = url_for_page
+env.globals["static_url"] = static_url
 env.globals["ControlStatus"] = ControlStatus
 env.globals["Side"] = Side
 env.globals["CHART_GROUPS"] = CHART_GROUPS

@@ -65,6 +65,13 @@ def client(demo_app: FastAPI) -> TestClient:
     return TestClient(demo_app)
 
 
+@pytest.fixture
+def reader(demo_app: FastAPI) -> TestClient:
+    """A reader of the demo data holding no cookie (the shared ``client`` may hold one by now:
+    a session, once any test opened a page with a form)."""
+    return TestClient(demo_app)
+
+
 @pytest.fixture(scope="session")
 def demo_db(demo_app: FastAPI) -> Database:
     return demo_app.state.db
