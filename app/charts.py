@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from typing import TypeVar
 
 from app.status.history import CHART_GROUPS, ChartGroup
 from app.status.models import AreaFigure, Holder
@@ -19,7 +20,13 @@ LEFT, RIGHT, TOP, BOTTOM = 72, 36, 40, 40
 # below assumes this size, so labels that do not collide at it never collide smaller.
 LABEL_UNITS = 19
 CHAR_UNITS = 0.6 * LABEL_UNITS  # an average digit or letter's width
+_T = TypeVar("_T")
+
 MAX_X_LABELS = 7
+# The stacked chart draws at most this many dates (the plot is ~600 units wide, so a column
+# stays ~5 units): a region where something changes every day would otherwise put hundreds of
+# kilobytes of SVG and table rows into the page for detail no screen can show.
+MAX_CHART_COLUMNS = 120
 # Bottom to top: the two sides, then the disputed middle, then what nobody knows; each
 # status with its stale part just above it.
 STACK_ORDER: list[ChartGroup] = CHART_GROUPS
@@ -70,6 +77,19 @@ class StackedChart:
     frame: Frame
     bands: list[Band]
     columns: list[Column]
+    # More dates changed than the chart draws: it shows every n-th date of change (and the last).
+    every_nth_change: int = 1
+
+
+def thinned(series: Sequence[_T], most: int) -> tuple[list[_T], int]:
+    """Every n-th item, and always the last, so that at most ``most`` remain; and n."""
+    if len(series) <= most:
+        return list(series), 1
+    step = -(-len(series) // (most - 1))
+    kept = list(series[::step])
+    if kept[-1] is not series[-1]:
+        kept.append(series[-1])
+    return kept, step
 
 
 def _x_scale(start: date, end: date) -> tuple[float, float]:
@@ -119,6 +139,7 @@ def stacked_status_chart(
     """Counts of settlements per status (and on stale evidence) over time, as step areas."""
     if not series or total <= 0:
         return None
+    series, every_nth = thinned(series, MAX_CHART_COLUMNS)
     start, last = series[0][0], series[-1][0]
     # The axis ends at the last change (and a short stretch showing the counts after it), or
     # at the date shown if that is sooner: no empty months running on to today.
@@ -152,7 +173,7 @@ def stacked_status_chart(
     ]
     y_ticks = [Tick(y(v), str(v)) for v in sorted({0, total // 2, total})]
     frame = Frame(time_ticks(start, end), y_ticks, "Settlements", start, end)
-    return StackedChart(frame, bands, columns)
+    return StackedChart(frame, bands, columns, every_nth)
 
 
 @dataclass(frozen=True, slots=True)

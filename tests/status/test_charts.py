@@ -98,3 +98,32 @@ def test_chart_scrollers_are_keyboard_reachable_and_named(client: TestClient) ->
     assert 'class="chart__cue"' in html
     # The chart's dates are links outside the image, carrying the view.
     assert 'class="chart__day" href="/timeline?as_of=2025-03-13"' in html
+
+
+def test_a_region_that_changes_every_day_draws_at_most_120_dates_and_keeps_the_last() -> None:
+    from datetime import timedelta
+
+    from app.status.history import CHART_GROUPS
+
+    start = date(2024, 8, 6)
+    series = [
+        (
+            start + timedelta(days=i),
+            {group: (i if n == 0 else 1) for n, group in enumerate(CHART_GROUPS)},
+        )
+        for i in range(700)
+    ]
+    chart = charts.stacked_status_chart(series, 800, start + timedelta(days=800))
+    assert chart is not None
+    assert len(chart.columns) <= charts.MAX_CHART_COLUMNS
+    assert chart.columns[0].day == start
+    assert chart.columns[-1].day == series[-1][0]  # the latest counts are always drawn
+    assert chart.every_nth_change > 1
+    assert chart.bands[0].final == series[-1][1][chart.bands[0].status]
+
+
+def test_a_short_series_is_drawn_whole() -> None:
+    series, every = charts.thinned(list(range(50)), 120)
+    assert series == list(range(50)) and every == 1
+    series, every = charts.thinned(list(range(1000)), 120)
+    assert len(series) <= 120 and series[0] == 0 and series[-1] == 999 and every == 9
