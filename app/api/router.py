@@ -25,13 +25,14 @@ from app.deps import (
     ClaimFiltersDep,
     DistrictDep,
     KnownOnDep,
+    PageRequestDep,
     SessionDep,
     SettingsDep,
     SettlementDep,
     StatusFiltersDep,
 )
-from app.filters import ClaimFilters, StatusFilters
-from app.paging import Order, page_of_query
+from app.filters import StatusFilters
+from app.paging import PAGE_SIZE, Order, page_of_query
 from app.settlements import service as settlements_service
 from app.settlements.models import Settlement
 from app.settlements.service import SettlementRow
@@ -90,28 +91,56 @@ def settlements(
     responses=errors(404),
 )
 def settlement(
+    request: Request,
     settlement: SettlementDep,
     session: SessionDep,
     settings: SettingsDep,
     as_of: AsOfDep,
     known_on: KnownOnDep,
+    paging: PageRequestDep,
 ) -> SettlementDetail:
-    window = settings.contest_window_days
-    timeline = status_service.settlement_timeline(session, settlement, as_of, window, known_on)
-    row = status_service.status_from_timeline(
-        settlement, timeline, as_of, window, settings.stale_days
+    _timeline, row = status_service.settlement_status(
+        session, settings, settlement, as_of, known_on
     )
-    wanted = ClaimFilters(settlement=settlement.slug, until=as_of, known_on=known_on)
-    stmt = (
-        claims_service.export_query(wanted)
-        .order_by(None)
-        .order_by(Claim.as_of.desc(), Claim.id.desc())
+    # The same claims, in the same order and pages, as the settlement's page lists.
+    shown, _later = claims_service.count_of_settlement(session, settlement.id, as_of, known_on)
+    page = claims_service.claims_of_settlement(
+        session,
+        settlement.id,
+        up_to=as_of,
+        known_on=known_on,
+        total=shown,
+        after=paging.after,
+        offset=paging.offset(PAGE_SIZE),
     )
-    claims = session.execute(stmt).all()
+    next_url = None
+    if page.next_after is not None:
+        following = request.url.remove_query_params("page").include_query_params(
+            after=page.next_after
+        )
+        next_url = absolute_url(request, f"{following.path}?{following.query}")
     return SettlementDetail(
         settlement=settlement_out(settlement),
         status=status_out(row),
-        claims=[claim_out(r) for r in claims],
+        claims=[claim_of_settlement_out(c, settlement) for c in page.items],
+        claims_total=shown,
+        claims_next=next_url,
+    )
+
+
+def claim_of_settlement_out(claim: Claim, settlement: Settlement) -> ClaimOut:
+    return ClaimOut(
+        claim_id=claim.id,
+        settlement=settlement.slug,
+        settlement_name=settlement.name,
+        status=claim.status,
+        as_of=claim.as_of,
+        published_on=claim.published_on,
+        source=claim.source.slug,
+        source_side=claim.source.side,
+        source_url=claim.source_url,
+        verification=claim.verification,
+        summary=claim.summary,
     )
 
 

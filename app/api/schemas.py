@@ -96,7 +96,12 @@ class StatusPage(BaseModel):
 class SettlementDetail(BaseModel):
     settlement: SettlementOut
     status: StatusOut
-    claims: list[ClaimOut] = Field(description="Approved claims up to as_of, newest first.")
+    claims: list[ClaimOut] = Field(
+        description="Approved claims up to as_of (published by known_on), newest first, as the "
+        "settlement's page lists them: at most 100; claims_next gives the next ones."
+    )
+    claims_total: int = Field(description="How many claims the list holds in all.")
+    claims_next: str | None = Field(description="The URL of the next claims, or null.")
 
 
 class AreaFigureOut(BaseModel):

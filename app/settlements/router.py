@@ -89,9 +89,8 @@ def settlement_detail(
     paging: PageRequestDep,
 ) -> Response:
     window = settings.contest_window_days
-    timeline = status_service.settlement_timeline(session, settlement, as_of, window, known_on)
-    current = status_service.status_from_timeline(
-        settlement, timeline, as_of, window, settings.stale_days
+    timeline, current = status_service.settlement_status(
+        session, settings, settlement, as_of, known_on
     )
     facts = status_service.settlement_facts(session, settlement.id, known_on)
     analysis = derive.explain(facts, as_of, window, known_on)

@@ -356,6 +356,20 @@ def status_from_timeline(
     )
 
 
+def settlement_status(
+    session: Session,
+    settings: Settings,
+    settlement: Settlement,
+    as_of: date,
+    known_on: date | None = None,
+) -> tuple[list[Interval], SettlementStatus]:
+    """One settlement's timeline up to ``as_of`` and its status that day: the one path the
+    settlement's page and the API's settlement both take."""
+    window = settings.contest_window_days
+    timeline = settlement_timeline(session, settlement, as_of, window, known_on)
+    return timeline, status_from_timeline(settlement, timeline, as_of, window, settings.stale_days)
+
+
 # Status tables by (database, window, date, filters): the dates and searches readers use most.
 _tables: RevisionCache[tuple[SettlementStatus, ...]] = RevisionCache(size=16)
 

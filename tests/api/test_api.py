@@ -20,7 +20,19 @@ def test_settlement_detail_with_status_and_claims(client):
     assert sorted(data["status"]["conflicting_claim_ids"]) == [162, 164, 166]
     assert data["status"]["confidence"] == "low"  # every claim behind it is unverified
     assert [c["as_of"] for c in data["claims"]][:2] == ["2025-04-27", "2025-04-26"]
-    assert len(data["claims"]) == 11
+    assert len(data["claims"]) == data["claims_total"] == 11
+    assert data["claims_next"] is None
+
+
+def test_a_settlement_lists_the_claims_its_page_lists_in_the_same_order(client):
+    import re
+
+    for slug, day in (("gornal", "2025-04-27"), ("sudzha", "2025-03-20"), ("guyevo", "2025-03-13")):
+        api = client.get(f"/api/v1/settlements/{slug}", params={"as_of": day}).json()
+        html = client.get(f"/settlements/{slug}", params={"as_of": day}).text
+        listed = html[html.index('id="settlement-claims"') :]
+        on_page = [int(i) for i in re.findall(r'<li id="claim-(\d+)"', listed)]
+        assert on_page and [c["claim_id"] for c in api["claims"]] == on_page
 
 
 def test_unknown_settlement_is_a_json_404(client):
