@@ -91,7 +91,9 @@ def measure(pg_url: str, seconds: float) -> dict[str, dict[int, Load]]:
 
 
 def processes_section(pg_url: str, sizes: Sizes) -> list[str]:
+    load_before = os.getloadavg()[0]
     figures = measure(pg_url, sizes.seconds)
+    load_after = os.getloadavg()[0]
     lines = [
         BEGIN,
         "## One process or two on one PostgreSQL database\n",
@@ -100,7 +102,9 @@ def processes_section(pg_url: str, sizes: Sizes) -> list[str]:
         f"and the load generator. {CONNECTIONS} connections for {sizes.seconds:.0f} s per page: "
         f"all to one tracker process, or {CONNECTIONS // 2} to each of two processes (one "
         "worker each) at once, their requests per second added up and the worse latencies "
-        "shown.\n",
+        f"shown. The machine's load average was {load_before:.1f} before and "
+        f"{load_after:.1f} after: on a shared machine, compare the two columns of one run, "
+        "not runs with each other.\n",
         "| page | one process: req/s · p50 · p95 · p99 (ms) "
         "| two processes: req/s · p50 · p95 · p99 (ms) | two / one |",
         "|---|---|---|---|",
