@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import os
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -38,6 +39,14 @@ BUSY_TIMEOUT_MS = 30_000
 PROBE_BUSY_MS = 200
 # Less free space than this on the disk of a SQLite database: writes will soon fail.
 LOW_DISK_BYTES = 1024 * 1024
+
+# A test hook, off unless this environment variable names a file: a write transaction marked
+# with pause_before_commit() writes that file when it is about to commit, then waits until the
+# file is removed. The crash tests (tests/reliability) kill the process at that very moment.
+TEST_PAUSE_BEFORE_COMMIT = "KT_TEST_PAUSE_BEFORE_COMMIT"
+# How long a paused transaction waits at most for its flag file to be removed.
+TEST_PAUSE_SECONDS = 300
+_PAUSE_MARK = "kt_test_pause_before_commit"
 
 
 class Base(DeclarativeBase):
@@ -133,6 +142,26 @@ def iso_date(value: str | date) -> date:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
+def pause_before_commit(session: Session) -> None:
+    """Test hook: this write transaction pauses just before its commit, if a test asks.
+
+    Does nothing unless the environment variable KT_TEST_PAUSE_BEFORE_COMMIT names a flag
+    file (never set in a deployment). Then Database.writing() flushes the transaction, writes
+    the flag file (the process id in it) and waits until the file is removed, so that a test
+    can kill the process while everything is written and nothing is committed.
+    """
+    flag = os.environ.get(TEST_PAUSE_BEFORE_COMMIT, "").strip()
+    if flag:
+        session.info[_PAUSE_MARK] = Path(flag)
+
+
+def _pause_at(flag: Path) -> None:
+    flag.write_text(str(os.getpid()))
+    deadline = time.monotonic() + TEST_PAUSE_SECONDS
+    while flag.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
 def _install_sqlite_pragmas(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -220,6 +249,10 @@ class Database:
         try:
             with self.write_session() as session, session.begin():
                 yield session
+                flag = session.info.pop(_PAUSE_MARK, None)
+                if flag is not None:
+                    session.flush()  # everything written, only the COMMIT left
+                    _pause_at(flag)
         except DBAPIError as error:
             fault = database_fault(error)
             if fault is None:

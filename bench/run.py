@@ -242,7 +242,13 @@ def sqlite3_csv(path: Path) -> tuple[int, float, int] | None:
     return lines - 1, time.perf_counter() - began, usage.ru_maxrss
 
 
-def load(name: str, url: str, seconds: float, headers: dict[str, str] | None = None) -> Load:
+def load(
+    name: str,
+    url: str,
+    seconds: float,
+    headers: dict[str, str] | None = None,
+    connections: int = CONNECTIONS,
+) -> Load:
     result = Load(name, url)
     headers = headers or {}
     wrk = shutil.which("wrk")
@@ -252,7 +258,7 @@ def load(name: str, url: str, seconds: float, headers: dict[str, str] | None = N
             [
                 wrk,
                 "-t1",
-                f"-c{CONNECTIONS}",
+                f"-c{connections}",
                 f"-d{max(1, round(seconds))}s",
                 "--timeout",
                 "30s",
@@ -278,10 +284,12 @@ def load(name: str, url: str, seconds: float, headers: dict[str, str] | None = N
             result.p50 = result.p95 = result.p99 = single
             result.note = "no request finished under load: one request, timed alone"
         return result
-    return asyncio.run(_httpx_load(result, seconds, headers))
+    return asyncio.run(_httpx_load(result, seconds, headers, connections))
 
 
-async def _httpx_load(result: Load, seconds: float, headers: dict[str, str]) -> Load:
+async def _httpx_load(
+    result: Load, seconds: float, headers: dict[str, str], connections: int = CONNECTIONS
+) -> Load:
     import httpx2 as httpx
 
     latencies: list[float] = []
@@ -299,7 +307,7 @@ async def _httpx_load(result: Load, seconds: float, headers: dict[str, str]) -> 
                 errors += response.status_code >= 400
 
         began = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(CONNECTIONS)))
+        await asyncio.gather(*(worker() for _ in range(connections)))
         elapsed = time.perf_counter() - began
     latencies.sort()
 
@@ -610,7 +618,11 @@ def main() -> None:
         runs["PostgreSQL, no page cache"] = bench_pages(
             report, pg_url, "PostgreSQL, page cache off", page_cache=False
         )
+        from bench.processes import processes_section
+
+        process_lines = processes_section(pg_url, sizes)
     else:
+        process_lines = []
         report.add("\nPostgreSQL: not measured in this run (pass --pg-url).")
     report.add("")
     pages_table(report, runs)
@@ -659,6 +671,8 @@ def main() -> None:
         )
     most = max(max(r[2], r[4], r[6]) for r in status_rows)
     report.add(f"\nAt most {most} SQL statements at any size (target ≤ 5: {verdict(most <= 5)}).")
+    for line in process_lines:
+        report.add(line)
     report.add(f"\nThe whole run took {(time.perf_counter() - started) / 60:.1f} minutes.")
     args.output.write_text("\n".join(report.lines) + "\n", encoding="utf-8")
     print(f"\nwrote {args.output}")

@@ -7,10 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from app.claims.models import Claim
-from tests.claims.test_review import decide
-from tests.claims.test_submit import submit
-from tests.conftest import log_in, make_user
-from tests.interchange.test_web_import import confirm, settled, upload
+from tests.helpers import confirm, decide, log_in, make_user, settled, submit, upload
 
 EDITOR = "erin.editor@example.org"
 REVIEWER = "rita.review@example.org"

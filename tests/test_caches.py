@@ -14,9 +14,14 @@ from app.sources import service as sources_service
 from app.sources.track_record import judge_by_settlement, records_by_source
 from app.status import service as status_service
 from app.status.history import RegionHistory
-from tests.claims.test_review import decide, ukrainian_sudzha
-from tests.conftest import count_queries, log_in, make_user
-from tests.status.test_status_service import add_settlements
+from tests.helpers import (
+    add_settlements,
+    count_queries,
+    decide,
+    log_in,
+    make_user,
+    ukrainian_sudzha,
+)
 
 
 def page_cache_of(app) -> PageCache:

@@ -133,8 +133,7 @@ def test_the_boxes_are_a_setting(reference_db, monkeypatch):
 
 
 def test_the_web_import_uses_the_configured_boxes(fresh_db, editor):
-    from tests.conftest import snapshot
-    from tests.interchange.test_web_import import settled, upload
+    from tests.helpers import settled, snapshot, upload
 
     before = snapshot(fresh_db)
     data = (SETTLEMENTS_HEADER + "swapped,Swapped,Kursk,35.2,51.1\r\n").encode()

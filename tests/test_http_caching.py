@@ -18,7 +18,7 @@ from app.http_cache import (
     seconds_until_tomorrow,
 )
 from app.page_cache import PageCache
-from tests.conftest import add_claim, count_queries, running_app
+from tests.helpers import add_claim, count_queries, running_app
 
 PUBLIC_PATHS = [
     "/",

@@ -7,7 +7,7 @@ import re
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import log_in, make_user
+from tests.helpers import log_in, make_user
 
 DESCRIPTION = re.compile(r'<meta name="description" content="([^"]*)">')
 

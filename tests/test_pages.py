@@ -6,14 +6,9 @@ import re
 
 import pytest
 
-from tests.conftest import CONTESTED_ON_2025_04_08
+from tests.helpers import CONTESTED_ON_2025_04_08, text_of
 
 HTMX = {"HX-Request": "true", "HX-Target": "results"}
-
-
-def text_of(html: str) -> str:
-    """Visible-ish text: tags stripped, whitespace collapsed."""
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 class TestDashboard:
@@ -247,7 +242,7 @@ def test_any_status_option_is_an_empty_value_not_an_error(client):
 
 
 def test_tile_host_is_allowed_only_when_configured(databases):
-    from tests.conftest import running_app
+    from tests.helpers import running_app
 
     url = databases.copy("demo")
     with running_app(url) as (_app, plain):

@@ -9,9 +9,7 @@ from app.accounts.models import AuditEvent
 from app.claims.models import Claim
 from app.sources.models import Source
 from app.text import name_key, slugify
-from tests.claims.test_review import decide
-from tests.claims.test_submit import error_beside, submit
-from tests.conftest import snapshot
+from tests.helpers import claim_id_of, decide, error_beside, snapshot, submit
 
 
 def propose(client, name: str, side: str = "russia", **changes):
@@ -23,11 +21,6 @@ def propose(client, name: str, side: str = "russia", **changes):
         new_source_side=side,
         **changes,
     )
-
-
-def claim_id_of(response) -> int:
-    assert response.status_code == 303, response.text
-    return int(response.headers["location"].split("?")[0].rsplit("/", 1)[1])
 
 
 def source_of(database, claim_id: int) -> Source:
@@ -170,7 +163,7 @@ def test_a_rejected_first_claim_keeps_the_source_hidden(editor, reviewer, anonym
 def test_a_source_an_admin_proposes_is_public_at_once(fresh_app, fresh_db, anonymous):
     from fastapi.testclient import TestClient
 
-    from tests.conftest import log_in, make_user
+    from tests.helpers import log_in, make_user
 
     make_user(fresh_db, "ada", "admin")
     admin = log_in(TestClient(fresh_app), "ada")

@@ -11,8 +11,7 @@ from app.claims.models import ControlStatus, Verification
 from app.sources.models import Source
 from app.sources.track_record import Confirmations, JudgedClaim, Outcome, judge
 from app.status.derive import Derived, Reason
-from tests.conftest import csrf_from, snapshot
-from tests.test_pages import text_of
+from tests.helpers import csrf_from, snapshot, text_of
 
 
 def test_source_page_shows_the_track_record(client):

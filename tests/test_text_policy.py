@@ -12,9 +12,7 @@ from app.accounts.models import Role
 from app.claims.models import Claim
 from app.interchange.importer import plan_import
 from app.validation import check_text
-from tests.claims.test_review import decide, submitted
-from tests.claims.test_submit import error_beside, submit
-from tests.conftest import csrf_from, snapshot
+from tests.helpers import csrf_from, decide, error_beside, snapshot, submit, submitted
 
 HOSTILE = [
     ("\u202egnp.exe", "bidirectional"),  # right-to-left override

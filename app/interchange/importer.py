@@ -22,7 +22,7 @@ from app.accounts.models import User
 from app.claims.models import Claim, ControlStatus, ReviewState
 from app.claims.schemas import ClaimIn
 from app.dates import check_in_range
-from app.db import utcnow
+from app.db import pause_before_commit, utcnow
 from app.interchange.csv_io import CsvFormatError, CsvRow, decode, read_rows
 from app.interchange.formats import CLAIM_COLUMNS, SETTLEMENT_COLUMNS
 from app.interchange.models import ImportKind
@@ -507,6 +507,7 @@ def commit_import(
 ) -> ImportPlan:
     """Store a file's rows in the caller's write transaction, all or none (ImportRefused)."""
     lock_imports(session)
+    pause_before_commit(session)  # a test hook: off unless KT_TEST_PAUSE_BEFORE_COMMIT is set
     plan = plan_import(session, data, progress, region_bounds=region_bounds)
     if not plan.ok:
         raise ImportRefused(plan)

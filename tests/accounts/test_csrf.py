@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.routing import APIRoute
 
-from tests.conftest import csrf_from, snapshot
+from tests.helpers import csrf_from, snapshot
 
 FORM = {
     "settlement": "sudzha",

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.accounts import service as accounts_service
 from app.accounts.models import User, UserSession
 from app.accounts.passwords import hash_password, needs_rehash
-from tests.conftest import PASSWORD, csrf_from, log_in, make_user
+from tests.helpers import PASSWORD, csrf_from, log_in, make_user
 
 
 def post_login(client: TestClient, username: str, password: str):
@@ -44,7 +44,7 @@ def test_login_sets_a_hardened_session_cookie_and_shows_the_user(fresh_app, fres
 
 
 def test_cookie_is_secure_when_served_over_https(databases):
-    from tests.conftest import running_app
+    from tests.helpers import running_app
 
     url = databases.copy("demo")
     with running_app(url, https=True) as (app, client):

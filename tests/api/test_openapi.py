@@ -9,7 +9,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
-from tests.conftest import running_app
+from tests.helpers import running_app
 from tests.reliability.faults import UNREACHABLE_URL
 
 # A real slug for each path parameter, and one that names nothing.

@@ -1,20 +1,13 @@
-"""A real server and a real browser: uvicorn in a thread, Debian's Chromium through Playwright."""
+"""A real browser: Debian's Chromium through Playwright, on the servers of tests/conftest.py."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
-import uvicorn
 
-from app.main import create_app
-from tests.conftest import IN_CI, make_settings
+from tests.helpers import IN_CI
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -23,46 +16,6 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def live_server(database_url: str) -> Iterator[str]:
-    """Serve the app on a free port for the duration of the block; yields its base URL."""
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(make_settings(database_url)), host="127.0.0.1", port=port, log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
-@pytest.fixture(scope="session")
-def demo_server(demo_url: str) -> Iterator[str]:
-    with live_server(demo_url) as base_url:
-        yield base_url
-
-
-@pytest.fixture
-def fresh_server(fresh_url: str) -> Iterator[str]:
-    with live_server(fresh_url) as base_url:
-        yield base_url
 
 
 @pytest.fixture(scope="session")

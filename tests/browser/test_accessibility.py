@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import IN_CI, PASSWORD, add_claim, make_user
+from tests.helpers import IN_CI, PASSWORD, add_claim, make_user
 
 pytestmark = pytest.mark.browser
 

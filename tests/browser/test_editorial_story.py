@@ -9,18 +9,9 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD, make_user
+from tests.helpers import log_in_page, make_user
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    # The header shows the account once on a wide screen (phones fold it into the menu).
-    expect(page.locator(".site-header__wide .account-nav__who")).to_contain_text(username)
 
 
 def test_submit_fix_review_approve_publish(browser, fresh_server, fresh_db, artifacts_dir):
@@ -30,7 +21,7 @@ def test_submit_fix_review_approve_publish(browser, fresh_server, fresh_db, arti
 
     # The editor fills the form with one field wrong.
     editor = browser.new_context(viewport={"width": 1100, "height": 1000}).new_page()
-    log_in(editor, base, "erin")
+    log_in_page(editor, base, "erin")
     editor.goto(f"{base}/claims/new")
     editor.locator("#settlement").press_sequentially("Олешн", delay=30)
     expect(editor.locator("#settlement-options option[value=oleshnya]")).to_have_count(1)
@@ -62,7 +53,7 @@ def test_submit_fix_review_approve_publish(browser, fresh_server, fresh_db, arti
 
     # The reviewer sees it in the queue, with what it would change, and approves it.
     reviewer = browser.new_context(viewport={"width": 1100, "height": 1000}).new_page()
-    log_in(reviewer, base, "rita")
+    log_in_page(reviewer, base, "rita")
     reviewer.goto(f"{base}/review")
     item = reviewer.locator(f"#claim-{claim_id}")
     expect(item).to_contain_text("Oleshnya")

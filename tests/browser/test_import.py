@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_editorial_story import log_in
-from tests.conftest import make_user
+from tests.helpers import log_in_page, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -22,7 +21,7 @@ def test_upload_preview_fix_commit_review(browser, fresh_server, fresh_db, tmp_p
     make_user(fresh_db, "erin", "editor")
     make_user(fresh_db, "rita", "reviewer")
     page = browser.new_context(viewport={"width": 1100, "height": 900}).new_page()
-    log_in(page, fresh_server, "erin")
+    log_in_page(page, fresh_server, "erin")
 
     bad_file = tmp_path / "august.csv"
     bad_file.write_text("\n".join([HEADER, *GOOD, BAD]) + "\n", encoding="utf-8-sig")
@@ -51,7 +50,7 @@ def test_upload_preview_fix_commit_review(browser, fresh_server, fresh_db, tmp_p
     expect(page.locator(".outcome--ok")).to_contain_text("3 claims added, waiting for review")
 
     reviewer = browser.new_context(viewport={"width": 1100, "height": 900}).new_page()
-    log_in(reviewer, fresh_server, "rita")
+    log_in_page(reviewer, fresh_server, "rita")
     reviewer.goto(f"{fresh_server}/review")
     expect(reviewer.locator(".review-item")).to_have_count(3)
     expect(reviewer.locator(".review-item").first).to_contain_text("Sudzha")

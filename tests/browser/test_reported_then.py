@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import add_claim
+from tests.helpers import add_claim
 
 pytestmark = pytest.mark.browser
 

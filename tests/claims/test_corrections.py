@@ -5,8 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.claims.models import Claim
-from tests.claims.test_review import decide, status_of
-from tests.conftest import csrf_from, snapshot
+from tests.helpers import csrf_from, decide, snapshot, status_of
 
 
 def sudzha_recapture_id(fresh_db) -> int:
@@ -58,7 +57,7 @@ def test_correction_replaces_the_old_claim_once_approved(editor, reviewer, anony
 
 
 def test_only_approved_claims_can_be_corrected(editor, fresh_db):
-    from tests.claims.test_review import ukrainian_sudzha
+    from tests.helpers import ukrainian_sudzha
 
     pending_id = ukrainian_sudzha(editor)
     assert editor.get(f"/claims/{pending_id}/correct").status_code == 409

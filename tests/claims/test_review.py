@@ -2,58 +2,19 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from sqlalchemy import select
 
 from app.accounts.models import AuditEvent
 from app.claims.models import Claim, ReviewState
-from tests.claims.test_submit import submit
-from tests.conftest import csrf_from, snapshot
-
-
-def submitted(client, **changes) -> int:
-    response = submit(client, **changes)
-    assert response.status_code == 303, response.text
-    return int(response.headers["location"].rsplit("/", 1)[1])
-
-
-def decide(client, claim_id: int, action: str = "approve", **data):
-    token = csrf_from(client, "/review")
-    version = data.pop("version", None)
-    if version is None:
-        match = re.search(
-            rf'action="/claims/{claim_id}/approve">.*?name="version" value="(\d+)"',
-            client.get("/review").text,
-            re.S,
-        )
-        version = match.group(1) if match else "1"
-    return client.post(
-        f"/claims/{claim_id}/{action}",
-        data={"csrf_token": token, "version": version, **data},
-        follow_redirects=False,
-    )
-
-
-def ukrainian_sudzha(editor) -> int:
-    """Sudzha is under Russian control since 2025-03-13; a confirmed claim says otherwise."""
-    return submitted(
-        editor,
-        settlement="sudzha",
-        status="ukrainian_control",
-        as_of="2025-03-20",
-        published_on="2025-03-20",
-        verification="confirmed",
-        source="reuters",
-        summary="Reuters confirms Ukrainian troops hold Sudzha.",
-    )
-
-
-def status_of(client, slug: str, as_of: str) -> str:
-    html = client.get(f"/settlements/{slug}?as_of={as_of}").text
-    card = html[html.index('class="status-card') :]
-    return re.search(r'class="badge badge--(\w+)', card).group(1)
+from tests.helpers import (
+    csrf_from,
+    decide,
+    snapshot,
+    status_of,
+    submitted,
+    ukrainian_sudzha,
+)
 
 
 def test_queue_shows_the_claim_and_what_it_would_change(editor, reviewer):
@@ -190,7 +151,7 @@ def test_the_write_reads_the_reviewers_role_again(fresh_db):
     """A role lowered after a request was let through stops the write it leads to."""
     from app.accounts import service as accounts_service
     from app.accounts.models import Role
-    from tests.conftest import make_user
+    from tests.helpers import make_user
 
     user_id = make_user(fresh_db, "rita@example.org", "reviewer")
     with fresh_db.writing() as session:

@@ -2,41 +2,22 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 import pytest
 from sqlalchemy import select
 
 from app.claims.models import Claim, ReviewState
-from tests.conftest import TOMORROW, csrf_from, day_text, snapshot
-
-GOOD = {
-    "settlement": "sudzha",
-    "status": "contested",
-    "as_of": "2025-03-01",
-    "published_on": "2025-03-02",
-    "source": "isw",
-    "source_url": "https://understandingwar.org/backgrounder/russian-offensive-campaign-assessment-march-1-2025",
-    "verification": "geolocated",
-    "summary": "Geolocated footage shows fighting in central Sudzha.",
-}
-
-
-def submit(client, **changes):
-    data = {**GOOD, **changes, "csrf_token": csrf_from(client, "/claims/new")}
-    return client.post("/claims/new", data=data, follow_redirects=False)
-
-
-def claim_id_of(response) -> int:
-    """The id of the claim a submit redirected to (its address may carry a query string)."""
-    return int(response.headers["location"].split("?")[0].rsplit("/", 1)[1])
-
-
-def error_beside(html: str, field: str) -> str:
-    match = re.search(rf'<p class="field-error" id="err-{field}"[^>]*>([^<]*)</p>', html)
-    assert match, f"no error slot for {field}"
-    return match.group(1)
+from tests.helpers import (
+    GOOD_CLAIM,
+    TOMORROW,
+    claim_id_of,
+    csrf_from,
+    day_text,
+    error_beside,
+    snapshot,
+    submit,
+)
 
 
 def test_submit_stores_a_pending_claim_and_redirects_to_it(editor, fresh_db):
@@ -217,7 +198,7 @@ def test_inline_check_knows_unknown_settlements(editor):
     token = csrf_from(editor, "/claims/new")
     response = editor.post(
         "/claims/check",
-        data={**GOOD, "settlement": "atlantis", "csrf_token": token},
+        data={**GOOD_CLAIM, "settlement": "atlantis", "csrf_token": token},
         headers={"HX-Request": "true", "HX-Target": "claim-form", "HX-Trigger-Name": "settlement"},
     )
     assert "no settlement called" in error_beside(response.text, "settlement")

@@ -16,7 +16,7 @@ from app.cli import app as cli_app
 from app.config import get_settings
 from app.interchange.seed import seed
 from app.validation import parse_iso_date
-from tests.conftest import TOMORROW, csrf_from, day_text, snapshot
+from tests.helpers import TOMORROW, csrf_from, day_text, snapshot
 
 # Each would have reached date arithmetic (OverflowError) or a query on the old code.
 OUT_OF_RANGE = ["9999-12-31", "0001-01-01", "1999-12-31", TOMORROW]

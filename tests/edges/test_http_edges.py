@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.claims.test_review import ukrainian_sudzha
-from tests.conftest import csrf_from, log_in, make_user, running_app, snapshot
+from tests.helpers import csrf_from, log_in, make_user, running_app, snapshot, ukrainian_sudzha
 
 SECURITY_HEADERS = {
     "content-security-policy": "frame-ancestors 'none'",

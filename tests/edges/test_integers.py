@@ -8,8 +8,7 @@ import base64
 import pytest
 
 from app.validation import INT32_MAX, parse_bounded_int
-from tests.claims.test_review import decide, ukrainian_sudzha
-from tests.conftest import csrf_from, snapshot
+from tests.helpers import csrf_from, decide, snapshot, ukrainian_sudzha
 
 # Accepted by str.isdigit(), int(), or pydantic's int, and none of them a plain number.
 NOT_PLAIN_DIGITS = ["١٢", "²", "５", "+5", "-1", "5_0", "5.0", " 5", "0x10", "1e3", ""]

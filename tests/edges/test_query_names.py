@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from tests.conftest import log_in, make_user
+from tests.helpers import log_in, make_user
 
 # Names of Python parameters and variables along the way from a request to a link (the URL
 # helper's own, Jinja's, FastAPI's), and a few ordinary unknown ones.
@@ -73,7 +73,7 @@ def get_routes(app: FastAPI) -> list[str]:
 @pytest.fixture(scope="module")
 def team_member(databases):
     """A reviewer, who may see every page, the team's included."""
-    from tests.conftest import running_app
+    from tests.helpers import running_app
 
     with running_app(databases.copy("demo")) as (app, _):
         make_user(app.state.db, "rita", "reviewer")

@@ -8,9 +8,7 @@ from typer.testing import CliRunner
 from app.cli import app as cli_app
 from app.config import get_settings
 from app.interchange.importer import ImportRefused, commit_import, plan_import
-from tests.conftest import snapshot
-from tests.interchange.test_import import HEADER, csv_bytes, good_rows
-from tests.interchange.test_web_import import settled, upload
+from tests.helpers import HEADER, csv_bytes, good_rows, settled, snapshot, upload
 
 GOOD = good_rows(6)
 UNCLOSED = [HEADER, *GOOD[:3], 'sudzha,contested,2023-02-01,,tass,,unverified,"oops', *GOOD[3:]]

@@ -21,9 +21,7 @@ from app.interchange import exports
 from app.interchange.importer import ImportRefused, commit_import, plan_import
 from app.settlements import service as settlements_service
 from app.sources import service as sources_service
-from tests.conftest import make_settings, running_app, snapshot
-from tests.interchange.test_import import csv_bytes
-from tests.interchange.test_web_import import confirm, settled, upload
+from tests.helpers import confirm, csv_bytes, make_settings, running_app, settled, snapshot, upload
 
 HEADER = "claim_id,settlement,status,as_of,source,summary,supersedes"
 

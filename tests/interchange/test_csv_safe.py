@@ -21,7 +21,7 @@ from app.interchange.csv_safe import (
 from app.interchange.exports import for_excel
 from app.interchange.formats import csv_lines
 from app.interchange.importer import commit_import
-from tests.conftest import make_settings
+from tests.helpers import make_settings
 
 
 @pytest.mark.parametrize(

@@ -29,9 +29,8 @@ from app.interchange.seed import (
 from app.settlements import service as settlements_service
 from app.sources import service as sources_service
 from app.sources.models import Reliability
-from tests.conftest import add_claim, make_user
 from tests.databases import DEMO_DATA
-from tests.interchange.test_seed import DEMO_COUNTS, counts
+from tests.helpers import DEMO_COUNTS, add_claim, make_user, table_counts
 
 FIRST_DEMO = PROJECT_ROOT / "tests" / "fixtures" / "demo-v1"
 FIRST_DEMO_COUNTS = {"settlements": 18, "sources": 16, "claims": 35, "area_figures": 8}
@@ -41,7 +40,7 @@ FIRST_DEMO_COUNTS = {"settlements": 18, "sources": 16, "claims": 35, "area_figur
 def first_demo_db(empty_db: Database) -> Database:
     with empty_db.writing() as session:
         seed(session, FIRST_DEMO)
-    assert counts(empty_db) == FIRST_DEMO_COUNTS
+    assert table_counts(empty_db) == FIRST_DEMO_COUNTS
     return empty_db
 
 
@@ -60,7 +59,7 @@ def test_an_untouched_first_demo_becomes_the_current_one(first_demo_db):
         result = seed_demo(session, DEMO_DATA, if_empty=True)
     assert result.outcome is SeedOutcome.replaced_older_demo
     assert dict(result.added) == DEMO_COUNTS
-    assert counts(first_demo_db) == DEMO_COUNTS
+    assert table_counts(first_demo_db) == DEMO_COUNTS
     with first_demo_db.read_session() as session:
         # The same content as a fresh seed of data/, and no claim id of the old demo reused.
         assert database_fingerprint(session) == files_fingerprint(read_demo(DEMO_DATA))
@@ -74,7 +73,7 @@ def test_an_untouched_first_demo_becomes_the_current_one(first_demo_db):
     # And then it is the current demo: seeding again changes nothing.
     with first_demo_db.writing() as session:
         assert seed_demo(session, DEMO_DATA).outcome is SeedOutcome.nothing_new
-    assert counts(first_demo_db) == DEMO_COUNTS
+    assert table_counts(first_demo_db) == DEMO_COUNTS
 
 
 def _add_hand_made_claim(database: Database) -> None:
@@ -114,7 +113,7 @@ def test_a_first_demo_with_any_hand_made_change_is_left_alone(first_demo_db, cha
         assert session.scalar(select(func.count()).select_from(AuditEvent)) == events
     expected = dict(FIRST_DEMO_COUNTS)
     expected["claims"] += change is _add_hand_made_claim
-    assert counts(first_demo_db) == expected
+    assert table_counts(first_demo_db) == expected
 
 
 def test_make_run_upgrades_a_first_demo_file_through_the_command_line(first_demo_db, monkeypatch):
@@ -134,7 +133,7 @@ def test_make_run_upgrades_a_first_demo_file_through_the_command_line(first_demo
         assert again.output.strip() == "database already holds data; not seeding"
     finally:
         get_settings.cache_clear()
-    assert counts(first_demo_db) == DEMO_COUNTS
+    assert table_counts(first_demo_db) == DEMO_COUNTS
 
 
 def test_the_command_line_says_how_to_start_afresh(first_demo_db, monkeypatch):
@@ -151,4 +150,4 @@ def test_the_command_line_says_how_to_start_afresh(first_demo_db, monkeypatch):
     lines = result.output.strip().splitlines()
     assert len(lines) == 1
     assert "older than data/" in lines[0] and "Starting afresh" in lines[0]
-    assert counts(first_demo_db)["claims"] == 36
+    assert table_counts(first_demo_db)["claims"] == 36

@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import CONTESTED_ON_2025_04_08, add_claim
+from tests.helpers import CONTESTED_ON_2025_04_08, add_claim
 
 CLAIMS_HEADER = (
     "claim_id,settlement,settlement_name,status,as_of,published_on,"
@@ -249,7 +249,7 @@ def test_claims_export_streams_200000_claims_in_flat_memory(empty_db):
     from app.interchange import exports
     from app.settlements.models import Settlement
     from app.sources.models import Source
-    from tests.conftest import make_settings
+    from tests.helpers import make_settings
 
     n_claims, n_settlements = 200_000, 2_000
     with empty_db.writing() as session:

@@ -29,7 +29,7 @@ def test_settlement_feed(client):
 
 
 def test_newly_approved_claims_come_first_and_text_is_escaped(editor, reviewer, anonymous):
-    from tests.claims.test_review import decide, submitted
+    from tests.helpers import decide, submitted
 
     claim_id = submitted(
         editor,

@@ -13,51 +13,7 @@ from app.claims.models import Claim, ReviewState
 from app.interchange import exports
 from app.interchange.importer import ImportRefused, commit_import, plan_import
 from app.settlements.models import Settlement
-from tests.conftest import make_settings, snapshot
-
-HEADER = "settlement,status,as_of,published_on,source,source_url,verification,summary"
-
-
-def csv_bytes(lines: list[str], *, bom: bool = False, sep: str = ",") -> bytes:
-    text = "\r\n".join(line.replace(",", sep) if sep != "," else line for line in lines) + "\r\n"
-    return ("\ufeff" if bom else "").encode() + text.encode("utf-8")
-
-
-SLUGS = [
-    "sudzha",
-    "guyevo",
-    "gornal",
-    "oleshnya",
-    "plekhovo",
-    "korenevo",
-    "martynovka",
-    "makhnovka",
-    "pogrebki",
-    "kurilovka",
-    "nikolayevo-daryino",
-    "daryino",
-    "lebedevka",
-    "pokrovsky",
-    "malaya-loknya",
-    "staraya-sorochina",
-    "sverdlikovo",
-    "kazachya-loknya",
-]  # 18 demo settlements x 1,000 days x 3 statuses = 54,000 distinct rows
-STATUSES = ["contested", "russian_control", "ukrainian_control"]
-
-
-def good_rows(n: int) -> list[str]:
-    """n distinct valid claims by TASS: settlements, then past dates, then statuses vary."""
-    from datetime import date, timedelta
-
-    start = date(2021, 1, 1)
-    rows = []
-    for i in range(n):
-        slug = SLUGS[i % len(SLUGS)]
-        day = start + timedelta(days=(i // len(SLUGS)) % 1000)
-        status = STATUSES[(i // (len(SLUGS) * 1000)) % len(STATUSES)]
-        rows.append(f"{slug},{status},{day.isoformat()},,tass,,unverified,Row {i}")
-    return rows
+from tests.helpers import HEADER, csv_bytes, good_rows, make_settings, snapshot
 
 
 def claim_count(database) -> int:

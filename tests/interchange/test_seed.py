@@ -16,16 +16,7 @@ from app.settlements.models import Settlement
 from app.sources.models import Source
 from app.status.models import AreaFigure
 from tests.databases import DEMO_DATA
-
-DEMO_COUNTS = {"settlements": 46, "sources": 30, "claims": 169, "area_figures": 12}
-
-
-def counts(database) -> dict[str, int]:
-    with database.read_session() as session:
-        return {
-            model.__tablename__: session.scalar(select(func.count()).select_from(model))
-            for model in (Settlement, Source, Claim, AreaFigure)
-        }
+from tests.helpers import DEMO_COUNTS, table_counts
 
 
 def test_seed_loads_the_demo_data_approved(empty_db):
@@ -33,7 +24,7 @@ def test_seed_loads_the_demo_data_approved(empty_db):
         assert is_empty(session)
         added = seed(session, DEMO_DATA)
     assert dict(added) == DEMO_COUNTS
-    assert counts(empty_db) == DEMO_COUNTS
+    assert table_counts(empty_db) == DEMO_COUNTS
     with empty_db.read_session() as session:
         states = set(session.scalars(select(Claim.review_state)))
         assert states == {ReviewState.approved}
@@ -46,13 +37,18 @@ def test_seeding_twice_adds_nothing_twice(empty_db):
     with empty_db.writing() as session:
         added = seed(session, DEMO_DATA)
     assert sum(added.values()) == 0
-    assert counts(empty_db) == DEMO_COUNTS
+    assert table_counts(empty_db) == DEMO_COUNTS
 
 
 def test_reference_only_loads_settlements_and_sources(empty_db):
     with empty_db.writing() as session:
         seed(session, DEMO_DATA, reference_only=True)
-    assert counts(empty_db) == {"settlements": 46, "sources": 30, "claims": 0, "area_figures": 0}
+    assert table_counts(empty_db) == {
+        "settlements": 46,
+        "sources": 30,
+        "claims": 0,
+        "area_figures": 0,
+    }
 
 
 def test_settlement_without_coordinates_is_allowed(empty_db):
@@ -97,7 +93,12 @@ def test_a_bad_row_stores_nothing_and_names_the_line(empty_db, tmp_path, file, b
         seed(session, data)
     assert f"line {lines}" in str(error.value)
     assert reason in str(error.value)
-    assert counts(empty_db) == {"settlements": 0, "sources": 0, "claims": 0, "area_figures": 0}
+    assert table_counts(empty_db) == {
+        "settlements": 0,
+        "sources": 0,
+        "claims": 0,
+        "area_figures": 0,
+    }
 
 
 def _csv_rows(name: str) -> list[dict[str, str]]:

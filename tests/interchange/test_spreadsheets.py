@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from app.cli import app as cli_app
 from app.config import get_settings
 from app.dates import today
-from tests.conftest import add_claim
+from tests.helpers import add_claim
 
 CSV_EXPORTS = [
     "/export/claims.csv",

@@ -3,40 +3,22 @@
 from __future__ import annotations
 
 import re
-import time
 
 from sqlalchemy import func, select
 
 from app.claims.models import Claim, ReviewState
-from tests.conftest import csrf_from, log_in, make_user, snapshot
-from tests.interchange.test_import import HEADER, csv_bytes, good_rows
-
-
-def upload(client, data: bytes, name: str = "claims.csv", **fields):
-    token = csrf_from(client, "/import")
-    return client.post(
-        "/import",
-        data={"csrf_token": token, **fields},
-        files={"file": (name, data, "text/csv")},
-        follow_redirects=False,
-    )
-
-
-def settled(client, location: str, timeout: float = 30.0) -> str:
-    """The batch page once the worker is done (large files report progress first)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        html = client.get(location).text
-        if 'hx-trigger="every 1s"' not in html:
-            return html
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{location} still working after {timeout:.0f} s")
-        time.sleep(0.2)
-
-
-def confirm(client, location: str):
-    token = csrf_from(client, location)
-    return client.post(f"{location}/commit", data={"csrf_token": token}, follow_redirects=False)
+from tests.helpers import (
+    HEADER,
+    confirm,
+    csrf_from,
+    csv_bytes,
+    good_rows,
+    log_in,
+    make_user,
+    settled,
+    snapshot,
+    upload,
+)
 
 
 def pending_count(database) -> int:
@@ -139,7 +121,7 @@ def test_refusals_change_nothing(editor, anonymous, fresh_db, fresh_app):
 def test_upload_size_limit(fresh_app, fresh_db, databases):
     from fastapi.testclient import TestClient
 
-    from tests.conftest import running_app
+    from tests.helpers import running_app
 
     url = databases.copy("demo")
     with running_app(url, max_upload_mb=1) as (app, _):

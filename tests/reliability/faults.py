@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import Pool
 
 from app.db import Database, sqlite_file
-from tests.conftest import snapshot
+from tests.helpers import snapshot
 
 FAULTS = ("disk_full", "read_only", "locked")
 # Words each fault's sentence starts with (app.faults.REASONS).

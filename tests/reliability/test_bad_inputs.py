@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import csrf_from, log_in, make_user, snapshot
+from tests.helpers import csrf_from, log_in, make_user, snapshot
 
 GOOD_CLAIM = {
     "settlement": "sudzha",
@@ -306,7 +306,7 @@ CASES = [
 @pytest.fixture(scope="module")
 def shared(databases):
     """One demo database for the whole catalogue: no case may change it."""
-    from tests.conftest import running_app
+    from tests.helpers import running_app
 
     url = databases.copy("demo")
     with running_app(url) as (app, _):

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 
 from app.claims.models import Claim, ReviewState
 from app.db import Database
-from tests.conftest import make_user
-from tests.reliability.servers import ROOT, csrf, logged_in, running
+from tests.helpers import csrf_from, log_in, make_user
+from tests.live_server import ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -36,28 +36,27 @@ def claim_form(editor: int, n: int, token: str) -> dict[str, str]:
     }
 
 
-def test_sixteen_editors_submitting_fifty_claims_each(fresh_url, tmp_path):
+def test_sixteen_editors_submitting_fifty_claims_each(fresh_url, serve):
     database = Database(fresh_url)
     for i in range(EDITORS):
         make_user(database, f"editor{i}")
     with database.read_session() as session:
         before = session.scalar(select(func.count()).select_from(Claim))
-    log = tmp_path / "server.log"
-    with running(fresh_url, log) as server:
-        clients = [logged_in(server, f"editor{i}") for i in range(EDITORS)]
-        tokens = [csrf(c, "/claims/new") for c in clients]
-        start = threading.Barrier(EDITORS)
+    server = serve(fresh_url)
+    clients = [log_in(server.client(), f"editor{i}") for i in range(EDITORS)]
+    tokens = [csrf_from(c, "/claims/new") for c in clients]
+    start = threading.Barrier(EDITORS)
 
-        def work(i: int) -> Counter[int]:
-            statuses: Counter[int] = Counter()
-            start.wait()
-            for n in range(CLAIMS_EACH):
-                response = clients[i].post("/claims/new", data=claim_form(i, n, tokens[i]))
-                statuses[response.status_code] += 1
-            return statuses
+    def work(i: int) -> Counter[int]:
+        statuses: Counter[int] = Counter()
+        start.wait()
+        for n in range(CLAIMS_EACH):
+            response = clients[i].post("/claims/new", data=claim_form(i, n, tokens[i]))
+            statuses[response.status_code] += 1
+        return statuses
 
-        with ThreadPoolExecutor(EDITORS) as pool:
-            results = sum(pool.map(work, range(EDITORS)), Counter())
+    with ThreadPoolExecutor(EDITORS) as pool:
+        results = sum(pool.map(work, range(EDITORS)), Counter())
     sent = EDITORS * CLAIMS_EACH
     print(f"\nsubmissions sent {sent}, answered {dict(results)}")
     assert results == Counter({303: sent})
@@ -70,44 +69,42 @@ def test_sixteen_editors_submitting_fifty_claims_each(fresh_url, tmp_path):
         total = session.scalar(select(func.count()).select_from(Claim))
     assert len(stored) == sent and all(count == 1 for _, count in stored)  # each exactly once
     assert total == before + sent
-    text = log.read_text()
+    text = server.log.read_text()
     assert "database is locked" not in text
     assert " 500 " not in text
     database.dispose()
 
 
-def test_two_reviewers_deciding_at_the_same_instant(fresh_url, tmp_path):
+def test_two_reviewers_deciding_at_the_same_instant(fresh_url, serve):
     database = Database(fresh_url)
     make_user(database, "erin")
     make_user(database, "rita", "reviewer")
     make_user(database, "ravi", "reviewer")
     rounds = 12
-    with running(fresh_url, tmp_path / "server.log") as server:
-        erin = logged_in(server, "erin")
-        token = csrf(erin, "/claims/new")
-        ids = []
-        for n in range(rounds):
-            response = erin.post("/claims/new", data=claim_form(EDITORS, n, token))
-            ids.append(int(response.headers["location"].rsplit("/", 1)[1]))
-        reviewers = [logged_in(server, "rita"), logged_in(server, "ravi")]
-        tokens = [csrf(r, "/review") for r in reviewers]
-        outcomes = []
-        for claim_id in ids:
-            barrier = threading.Barrier(2)
+    server = serve(fresh_url)
+    erin = log_in(server.client(), "erin")
+    token = csrf_from(erin, "/claims/new")
+    ids = []
+    for n in range(rounds):
+        response = erin.post("/claims/new", data=claim_form(EDITORS, n, token))
+        ids.append(int(response.headers["location"].rsplit("/", 1)[1]))
+    reviewers = [log_in(server.client(), "rita"), log_in(server.client(), "ravi")]
+    tokens = [csrf_from(r, "/review") for r in reviewers]
+    outcomes = []
+    for claim_id in ids:
+        barrier = threading.Barrier(2)
 
-            def decide(
-                k: int, claim_id: int = claim_id, barrier: threading.Barrier = barrier
-            ) -> int:
-                action = "approve" if k == 0 else "reject"
-                barrier.wait()
-                response = reviewers[k].post(
-                    f"/claims/{claim_id}/{action}",
-                    data={"csrf_token": tokens[k], "version": "1"},
-                )
-                return response.status_code
+        def decide(k: int, claim_id: int = claim_id, barrier: threading.Barrier = barrier) -> int:
+            action = "approve" if k == 0 else "reject"
+            barrier.wait()
+            response = reviewers[k].post(
+                f"/claims/{claim_id}/{action}",
+                data={"csrf_token": tokens[k], "version": "1"},
+            )
+            return response.status_code
 
-            with ThreadPoolExecutor(2) as pool:
-                outcomes.append(sorted(pool.map(decide, range(2))))
+        with ThreadPoolExecutor(2) as pool:
+            outcomes.append(sorted(pool.map(decide, range(2))))
     assert outcomes == [[303, 409]] * rounds
     with database.read_session() as session:
         states = session.scalars(select(Claim.review_state).where(Claim.id.in_(ids))).all()
@@ -118,7 +115,7 @@ def test_two_reviewers_deciding_at_the_same_instant(fresh_url, tmp_path):
 
 
 def test_two_imports_of_the_same_file_at_once_store_it_once(fresh_url, tmp_path):
-    from tests.interchange.test_import import HEADER, csv_bytes, good_rows
+    from tests.helpers import HEADER, csv_bytes, good_rows
 
     path = tmp_path / "same.csv"
     path.write_bytes(csv_bytes([HEADER, *good_rows(2000)]))

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import free_port
-from tests.conftest import IN_CI
+from tests.helpers import IN_CI
+from tests.live_server import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -83,30 +83,29 @@ def get(url: str) -> tuple[int, str]:
         return error.code, error.read().decode()
 
 
-def test_pages_answer_503_while_postgresql_is_down_and_recover(cluster):
+def test_pages_answer_503_while_postgresql_is_down_and_recover(cluster, serve):
     from app.cli import upgrade_database
     from app.db import Database
-    from tests.browser.conftest import live_server
     from tests.databases import load_demo
 
     upgrade_database(cluster.url)
     database = Database(cluster.url)
     load_demo(database)
     database.dispose()
-    with live_server(cluster.url) as base:
-        assert get(f"{base}/settlements/sudzha")[0] == 200
-        cluster.stop()
-        for path in ("/", "/settlements/sudzha", "/contested"):
-            status, body = get(base + path)
-            assert status == 503, path
-            assert "The database cannot be reached right now" in body
-            assert "<html" in body
-        status, body = get(f"{base}/healthz")
-        assert status == 503 and '"database":"unreachable"' in body.replace(" ", "")
-        status, body = get(f"{base}/api/v1/settlements")
-        assert status == 503 and "cannot be reached" in body
-        cluster.start()
-        # Back, without restarting the server: the very next requests work.
-        assert get(f"{base}/healthz")[0] == 200
-        status, body = get(f"{base}/settlements/sudzha?as_of=2024-08-20")
-        assert status == 200 and "Ukrainian control" in body
+    base = serve(cluster.url).base
+    assert get(f"{base}/settlements/sudzha")[0] == 200
+    cluster.stop()
+    for path in ("/", "/settlements/sudzha", "/contested"):
+        status, body = get(base + path)
+        assert status == 503, path
+        assert "The database cannot be reached right now" in body
+        assert "<html" in body
+    status, body = get(f"{base}/healthz")
+    assert status == 503 and '"database":"unreachable"' in body.replace(" ", "")
+    status, body = get(f"{base}/api/v1/settlements")
+    assert status == 503 and "cannot be reached" in body
+    cluster.start()
+    # Back, without restarting the server: the very next requests work.
+    assert get(f"{base}/healthz")[0] == 200
+    status, body = get(f"{base}/settlements/sudzha?as_of=2024-08-20")
+    assert status == 200 and "Ukrainian control" in body

@@ -13,9 +13,19 @@ from httpx import Response
 from sqlalchemy import event, inspect
 
 from app.db import Database
-from tests.claims.test_review import decide, submitted
-from tests.claims.test_submit import GOOD, submit
-from tests.conftest import PASSWORD, csrf_from, make_user, running_app, snapshot
+from tests.helpers import (
+    GOOD_CLAIM,
+    MARCH_CLAIMS_CSV,
+    PASSWORD,
+    csrf_from,
+    decide,
+    make_user,
+    running_app,
+    snapshot,
+    submit,
+    submitted,
+    upload,
+)
 from tests.reliability.faults import (
     FAULTS,
     SAYS,
@@ -59,7 +69,7 @@ def test_claim_form_comes_back_as_typed(kind, editor, fresh_db, fresh_url):
     assert "The claim was not stored." in html
     assert "Everything you typed is still in the form" in html
     assert LONG_SUMMARY.strip() in html.replace("&#39;", "'")
-    assert f'value="{GOOD["source_url"]}"' in html
+    assert f'value="{GOOD_CLAIM["source_url"]}"' in html
     assert snapshot(fresh_db) == before
 
 
@@ -117,29 +127,12 @@ def test_source_grade_says_why(kind, reviewer, fresh_db, fresh_url):
     assert snapshot(fresh_db) == before
 
 
-CLAIMS_CSV = (
-    "settlement,status,as_of,published_on,source,source_url,verification,summary\n"
-    + "".join(
-        f"sudzha,contested,2025-03-{day:02d},2025-03-{day:02d},isw,"
-        f"https://example.org/{day},unverified,Fighting reported in Sudzha on day {day}.\n"
-        for day in range(1, 29)
-    )
-)
-
-
-def upload(client: TestClient, content: str = CLAIMS_CSV):
-    return client.post(
-        "/import",
-        data={"csrf_token": csrf_from(client, "/import")},
-        files={"file": ("march.csv", content.encode(), "text/csv")},
-        follow_redirects=False,
-    )
-
-
 @pytest.mark.parametrize("kind", FAULTS)
 def test_import_upload_says_why(kind, editor, fresh_db, fresh_url):
     with fault(kind, fresh_url, editor) as client:
-        response, before = until_refused(fresh_db, lambda: upload(client))
+        response, before = until_refused(
+            fresh_db, lambda: upload(client, MARCH_CLAIMS_CSV.encode(), "march.csv")
+        )
     assert_said(response, kind)
     assert "Choose the file again" in response.text
     assert snapshot(fresh_db) == before
@@ -147,7 +140,7 @@ def test_import_upload_says_why(kind, editor, fresh_db, fresh_url):
 
 @pytest.mark.parametrize("kind", ["disk_full", "locked"])
 def test_import_confirmation_says_why(kind, editor, fresh_db, fresh_url):
-    checked = upload(editor)
+    checked = upload(editor, MARCH_CLAIMS_CSV.encode(), "march.csv")
     assert checked.status_code == 303
     batch_page = checked.headers["location"]
     assert "Every row is fine." in editor.get(batch_page).text

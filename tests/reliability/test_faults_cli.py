@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from app.cli import app
 from app.config import get_settings
 from app.db import Database
-from tests.conftest import snapshot
+from tests.helpers import MARCH_CLAIMS_CSV, snapshot
 from tests.reliability.faults import (
     SAYS,
     UNREACHABLE_URL,
@@ -23,7 +23,6 @@ from tests.reliability.faults import (
     locked,
     read_only_url,
 )
-from tests.reliability.test_faults import CLAIMS_CSV
 
 FAULTS = ("disk_full", "read_only", "locked", "unreachable")
 
@@ -67,7 +66,7 @@ def unchanged(url: str):
 @pytest.mark.parametrize("kind", FAULTS)
 def test_import(kind, cli, monkeypatch, fresh_url, tmp_path: Path):
     csv_file = tmp_path / "march.csv"
-    csv_file.write_text(CLAIMS_CSV, encoding="utf-8")
+    csv_file.write_text(MARCH_CLAIMS_CSV, encoding="utf-8")
     before = unchanged(fresh_url)
     url, held = under(kind, fresh_url)
     with held:

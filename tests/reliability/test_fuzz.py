@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from app.interchange.csv_safe import csv_field, escape_cell, escape_row, unescape_cell
 from app.interchange.importer import ImportRefused, commit_import, plan_import
-from tests.conftest import snapshot
+from tests.helpers import snapshot
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 ANY_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60)

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.reliability.servers import running
+from tests.live_server import live_server
 
 TIMEOUT_SECONDS = 1
 
@@ -31,7 +31,7 @@ def read_until_closed(sock: socket.socket, limit_seconds: float) -> tuple[bytes,
 @pytest.fixture(scope="module")
 def server(databases, tmp_path_factory):
     log = tmp_path_factory.mktemp("slow-clients") / "server.log"
-    with running(
+    with live_server(
         databases.copy("demo"), log, body_timeout_seconds=str(TIMEOUT_SECONDS)
     ) as running_server:
         yield running_server

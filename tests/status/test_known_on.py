@@ -16,8 +16,7 @@ from datetime import date
 import pytest
 
 from app import dates
-from tests.conftest import correct_guyevo_recapture
-from tests.test_pages import text_of
+from tests.helpers import correct_guyevo_recapture, text_of
 
 
 def status_rows(client, query: str) -> dict[str, dict[str, str]]:

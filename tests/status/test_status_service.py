@@ -6,12 +6,12 @@ from datetime import date
 
 import pytest
 
-from app.claims.models import Claim, ControlStatus, ReviewState
+from app.claims.models import Claim, ControlStatus
 from app.settlements.models import Settlement
-from app.sources.models import Side, Source, SourceKind
+from app.sources.models import Side
 from app.status import service as status_service
 from app.status.derive import Reason
-from tests.conftest import correct_guyevo_recapture, count_queries
+from tests.helpers import add_settlements, correct_guyevo_recapture, count_queries
 
 WINDOW = 14
 
@@ -90,35 +90,6 @@ class TestDemoData:
                 "deepstate",
                 "ua-general-staff",
             }
-
-
-def add_settlements(database, count: int, start: int) -> None:
-    """`count` more settlements, each with two approved claims from different sides."""
-    with database.writing() as session:
-        ru = session.query(Source).filter_by(slug="ru").one_or_none()
-        if ru is None:
-            ru = Source(slug="ru", name="RU", kind=SourceKind.military, side=Side.russia)
-            ua = Source(slug="ua", name="UA", kind=SourceKind.military, side=Side.ukraine)
-            session.add_all([ru, ua])
-        else:
-            ua = session.query(Source).filter_by(slug="ua").one()
-        for n in range(start, start + count):
-            s = Settlement(slug=f"village-{n}", name=f"Village {n}", search_key=f"village {n}")
-            session.add(s)
-            for source, status, day in (
-                (ru, ControlStatus.russian_control, 1),
-                (ua, ControlStatus.ukrainian_control, 3 + n % 25),
-            ):
-                session.add(
-                    Claim(
-                        settlement=s,
-                        source=source,
-                        status=status,
-                        as_of=date(2025, 1, day),
-                        published_on=date(2025, 1, day),
-                        review_state=ReviewState.approved,
-                    )
-                )
 
 
 def test_status_of_all_settlements_takes_the_same_few_queries_at_any_size(empty_db):

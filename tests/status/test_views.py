@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.test_pages import text_of
+from tests.helpers import text_of
 
 
 class TestTimeline:
