@@ -286,8 +286,8 @@ def test_export_leaves_out_unknown_and_out_of_calendar_claims(fresh_db, fresh_cl
 @pytest.mark.parametrize(
     ("row", "column", "reason"),
     [
-        ("sudzha,unknown,2023-03-01,tass", "status", "a claim asserts what a source said: one of"),
-        ("sudzha,contested,1999-12-31,tass", "as_of", "between 2000-01-01 and"),
+        ("sudzha,unknown,2023-03-01,tass", "status", "Choose a status: under Russian control"),
+        ("sudzha,contested,1999-12-31,tass", "as_of", "between 1 January 2000 and today"),
     ],
 )
 def test_import_refuses_what_the_export_would_leave_out(fresh_db, row, column, reason):

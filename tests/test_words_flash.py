@@ -1,0 +1,73 @@
+"""Every write a person makes is confirmed once, on the next page, from the signed session."""
+
+from __future__ import annotations
+
+import re
+
+from tests.claims.test_review import decide, submitted
+from tests.claims.test_submit import submit
+from tests.conftest import csrf_from
+
+FLASH = re.compile(r'<div class="flash" role="status">(.*?)</div>', re.S)
+
+
+def flashes(html: str) -> str:
+    match = FLASH.search(html)
+    return match.group(1) if match else ""
+
+
+def follow(client, response) -> str:
+    assert response.status_code == 303, response.text
+    return client.get(response.headers["location"]).text
+
+
+def test_submit_is_confirmed_once_on_the_claim_page(editor):
+    response = submit(editor)
+    page = follow(editor, response)
+    claim_id = response.headers["location"].split("?")[0].rsplit("/", 1)[1]
+    assert f"Submitted claim {claim_id} (Sudzha, contested) for review." in flashes(page)
+    # Shown once: the next page has no confirmation.
+    assert flashes(editor.get(response.headers["location"]).text) == ""
+
+
+def test_approve_and_reject_are_confirmed_on_the_next_page(editor, reviewer):
+    first = submitted(editor)
+    second = submitted(editor, as_of="2025-03-02", published_on="2025-03-02")
+    page = follow(reviewer, decide(reviewer, first, "approve"))
+    assert f"Approved claim {first} (Sudzha, contested)." in flashes(page)
+    page = follow(reviewer, decide(reviewer, second, "reject", review_note="Duplicate footage"))
+    assert f"Rejected claim {second} (Sudzha, contested)." in flashes(page)
+    assert flashes(reviewer.get("/review").text) == ""
+
+
+def test_a_refused_decision_leaves_no_confirmation(editor, reviewer):
+    claim_id = submitted(editor)
+    assert decide(reviewer, claim_id, "approve").status_code == 303
+    reviewer.get(f"/claims/{claim_id}")  # the confirmation of the first decision, shown
+    refused = decide(reviewer, claim_id, "approve", version="1")
+    assert refused.status_code == 409
+    assert flashes(reviewer.get(f"/claims/{claim_id}").text) == ""
+
+
+def test_grade_change_is_confirmed_in_words(reviewer):
+    token = csrf_from(reviewer, "/sources/deepstate")
+    response = reviewer.post(
+        "/sources/deepstate/reliability",
+        data={"csrf_token": token, "reliability": "A"},
+        follow_redirects=False,
+    )
+    assert "The grade of DeepState is now A (it was " in flashes(follow(reviewer, response))
+
+
+def test_confirmations_are_for_the_browser_that_wrote(editor, anonymous):
+    submit(editor)
+    assert flashes(anonymous.get("/").text) == ""
+
+
+def test_a_page_with_a_confirmation_is_never_cached_for_others(editor):
+    response = submit(editor)
+    page = editor.get(response.headers["location"])
+    assert flashes(page.text)
+    assert "private" in page.headers.get("cache-control", "") or "no-store" in page.headers.get(
+        "cache-control", ""
+    )
