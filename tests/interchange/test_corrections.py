@@ -205,7 +205,7 @@ def test_corrections_link_in_either_order_and_to_stored_claims(fresh_db):
                 "c1,atlantis,contested,2023-03-01,tass,x,",
                 "c2,sudzha,contested,2023-03-02,tass,y,c1",
             ],
-            [(2, "settlement", "no such settlement")],
+            [(2, "settlement", "No settlement of that name")],
             id="corrects-a-bad-row",
         ),
     ],
