@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
 from app import dates
-from app.accounts import csrf
+from app.accounts import audit_words, csrf
 from app.accounts import service as accounts_service
 from app.accounts.models import AuditEvent, User
 from app.deps import DatabaseDep, FormDep, OptionalUserDep, ReviewerDep, SessionDep
@@ -124,6 +124,7 @@ def audit_log(
         {
             "as_of": dates.today(),
             "events": events,
+            "lines": audit_words.describe(session, events),
             "actions": actions,
             "action": action,
             "actor": actor,
