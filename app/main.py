@@ -108,8 +108,11 @@ async def validation_error(request: Request, exc: RequestValidationError) -> Res
         return JSONResponse(
             {"detail": [{"field": k, "message": v} for k, v in errors.items()]}, status_code=422
         )
-    message = "; ".join(
-        f"{field}: {msg}" if not msg.startswith(field) else msg for field, msg in errors.items()
+    # The lead says what is wrong in general; the list below it says each parameter once.
+    message = (
+        "One part of the address cannot be used:"
+        if len(errors) == 1
+        else f"{len(errors)} parts of the address cannot be used:"
     )
     return error_page(request, 422, ERROR_TITLES[422], message, errors=errors)
 

@@ -71,3 +71,35 @@ def test_a_page_with_a_confirmation_is_never_cached_for_others(editor):
     assert "private" in page.headers.get("cache-control", "") or "no-store" in page.headers.get(
         "cache-control", ""
     )
+
+
+def test_the_422_page_says_each_problem_once(client):
+    response = client.get("/settlements/sudzha", params={"as_of": "2025-02-30"})
+    assert response.status_code == 422
+    assert response.text.count("not a real calendar date") == 1
+    assert "<code>as_of</code>" in response.text
+
+
+def test_a_demo_claim_says_it_comes_from_the_demo_dataset(client):
+    page = client.get("/claims/1").text
+    assert "From the demo dataset: it counts towards the status." in page
+    assert "Approved on" not in page and "Approved by" not in page
+
+
+def test_an_imported_claim_says_when_and_only_the_team_sees_the_file(editor, reviewer, anonymous):
+    from tests.interchange.test_import import HEADER, csv_bytes, good_rows
+    from tests.interchange.test_web_import import confirm, settled, upload
+
+    response = upload(editor, csv_bytes([HEADER, *good_rows(1)]), name="week-19.csv")
+    location = response.headers["location"]
+    settled(editor, location)
+    page = follow(editor, confirm(editor, location))
+    assert "Imported 1 claim from week-19.csv, waiting for review." in flashes(page)
+    claim_id = int(re.findall(r"/claims/(\d+)", reviewer.get("/review").text)[0])
+    decide(reviewer, claim_id, "approve")
+    team_page = reviewer.get(f"/claims/{claim_id}").text
+    assert "Imported on " in team_page and "; approved by rita on " in team_page
+    assert "week-19.csv" in team_page
+    reader_page = anonymous.get(f"/claims/{claim_id}").text
+    assert "Imported on " in reader_page and "approved by a reviewer" in reader_page
+    assert "week-19.csv" not in reader_page and "rita" not in reader_page

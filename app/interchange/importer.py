@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts import audit
 from app.accounts.models import User
-from app.claims.models import Claim, ControlStatus, ReviewState
+from app.claims.models import IMPORT_NOTE, Claim, ControlStatus, ReviewState
 from app.claims.schemas import ClaimIn
 from app.dates import check_in_range
 from app.db import utcnow
@@ -573,7 +573,7 @@ def commit_import(
                 "verification": p.claim.verification,
                 "summary": p.claim.summary,
                 "review_state": ReviewState.approved if approve else ReviewState.pending,
-                "review_note": "approved on import" if approve else "",
+                "review_note": IMPORT_NOTE if approve else "",
                 "submitted_by_id": user.id if user else None,
                 "reviewed_by_id": user.id if (user and approve) else None,
                 "reviewed_at": now if approve else None,
