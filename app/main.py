@@ -45,7 +45,7 @@ from app.security import (
 from app.settlements.router import router as settlements_router
 from app.sources.router import router as sources_router
 from app.status.router import router as status_router
-from app.templating import render, templates
+from app.templating import render
 from app.validation import field_errors
 
 logger = logging.getLogger("kursk_tracker")
@@ -268,7 +268,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/docs", include_in_schema=False)
     def api_docs(request: Request) -> Response:
-        return templates.TemplateResponse(request, "api_docs.html", {})
+        # In the site's own layout (header, fonts, footer), Swagger UI inside it.
+        return render(request, "api_docs.html", {"as_of": dates.today()})
 
     write_check = WriteCheck(database)
 
