@@ -1,4 +1,4 @@
-"""Every write a person makes is confirmed once, on the next page, from the signed session."""
+"""Words for people: confirmations once after a write, error pages, provenance, /docs."""
 
 from __future__ import annotations
 
@@ -103,3 +103,18 @@ def test_an_imported_claim_says_when_and_only_the_team_sees_the_file(editor, rev
     reader_page = anonymous.get(f"/claims/{claim_id}").text
     assert "Imported on " in reader_page and "approved by a reviewer" in reader_page
     assert "week-19.csv" not in reader_page and "rita" not in reader_page
+
+
+def test_the_api_page_is_in_the_site_layout_without_inline_scripts(client):
+    response = client.get("/docs")
+    assert response.status_code == 200
+    assert '<header class="site-header">' in response.text
+    assert '<link rel="stylesheet" href="/static/css/app.css">' in response.text
+    assert 'src="/static/vendor/swagger-ui/swagger-ui-bundle.js"' in response.text
+    assert "<script>" not in response.text and "<script " not in response.text.replace(
+        "<script src=", ""
+    )
+    assert (
+        "unsafe-inline"
+        not in response.headers["content-security-policy"].split("script-src")[1].split(";")[0]
+    )
