@@ -134,6 +134,21 @@ CHOICE_MESSAGES = {
     "side": "Choose the source's side: Russian, Ukrainian, or neutral",
     "reliability": "Choose a grade from A (completely reliable) to F (not yet judged)",
 }
+# The same choices as a file's cells spell them (an import names these after the words).
+CHOICE_VALUES = {
+    "status": _one_of([status.value for status in ASSERTABLE_STATUSES]),
+    "verification": "unverified, geolocated, confirmed, or refuted",
+    "side": "russia, ukraine, or neutral",
+}
+
+
+def for_a_file(column: str, message: str) -> str:
+    """A field's message as an import reports it: a choice also names the values to write."""
+    if column in CHOICE_VALUES and message.startswith(CHOICE_MESSAGES[column]):
+        return f"{message}; in the file write {CHOICE_VALUES[column]}"
+    return message
+
+
 # What to say beside a required field left empty.
 REQUIRED_MESSAGES = {
     "settlement": "Give the settlement: its name in any spelling, or its short name from the list",

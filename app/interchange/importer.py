@@ -32,7 +32,7 @@ from app.settlements.regions import Bounds
 from app.settlements.schemas import SettlementIn
 from app.sources import service as sources_service
 from app.sources.models import Side, Source
-from app.validation import field_errors
+from app.validation import field_errors, for_a_file
 
 # Reported per file at most; the count says how many more there were.
 MAX_PROBLEMS_SHOWN = 1000
@@ -336,7 +336,7 @@ def _check_claim_row(
         claim = ClaimIn.model_validate(values)
     except ValidationError as error:
         for column, reason in field_errors(error.errors()).items():
-            plan.problem(row.line, column, reason, row.values.get(column, ""))
+            plan.problem(row.line, column, for_a_file(column, reason), row.values.get(column, ""))
             bad_columns.add(column)
     if claim is not None and claim.status not in ASSERTED_STATUSES:
         allowed = ", ".join(s.value for s in ASSERTED_STATUSES)

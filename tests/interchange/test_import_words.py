@@ -21,6 +21,9 @@ def test_a_row_reports_all_its_problems_at_once(fresh_db):
     assert [p.line for p in plan.problems] == [2, 2, 2, 2]
     assert set(by_column) == {"settlement", "status", "as_of", "source"}
     assert by_column["status"].startswith("Choose a status: under Russian control")
+    assert by_column["status"].endswith(
+        "; in the file write russian_control, ukrainian_control, or contested"
+    )
     assert "not a real calendar date: give the date as YYYY-MM-DD" in by_column["as_of"]
     assert by_column["settlement"].startswith("No settlement of that name")
     assert by_column["source"].startswith("No source of that short name")
