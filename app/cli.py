@@ -415,6 +415,7 @@ def import_file(
         typer.echo(
             f"refused: {refused_rows} bad row(s) of {plan.rows}; nothing was stored", err=True
         )
+        _echo_good_rows(plan)
         raise typer.Exit(1)
     verb = "would add" if dry_run else "added"
     state = (
@@ -426,6 +427,32 @@ def import_file(
         f"{verb} {len(plan.add)} {kind}{state}, updated {len(plan.update)}, "
         f"skipped {len(plan.skipped)} duplicate(s), of {plan.rows} row(s)"
     )
+
+
+# Good rows of a refused file listed on the command line; the count says how many in all.
+PREVIEW_LINES = 10
+
+
+def _echo_good_rows(plan: Any) -> None:
+    """What a refused file would store once its bad rows are fixed: the count and the first."""
+    summary = plan.summary()
+    if not summary["added"]:
+        return
+    typer.echo(
+        f"good rows: {summary['added']:,} {summary['kind']} would be added once the bad rows "
+        "are fixed",
+        err=True,
+    )
+    for row in summary["preview"][:PREVIEW_LINES]:
+        cells = [
+            str(row[key])
+            for key in ("settlement", "name", "status", "as_of", "source")
+            if key in row
+        ]
+        where = f"line {row['line']}: " if "line" in row else ""
+        typer.echo(f"  {where}{', '.join(cells)}", err=True)
+    if summary["added"] > PREVIEW_LINES:
+        typer.echo(f"  … and {summary['added'] - PREVIEW_LINES:,} more", err=True)
 
 
 @app.command()

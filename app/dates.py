@@ -23,8 +23,19 @@ def allowed_range() -> str:
     return f"between {EARLIEST_DATE.isoformat()} and {today().isoformat()}"
 
 
+# What a person is told about any date they give, beside the field or parameter.
+DATE_RULE = "give the date as YYYY-MM-DD, between 1 January 2000 and today"
+
+
+def date_rule(problem: str = "") -> str:
+    """The rule as a sentence, after what was wrong: "Out of range: give the date as …"."""
+    if not problem:
+        return DATE_RULE[0].upper() + DATE_RULE[1:]
+    return f"{problem}: {DATE_RULE} ({today().day} {today():%B %Y})"
+
+
 def check_in_range(value: date) -> date:
     """``value`` if it lies between EARLIEST_DATE and today; ValueError naming the range if not."""
     if not EARLIEST_DATE <= value <= today():
-        raise ValueError(f"must be a date {allowed_range()}")
+        raise ValueError(date_rule(f"{value.isoformat()} is out of range"))
     return value

@@ -37,6 +37,14 @@ STATUS_LABELS = {
     ControlStatus.unknown: "Unknown",
 }
 
+# A status inside a sentence: "Oleg submitted claim 42 (Sudzha, under Russian control)".
+STATUS_PHRASES = {
+    ControlStatus.russian_control: "under Russian control",
+    ControlStatus.ukrainian_control: "under Ukrainian control",
+    ControlStatus.contested: "contested",
+    ControlStatus.unknown: "unknown",
+}
+
 
 class Verification(enum.StrEnum):
     unverified = "unverified"

@@ -48,7 +48,7 @@ from app.settlements.router import router as settlements_router
 from app.sources.router import router as sources_router
 from app.static_files import HashedStaticFiles, static_manifest
 from app.status.router import router as status_router
-from app.templating import render, templates
+from app.templating import render
 from app.validation import field_errors
 
 logger = logging.getLogger("kursk_tracker")
@@ -111,8 +111,11 @@ async def validation_error(request: Request, exc: RequestValidationError) -> Res
         return JSONResponse(
             {"detail": [{"field": k, "message": v} for k, v in errors.items()]}, status_code=422
         )
-    message = "; ".join(
-        f"{field}: {msg}" if not msg.startswith(field) else msg for field, msg in errors.items()
+    # The lead says what is wrong in general; the list below it says each parameter once.
+    message = (
+        "One part of the address cannot be used:"
+        if len(errors) == 1
+        else f"{len(errors)} parts of the address cannot be used:"
     )
     return error_page(request, 422, ERROR_TITLES[422], message, errors=errors)
 
@@ -281,7 +284,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/docs", include_in_schema=False)
     def api_docs(request: Request) -> Response:
-        return templates.TemplateResponse(request, "api_docs.html", {})
+        # In the site's own layout (header, fonts, footer), Swagger UI inside it.
+        return render(request, "api_docs.html", {"as_of": dates.today()})
 
     async def alive(_request: Request) -> Response:
         """The framework's own ceiling, for the benchmark and liveness probes: no database,

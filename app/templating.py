@@ -13,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader, pass_context
 from jinja2.runtime import Context
 from jinja2_fragments.fastapi import Jinja2Blocks
 
-from app import dates
+from app import dates, flash
 from app.accounts.csrf import csrf_token
 from app.claims.models import STATUS_LABELS, ControlStatus, Verification
 from app.config import PROJECT_ROOT
@@ -41,6 +41,8 @@ def _request_context(request: Request) -> dict[str, Any]:
         "known_on": getattr(request.state, "known_on", None),
         "reported_then": getattr(request.state, "reported_then", False),
         "csrf_token": lambda: csrf_token(request),
+        # Called by the page layout only: an HTMX fragment never uses up a confirmation.
+        "flash_messages": lambda: flash.take(request),
     }
 
 

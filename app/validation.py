@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from app import dates
+from app.domain import ASSERTABLE_STATUSES, STATUS_PHRASES
 
 URL_MAX_LENGTH = 2000
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
@@ -50,11 +51,11 @@ def parse_iso_date(value: str) -> date:
     """
     value = value.strip()
     if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
-        raise ValueError("must be a date written YYYY-MM-DD")
+        raise ValueError(dates.date_rule())
     try:
         parsed = date.fromisoformat(value)
     except ValueError:
-        raise ValueError("is not a real calendar date") from None
+        raise ValueError(dates.date_rule(f"{value} is not a real calendar date")) from None
     return dates.check_in_range(parsed)
 
 
@@ -107,17 +108,74 @@ def text_field(value: object) -> object:
     return check_text(value.strip()) if isinstance(value, str) else value
 
 
+def _one_of(choices: Sequence[str]) -> str:
+    """ "a, b, or c": the choices as a sentence lists them."""
+    return (
+        ", ".join(choices[:-1]) + f", or {choices[-1]}"
+        if len(choices) > 2
+        else " or ".join(choices)
+    )
+
+
+# What to say beside a field that offers a choice, when the choice is missing or not one of
+# those offered. The form shows these choices as words, so the message names them as words.
+CHOICE_MESSAGES = {
+    "status": "Choose a status: "
+    + _one_of([STATUS_PHRASES[status] for status in ASSERTABLE_STATUSES]),
+    "verification": "Choose how it was verified: "
+    + _one_of(
+        [
+            "unverified",
+            "geolocated (place verified, not time)",
+            "independently confirmed",
+            "refuted",
+        ]
+    ),
+    "side": "Choose the source's side: Russian, Ukrainian, or neutral",
+    "reliability": "Choose a grade from A (completely reliable) to F (not yet judged)",
+}
+# The same choices as a file's cells spell them (an import names these after the words).
+CHOICE_VALUES = {
+    "status": _one_of([status.value for status in ASSERTABLE_STATUSES]),
+    "verification": "unverified, geolocated, confirmed, or refuted",
+    "side": "russia, ukraine, or neutral",
+}
+
+
+def for_a_file(column: str, message: str) -> str:
+    """A field's message as an import reports it: a choice also names the values to write."""
+    if column in CHOICE_VALUES and message.startswith(CHOICE_MESSAGES[column]):
+        return f"{message}; in the file write {CHOICE_VALUES[column]}"
+    return message
+
+
+# What to say beside a required field left empty.
+REQUIRED_MESSAGES = {
+    "settlement": "Give the settlement: its name in any spelling, or its short name from the list",
+    "source": "Choose the source: who said it",
+    "as_of": dates.date_rule(),
+    "name": "Give a name",
+    "slug": "Give a short name (slug): lower-case letters, digits and hyphens, as in guyevo",
+}
+
+
 def _human_message(error: dict[str, Any]) -> str:
     """Pydantic's message in words an editor understands."""
     kind = error.get("type", "")
     ctx = error.get("ctx") or {}
+    loc = error.get("loc") or ("",)
+    field = str(loc[-1]) if isinstance(loc, tuple | list) and loc else ""
     empty = kind in ("string_too_short", "too_short") and ctx.get("min_length") == 1
+    if (kind == "missing" or empty or kind == "enum") and field in CHOICE_MESSAGES:
+        return CHOICE_MESSAGES[field]
     if kind == "missing" or empty:
-        return "is required"
+        return REQUIRED_MESSAGES.get(field, "is required")
     if kind == "string_too_long":
         return f"must be at most {ctx.get('max_length'):,} characters"
     if kind == "enum":
-        return f"must be one of: {ctx.get('expected', '').replace(' or ', ', ')}".replace("'", "")
+        expected = str(ctx.get("expected", "")).replace(" or ", ", ").replace("'", "")
+        choices = [choice.strip().replace("_", " ") for choice in expected.split(",")]
+        return "Choose one of: " + _one_of(choices)
     if kind in ("float_parsing", "int_parsing", "float_type", "int_type"):
         return "must be a number"
     if kind == "greater_than_equal":

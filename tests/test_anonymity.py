@@ -83,7 +83,8 @@ def test_no_username_or_file_name_in_any_anonymous_response(team, anonymous, fre
             assert secret not in body, f"{secret} on {url}"
 
     page = anonymous.get(f"/claims/{imported_id}").text
-    assert "by an editor" in page and "Approved by a reviewer" in page
+    assert "by an editor" in page and "Imported on " in page
+    assert "; approved by a reviewer on " in page
     assert "imported from a file" in page
     # The team still sees names and the file.
     team_page = reviewer.get(f"/claims/{imported_id}").text

@@ -105,7 +105,7 @@ def test_import_refuses_a_file_with_a_bad_row(cli_env, tmp_path):
     )
     result = cli_env.invoke(app, ["import", str(bad)])
     assert result.exit_code == 1
-    assert "bad.csv: line 3, column status: must be one of" in result.output
+    assert "bad.csv: line 3, column status: Choose a status: under Russian control" in result.output
     assert "nothing was stored" in result.output
     export = run(cli_env, "export", "claims")
     assert export.output.strip().count("\n") == 0  # header only

@@ -181,7 +181,8 @@ def test_the_form_offers_no_unknown_and_refuses_it(editor, fresh_db):
     before = snapshot(fresh_db)
     response = submit(editor, status="unknown")
     assert response.status_code == 422
-    assert "russian_control, ukrainian_control, contested" in error_beside(response.text, "status")
+    beside = error_beside(response.text, "status")
+    assert "Choose a status: under Russian control, under Ukrainian control, or contested" in beside
     assert snapshot(fresh_db) == before
 
 
@@ -190,4 +191,6 @@ def test_an_import_refuses_unknown(reference_db):
     with reference_db.read_session() as session:
         plan = plan_import(session, data)
     assert [(p.line, p.column) for p in plan.problems] == [(2, "status")]
-    assert "a claim asserts" in plan.problems[0].reason
+    assert "in the file write russian_control, ukrainian_control, or contested" in (
+        plan.problems[0].reason
+    )

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 
 from app import dates
-from app.accounts import csrf
+from app.accounts import audit_words, csrf
 from app.accounts import service as accounts_service
 from app.accounts.models import AuditEvent, User
 from app.deps import (
@@ -146,6 +146,7 @@ def audit_log(
             "as_of": dates.today(),
             "events": page.items,
             "page": page,
+            "lines": audit_words.describe(session, page.items),
             "actions": actions,
             "action": action,
             "actor": actor,

@@ -75,8 +75,26 @@ class Claim(Base):
     supersedes: Mapped[Claim | None] = relationship(remote_side=[id])
     import_batch: Mapped[ImportBatch | None] = relationship()
 
+    @property
+    def origin(self) -> str:
+        """Where the claim came from: "demo" (the demo dataset), "import" (a file), or "form".
+
+        The demo's claims are stored approved by nobody; an import (web or command line) is
+        marked by its batch or its note; a claim submitted through the form has its editor.
+        """
+        if self.import_id is not None or self.review_note == IMPORT_NOTE:
+            return "import"
+        if self.submitted_by_id is None:
+            demo = self.reviewed_by_id is None and self.review_state == ReviewState.approved
+            return "demo" if demo else "import"
+        return "form"
+
     def __repr__(self) -> str:
         return f"<Claim {self.id} {self.status} {self.as_of}>"
+
+
+# The note an import leaves on the claims it stores approved (app/interchange/importer.py).
+IMPORT_NOTE = "approved on import"
 
 
 # The classes the relationships above name by string: imported here (at the end, as they

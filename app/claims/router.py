@@ -25,6 +25,7 @@ from app.deps import (
     SettingsDep,
 )
 from app.faults import DatabaseFault
+from app.flash import flash
 from app.paging import PAGE_SIZE
 from app.settlements import service as settlements_service
 from app.sources import service as sources_service
@@ -119,6 +120,13 @@ def submit_claim(
                     new_source=form.new_source,
                 )
                 claim_id = submitted.claim.id
+                what = claims_service.describe(submitted.claim)
+            flash(
+                request,
+                f"Submitted {what} for review."
+                if supersedes is None
+                else f"Submitted {what}, correcting claim {supersedes.id}, for review.",
+            )
             # Said on the claim's page: the "new" source was one already recorded.
             filed = "?filed_under_existing_source=1" if submitted.existing_source else ""
             return RedirectResponse(f"/claims/{claim_id}{filed}", status_code=303)
@@ -256,7 +264,7 @@ def _decide(
         raise HTTPException(422, f"review_note: {error}") from None
     try:
         with database.writing() as write:
-            claims_service.decide(
+            decided = claims_service.decide(
                 write,
                 claim_id,
                 reviewer=acting_user(write, user.id, Role.reviewer),
@@ -264,6 +272,7 @@ def _decide(
                 version=version,
                 note=note,
             )
+            what = claims_service.describe(decided)
     except claims_service.ReviewRefused as refused:
         raise HTTPException(refused.status_code, refused.message) from None
     except DatabaseFault as fault:
@@ -278,6 +287,7 @@ def _decide(
             review_note=note,
             next=raw.get("next") if raw.get("next") == "/review" else None,
         )
+    flash(request, f"{'Approved' if approve else 'Rejected'} {what}.")
     return RedirectResponse(
         "/review" if raw.get("next") == "/review" else f"/claims/{claim_id}", 303
     )

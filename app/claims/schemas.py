@@ -17,7 +17,13 @@ from pydantic import (
 
 from app import dates
 from app.claims.models import ASSERTABLE_STATUSES, SUMMARY_MAX_LENGTH, ControlStatus, Verification
-from app.validation import check_http_url, check_plain_text, check_text, parse_iso_date
+from app.validation import (
+    CHOICE_MESSAGES,
+    check_http_url,
+    check_plain_text,
+    check_text,
+    parse_iso_date,
+)
 
 
 def _date(value: object) -> object:
@@ -71,9 +77,8 @@ class ClaimIn(BaseModel):
     def _asserted(cls, value: ControlStatus) -> ControlStatus:
         if value not in ASSERTABLE_STATUSES:
             raise ValueError(
-                f"a claim asserts what a source said: one of "
-                f"{', '.join(s.value for s in ASSERTABLE_STATUSES)} ({value.value} is what the "
-                "tracker derives when no claim says anything)"
+                f"{CHOICE_MESSAGES['status']} ({value.value} is what the tracker derives "
+                "when no source says anything)"
             )
         return value
 
@@ -84,5 +89,8 @@ class ClaimIn(BaseModel):
         if value is None:
             return as_of
         if as_of is not None and value < as_of:
-            raise ValueError("must not be before as_of (a source cannot report a day ahead)")
+            raise ValueError(
+                f"A source cannot report a day ahead: give a date on or after {as_of.isoformat()}, "
+                "the day the status held on (or leave it empty)"
+            )
         return value

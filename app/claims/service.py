@@ -18,6 +18,7 @@ from app.claims.models import Claim, ControlStatus, ReviewState
 from app.claims.schemas import ClaimIn
 from app.dates import EARLIEST_DATE, today
 from app.db import AnySelect, utcnow
+from app.domain import STATUS_PHRASES
 from app.filters import ClaimFilters
 from app.paging import PAGE_SIZE, Order, Page, page_of_query
 from app.settlements import service as settlements_service
@@ -323,6 +324,11 @@ def find_duplicate(
         .order_by(Claim.id)
         .limit(1)
     )
+
+
+def describe(claim: Claim) -> str:
+    """A claim in a sentence's words: "claim 41 (Gornal, contested)"."""
+    return f"claim {claim.id} ({claim.settlement.name}, {STATUS_PHRASES[claim.status]})"
 
 
 def snapshot(claim: Claim) -> dict[str, Any]:

@@ -142,6 +142,19 @@ def check(
         _finish(batch_id, fault)
 
 
+def confirmation(batch: ImportBatch) -> str:
+    """What a committed import stored, in a sentence: "Imported 120 claims from gornal.csv …"."""
+    summary = batch.summary or {}
+    added, kind = summary.get("added", 0), summary.get("kind") or "rows"
+    noun = kind.removesuffix("s") if added == 1 else kind
+    state = ""
+    if kind == "claims":
+        state = ", approved" if batch.approve else ", waiting for review"
+    skipped = summary.get("skipped", 0)
+    tail = f"; {skipped:,} skipped as already recorded" if skipped else ""
+    return f"Imported {added:,} {noun} from {batch.filename}{state}{tail}."
+
+
 def required_role(batch: ImportBatch) -> Role:
     """Who may commit a batch: an admin when it was uploaded to be approved, else an editor."""
     return Role.admin if batch.approve else Role.editor

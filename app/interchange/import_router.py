@@ -14,6 +14,7 @@ from app.accounts.models import Role, User
 from app.accounts.service import acting_user
 from app.deps import DatabaseDep, EditorDep, SessionDep, SettingsDep
 from app.faults import DatabaseFault
+from app.flash import flash
 from app.interchange import batches
 from app.interchange.models import ImportBatch, ImportState
 from app.templating import render
@@ -126,6 +127,7 @@ def batch_page(request: Request, batch_id: str, session: SessionDep, user: Edito
 
 @router.post("/import/{batch_id}/commit", include_in_schema=False)
 def commit_batch(
+    request: Request,
     batch_id: str,
     session: SessionDep,
     database: DatabaseDep,
@@ -149,4 +151,9 @@ def commit_batch(
     if batch.state != ImportState.checked:
         raise HTTPException(409, "This file has bad rows: fix them and upload it again.")
     batches.run(batches.commit, database, batch_id, user.id, settings.region_bounds)
+    with database.read_session() as fresh:
+        # A large file is still being stored: its page reports the outcome when it is done.
+        done = batches.get(fresh, batch_id)
+        if done is not None and done.state == ImportState.committed:
+            flash(request, batches.confirmation(done))
     return RedirectResponse(f"/import/{batch_id}", status_code=303)

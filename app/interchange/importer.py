@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts import audit
 from app.accounts.models import User
-from app.claims.models import Claim, ControlStatus, ReviewState
+from app.claims.models import IMPORT_NOTE, Claim, ControlStatus, ReviewState
 from app.claims.schemas import ClaimIn
 from app.dates import check_in_range
 from app.db import pause_before_commit, utcnow
@@ -31,8 +31,8 @@ from app.settlements.models import ALIAS_SEPARATOR, Settlement
 from app.settlements.regions import Bounds
 from app.settlements.schemas import SettlementIn
 from app.sources import service as sources_service
-from app.sources.models import Source
-from app.validation import field_errors
+from app.sources.models import Side, Source
+from app.validation import field_errors, for_a_file
 
 # Reported per file at most; the count says how many more there were.
 MAX_PROBLEMS_SHOWN = 1000
@@ -97,11 +97,23 @@ class ImportPlan:
         shown = value if len(value) <= 80 else value[:77] + "…"
         self.problems.append(RowProblem(line, column, reason, shown))
 
+    def addable(self) -> list[Any]:
+        """What would be added: every planned row no problem was found on.
+
+        While some rows are refused this is what the file would store once they are fixed
+        (shown as a preview); nothing is stored until every row is fine.
+        """
+        if not self.problems:
+            return self.add
+        bad = {p.line for p in self.problems}
+        return [item for item in self.add if getattr(item, "line", None) not in bad]
+
     def summary(self) -> dict[str, Any]:
+        addable = self.addable()
         return {
             "kind": self.kind.value if self.kind else None,
             "rows": self.rows,
-            "added": len(self.add),
+            "added": len(addable),
             "updated": len(self.update),
             "skipped": len(self.skipped),
             "refused_rows": len({p.line for p in self.problems}),
@@ -114,7 +126,7 @@ class ImportPlan:
                 for s in self.skipped[:MAX_PROBLEMS_SHOWN]
             ],
             "warnings": self.warnings,
-            "preview": [_preview(item) for item in (self.add + self.update)[:PREVIEW_ROWS]],
+            "preview": [_preview(item) for item in (addable + self.update)[:PREVIEW_ROWS]],
         }
 
 
@@ -306,6 +318,76 @@ def _dates_in_range(plan: ImportPlan, row: CsvRow, claim: ClaimIn) -> bool:
     return ok
 
 
+def _check_claim_row(
+    plan: ImportPlan,
+    row: CsvRow,
+    settlements: settlements_service.Directory,
+    sources: dict[str, tuple[int, Side]],
+) -> PlannedClaim | None:
+    """One row of a claims file: every problem it has, reported at once, or its plan.
+
+    The references (settlement, source, the source's side) are checked even when other cells
+    are bad, so that one round of fixes makes the row good.
+    """
+    values = {k: v for k, v in row.values.items() if k not in INFORMATIONAL}
+    claim: ClaimIn | None = None
+    bad_columns: set[str] = set()
+    try:
+        claim = ClaimIn.model_validate(values)
+    except ValidationError as error:
+        for column, reason in field_errors(error.errors()).items():
+            plan.problem(row.line, column, for_a_file(column, reason), row.values.get(column, ""))
+            bad_columns.add(column)
+    if claim is not None and claim.status not in ASSERTED_STATUSES:
+        allowed = ", ".join(s.value for s in ASSERTED_STATUSES)
+        plan.problem(
+            row.line,
+            "status",
+            f"a claim asserts one of: {allowed} (unknown is only ever derived)",
+            claim.status.value,
+        )
+        claim = None
+    if claim is not None and not _dates_in_range(plan, row, claim):
+        claim = None
+    settlement_id = None
+    if "settlement" not in bad_columns:
+        name = row.values.get("settlement", "").strip()
+        settlement = settlements.resolve(name.lower())
+        settlement_id = settlement.id if settlement is not None else None
+        if settlement_id is None:
+            plan.problem(
+                row.line,
+                "settlement",
+                "No settlement of that name: give its name in any spelling, or its short name "
+                "(slug) as the settlements export lists it",
+                name,
+            )
+    source = None
+    if "source" not in bad_columns:
+        slug = row.values.get("source", "").strip().lower()
+        source = sources.get(slug)
+        if source is None:
+            plan.problem(
+                row.line,
+                "source",
+                "No source of that short name (slug): use one the sources page lists, or "
+                "add the source through the claim form first",
+                slug,
+            )
+        elif (stated := row.values.get("source_side", "").strip()) not in ("", source[1].value):
+            plan.problem(
+                row.line,
+                "source_side",
+                f"The file says {stated!r}, but {slug} is recorded as a "
+                f"{source[1].value} source: correct the side or the source",
+                stated,
+            )
+            return None
+    if claim is None or settlement_id is None or source is None:
+        return None
+    return PlannedClaim(row.line, claim, settlement_id, source[0])
+
+
 def _plan_claims(
     session: Session, plan: ImportPlan, rows: Sequence[CsvRow], progress: Progress | None
 ) -> None:
@@ -320,41 +402,9 @@ def _plan_claims(
     for _, row in _every(rows, progress):
         if (target := _corrected_line(plan, row, file_ids)) is not None:
             corrects[row.line] = target
-        values = {k: v for k, v in row.values.items() if k not in INFORMATIONAL}
-        try:
-            claim = ClaimIn.model_validate(values)
-        except ValidationError as error:
-            for column, reason in field_errors(error.errors()).items():
-                plan.problem(row.line, column, reason, row.values.get(column, ""))
-            continue
-        if claim.status not in ASSERTED_STATUSES:
-            allowed = ", ".join(s.value for s in ASSERTED_STATUSES)
-            plan.problem(
-                row.line,
-                "status",
-                f"a claim asserts one of: {allowed} (unknown is only ever derived)",
-                claim.status.value,
-            )
-            continue
-        if not _dates_in_range(plan, row, claim):
-            continue
-        settlement = settlements.resolve(claim.settlement)
-        settlement_id = settlement.id if settlement is not None else None
-        source = sources.get(claim.source)
-        if settlement_id is None:
-            plan.problem(
-                row.line, "settlement", "no such settlement (slug or name)", claim.settlement
-            )
-        if source is None:
-            plan.problem(row.line, "source", "no such source (slug)", claim.source)
-        elif (stated := row.values.get("source_side", "").strip()) not in ("", source[1].value):
-            plan.problem(
-                row.line, "source_side", f"says {stated!r} but {claim.source} is {source[1].value}"
-            )
-            continue
-        if settlement_id is None or source is None:
-            continue
-        valid.append(PlannedClaim(row.line, claim, settlement_id, source[0]))
+        planned = _check_claim_row(plan, row, settlements, sources)
+        if planned is not None:
+            valid.append(planned)
     existing = _existing_keys(session, (p.settlement_id for p in valid))
     seen: dict[Key, int] = {}
     # What each valid line became: a claim to add (its line) or a stored claim (its id).
@@ -524,7 +574,7 @@ def commit_import(
                 "verification": p.claim.verification,
                 "summary": p.claim.summary,
                 "review_state": ReviewState.approved if approve else ReviewState.pending,
-                "review_note": "approved on import" if approve else "",
+                "review_note": IMPORT_NOTE if approve else "",
                 "submitted_by_id": user.id if user else None,
                 "reviewed_by_id": user.id if (user and approve) else None,
                 "reviewed_at": now if approve else None,

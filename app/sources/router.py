@@ -24,12 +24,14 @@ from app.deps import (
     SettingsDep,
 )
 from app.faults import DatabaseFault
+from app.flash import flash
 from app.paging import PAGE_SIZE
 from app.sources import service as sources_service
 from app.sources.models import Reliability, Source
 from app.sources.track_record import HORIZON_DAYS, Outcome
 from app.status import service as status_service
 from app.templating import render
+from app.validation import CHOICE_MESSAGES
 
 router = APIRouter()
 FIRST_PAGE = PageRequest(None, 1)
@@ -123,14 +125,30 @@ def set_reliability(
     try:
         grade = Reliability(raw.get("reliability", "").strip().upper())
     except ValueError:
-        raise HTTPException(422, "reliability: must be one of A, B, C, D, E, F") from None
+        # The source's page again, the message beside the grade; nothing changed.
+        source = _source_or_404(session, slug, public_only=False)
+        return _source_page(
+            request,
+            session,
+            settings,
+            source,
+            dates.today(),
+            status_code=422,
+            grade_error=CHOICE_MESSAGES["reliability"] + ".",
+        )
     try:
         with database.writing() as write:
             source = _source_or_404(write, slug, public_only=False)
+            before = source.reliability
             sources_service.set_reliability(
                 write, source, grade, actor=acting_user(write, user.id, Role.reviewer)
             )
             slug = source.slug
+            confirmation = (
+                f"The grade of {source.name} is now {grade.value} (it was {before.value})."
+                if before != grade
+                else f"The grade of {source.name} stays {grade.value}."
+            )
     except DatabaseFault as fault:
         # The source's page again, the grade not changed and the reason beside the form.
         source = _source_or_404(session, slug, public_only=False)
@@ -143,4 +161,5 @@ def set_reliability(
             status_code=fault.status_code,
             grade_error=fault.sentence(),
         )
+    flash(request, confirmation)
     return RedirectResponse(f"/sources/{slug}", status_code=303)

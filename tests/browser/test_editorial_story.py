@@ -74,7 +74,7 @@ def test_submit_fix_review_approve_publish(browser, fresh_server, fresh_db, arti
     expect(reader).to_have_url(f"{base}/login?next=%2Faudit")
 
     reviewer.goto(f"{base}/audit")
-    expect(reviewer.locator("table")).to_contain_text("claim.approve")
+    expect(reviewer.locator("table")).to_contain_text("approved claim")
     reviewer.screenshot(path=str(artifacts_dir / "audit.png"), full_page=True)
 
     with urllib.request.urlopen(f"{base}/export/claims.csv?settlement=oleshnya") as response:

@@ -33,7 +33,7 @@ def test_upload_preview_fix_commit_review(browser, fresh_server, fresh_db, tmp_p
     expect(refused).to_have_count(1)
     expect(refused).to_contain_text("4")
     expect(refused).to_contain_text("status")
-    expect(refused).to_contain_text("must be one of")
+    expect(refused).to_contain_text("Choose a status")
     page.screenshot(path=str(artifacts_dir / "import-refused.png"), full_page=True)
 
     fixed = tmp_path / "august-fixed.csv"

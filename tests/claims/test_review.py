@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -144,7 +146,12 @@ def test_every_step_is_audited(editor, reviewer, fresh_db):
         assert approve.after["review_state"] == "approved"
     html = reviewer.get(f"/audit?entity=claim:{claim_id}").text
     assert "claim.submit" in html and "claim.approve" in html
-    assert "review_state: pending → approved" in html
+    assert f'rita approved <a href="/claims/{claim_id}">claim {claim_id}</a> (Sudzha' in html
+    assert re.search(
+        r"<dt>review state</dt><dd><span class=\"audit-before\">pending</span>.*?→.*?"
+        r"<span class=\"audit-after\">approved</span></dd>",
+        html,
+    )
 
 
 def test_the_write_reads_the_reviewers_role_again(fresh_db):

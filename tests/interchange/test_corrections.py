@@ -203,7 +203,7 @@ def test_corrections_link_in_either_order_and_to_stored_claims(fresh_db):
                 "c1,atlantis,contested,2023-03-01,tass,x,",
                 "c2,sudzha,contested,2023-03-02,tass,y,c1",
             ],
-            [(2, "settlement", "no such settlement")],
+            [(2, "settlement", "No settlement of that name")],
             id="corrects-a-bad-row",
         ),
     ],
@@ -284,8 +284,8 @@ def test_export_leaves_out_unknown_and_out_of_calendar_claims(fresh_db, fresh_cl
 @pytest.mark.parametrize(
     ("row", "column", "reason"),
     [
-        ("sudzha,unknown,2023-03-01,tass", "status", "a claim asserts what a source said: one of"),
-        ("sudzha,contested,1999-12-31,tass", "as_of", "between 2000-01-01 and"),
+        ("sudzha,unknown,2023-03-01,tass", "status", "Choose a status: under Russian control"),
+        ("sudzha,contested,1999-12-31,tass", "as_of", "between 1 January 2000 and today"),
     ],
 )
 def test_import_refuses_what_the_export_would_leave_out(fresh_db, row, column, reason):
