@@ -18,8 +18,14 @@
   const STATUS_ORDER = ["russian_control", "ukrainian_control", "contested", "unknown"];
   const APPROXIMATE_RADIUS_M = 2500;
   // Markers closer than this (in pixels) are grouped: their shapes and names would overlap,
-  // no farther: a name beside its marker says more than a count.
+  // no farther: a name beside its marker says more than a count. Where markers are thousands,
+  // wider groups keep the page light (and names could not be read there anyway).
   const CLUSTER_RADIUS_PX = 32;
+  const CLUSTER_RADIUS_CROWDED_PX = 60;
+  const CROWDED_ABOVE = 500;
+  // The plugin keeps markers drawn over three times the view in each direction (nine times its
+  // area); a tenth more is enough, and a pan adds the rest when it ends.
+  const DRAWN_BEYOND_VIEW = 0.1;
   // From this zoom on every marker stands alone (villages a few km apart are apart).
   const NO_CLUSTERS_FROM_ZOOM = 12;
 
@@ -186,7 +192,14 @@
 
   function declutterLabels(container) {
     const view = container.getBoundingClientRect();
-    const markers = Array.from(container.querySelectorAll(".map-marker__inner"));
+    // Only markers in view are measured: measuring forces a layout, and labels matter there.
+    const L = window.L;
+    const map = container.leafletMap;
+    const size = map.getSize();
+    const markers = Array.from(container.querySelectorAll(".map-marker__inner")).filter(function (m) {
+      const at = map.layerPointToContainerPoint(L.DomUtil.getPosition(m.parentElement));
+      return at.x > -20 && at.y > -20 && at.x < size.x + 20 && at.y < size.y + 20;
+    });
     const clusters = Array.from(container.querySelectorAll(".map-cluster__inner"));
     const controls = Array.from(container.querySelectorAll(".leaflet-control"));
     markers.forEach(function (m) {
@@ -347,7 +360,7 @@
         });
         // Without the grouping plugin (it failed to load) every marker is drawn alone.
         const groups = !L.markerClusterGroup ? L.featureGroup() : L.markerClusterGroup({
-          maxClusterRadius: CLUSTER_RADIUS_PX,
+          maxClusterRadius: markers.length > CROWDED_ABOVE ? CLUSTER_RADIUS_CROWDED_PX : CLUSTER_RADIUS_PX,
           disableClusteringAtZoom: NO_CLUSTERS_FROM_ZOOM,
           showCoverageOnHover: false,
           spiderfyOnMaxZoom: false,
@@ -355,6 +368,11 @@
           // Without animation the groups are final when the zoom ends (and motion is calm).
           animate: false,
         });
+        if (groups._getExpandedVisibleBounds) {
+          groups._getExpandedVisibleBounds = function () {
+            return map.getBounds().pad(DRAWN_BEYOND_VIEW);
+          };
+        }
         if (groups.addLayers) groups.addLayers(markers);
         else markers.forEach(function (m) { groups.addLayer(m); });
         map.addLayer(groups);
