@@ -215,12 +215,12 @@
       };
     });
     const obstacles = new Obstacles();
-    // The controls and the groups come first: nothing is written under them.
+    // The controls come first: nothing is written under them.
     controls.forEach(function (c) {
       obstacles.add(c.getBoundingClientRect());
     });
-    clusters.forEach(function (c) {
-      obstacles.add(c.getBoundingClientRect());
+    const groupBoxes = clusters.map(function (c) {
+      return c.getBoundingClientRect();
     });
     const fits = function (box) {
       return box.left >= view.left && box.right <= view.right && box.top >= view.top && box.bottom <= view.bottom;
@@ -237,6 +237,10 @@
       if (!inView(m.shape)) return;
       m.stacked = obstacles.hits(m.shape);
       obstacles.add(m.shape);
+    });
+    // Then the groups: no name is written over one, but a marker beside one keeps its name.
+    groupBoxes.forEach(function (box) {
+      obstacles.add(box);
     });
     let hidden = 0;
     const decisions = [];
