@@ -35,11 +35,14 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
-# Third-party browser files come from the npm registry, never from git.
-static/vendor/.stamp: node_modules/.package-lock.json
-	mkdir -p static/vendor/leaflet static/vendor/swagger-ui
+# Third-party browser files come from the npm registry, never from git. The map's country
+# borders are built from Natural Earth (the world-atlas package) by scripts/geography.mjs.
+static/vendor/.stamp: node_modules/.package-lock.json scripts/geography.mjs
+	mkdir -p static/vendor/leaflet static/vendor/leaflet.markercluster static/vendor/swagger-ui static/vendor/geography
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
 	cp -R node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css node_modules/leaflet/dist/images static/vendor/leaflet/
+	cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js node_modules/leaflet.markercluster/dist/MarkerCluster.css static/vendor/leaflet.markercluster/
+	node scripts/geography.mjs static/vendor/geography/borders.geojson
 	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css static/vendor/swagger-ui/
 	touch $@
 

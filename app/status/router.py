@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from app import charts
 from app.claims import service as claims_service
+from app.config import PROJECT_ROOT
 from app.deps import (
     DATED_PAGE,
     AsOfDep,
@@ -24,11 +25,11 @@ from app.paging import PAGE_SIZE, Key, page_of_rows
 from app.settlements import service as settlements_service
 from app.sources.models import Side
 from app.status import answers as answers_service
+from app.status import map_svg, worked_cases
 from app.status import service as status_service
-from app.status import worked_cases
 from app.status.history import ChangeEvent
 from app.status.service import SettlementStatus
-from app.templating import render
+from app.templating import human_date, render
 
 router = APIRouter(dependencies=DATED_PAGE)
 
@@ -44,6 +45,8 @@ CONTESTED_CARDS = 4
 CHANGES_PAGE = PAGE_SIZE
 # The dashboard lists the latest few.
 LATEST_CHANGES = 8
+# The country borders, built from Natural Earth by the setup step (`make vendor`).
+GEOGRAPHY = PROJECT_ROOT / "static" / "vendor" / "geography" / "borders.geojson"
 # Contested settlements shown on the dashboard, and per page of /contested.
 DASHBOARD_CONTESTED = 15
 CONTESTED_PAGE = 50
@@ -230,4 +233,26 @@ def status_map(
             "tile_url": settings.tile_url,
             "tile_attribution": settings.tile_attribution,
         },
+    )
+
+
+@router.get("/map.svg", include_in_schema=False)
+def status_map_image(
+    session: SessionDep,
+    settings: SettingsDep,
+    as_of: AsOfDep,
+    known_on: KnownOnDep,
+) -> Response:
+    """The map as an image, for readers without JavaScript (shown by /map inside noscript)."""
+    rows = status_service.status_table_for(session, settings, as_of, known_on=known_on)
+    svg = map_svg.status_map_svg(
+        map_svg.points_of(rows),
+        map_svg.load_geography(GEOGRAPHY),
+        title=f"Map of the derived status on {human_date(as_of)}",
+    )
+    # A few minutes in shared caches: the page that shows it is cached no longer than that.
+    return Response(
+        svg,
+        media_type="image/svg+xml",
+        headers={"Cache-Control": "public, max-age=300"},
     )

@@ -50,7 +50,7 @@ def axe_script() -> str:
 
 
 @pytest.fixture
-def tracker(fresh_server: str, fresh_db) -> str:
+def tracker(fresh_server, fresh_db) -> str:
     """The demo data with an editor, a reviewer and a claim waiting in the review queue."""
     make_user(fresh_db, "erin", "editor")
     make_user(fresh_db, "rita", "reviewer")
@@ -63,7 +63,7 @@ def tracker(fresh_server: str, fresh_db) -> str:
         summary="Waiting for review, so that the queue has a row.",
         approve=False,
     )
-    return fresh_server
+    return fresh_server.base
 
 
 def violations(page, script: str) -> list[str]:

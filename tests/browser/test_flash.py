@@ -21,8 +21,8 @@ def test_approving_shows_a_confirmation_once(browser, fresh_app, fresh_server, f
     # No JavaScript: the confirmation is in the page the redirect leads to.
     context = browser.new_context(viewport={"width": 375, "height": 800}, java_script_enabled=False)
     page = context.new_page()
-    log_in_page(page, fresh_server, "rita")
-    page.goto(f"{fresh_server}/claims/{claim_id}")
+    log_in_page(page, fresh_server.base, "rita")
+    page.goto(f"{fresh_server.base}/claims/{claim_id}")
     page.click(f"form[action='/claims/{claim_id}/approve'] button[type=submit]")
     flash = page.get_by_role("status").filter(has_text="Approved claim")
     expect(flash).to_have_text(f"Approved claim {claim_id} (Sudzha, contested).")
