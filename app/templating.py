@@ -15,8 +15,8 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 
 from app import dates, flash
 from app.accounts.csrf import csrf_token
-from app.claims.models import STATUS_LABELS, ControlStatus, Verification
 from app.config import PROJECT_ROOT
+from app.domain import STATUS_LABELS, ControlStatus, Verification
 from app.sources.models import Side
 from app.static_files import static_url
 from app.status.history import CHART_GROUPS, STALE_SUFFIX
@@ -166,6 +166,8 @@ env.tests["safe_url"] = is_safe_url
 env.globals["url_for_page"] = url_for_page
 env.globals["static_url"] = static_url
 env.globals["ControlStatus"] = ControlStatus
+# The status words for scripts (the map), from the one list of labels.
+env.globals["STATUS_LABEL_WORDS"] = {status.value: label for status, label in STATUS_LABELS.items()}
 env.globals["Side"] = Side
 env.globals["CHART_GROUPS"] = CHART_GROUPS
 env.globals["EARLIEST_DATE"] = dates.EARLIEST_DATE

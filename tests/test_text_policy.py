@@ -194,3 +194,22 @@ def test_an_import_refuses_unknown(reference_db):
     assert "in the file write russian_control, ukrainian_control, or contested" in (
         plan.problems[0].reason
     )
+
+
+def test_scripts_take_status_words_from_the_page_not_a_copy(client):
+    """One list of labels (app.domain): a script that spelled them again would drift (and
+    would not follow a translated page)."""
+    import json
+    import re
+    from pathlib import Path
+
+    from app.domain import STATUS_LABELS
+
+    scripts = Path(__file__).resolve().parents[1] / "static" / "js"
+    for script in scripts.glob("*.js"):
+        text = script.read_text()
+        for label in STATUS_LABELS.values():
+            assert f'"{label}"' not in text, f"{script.name} spells {label!r} itself"
+    html = client.get("/map").text
+    words = json.loads(re.search(r"data-status-labels='([^']+)'", html).group(1))
+    assert words == {status.value: label for status, label in STATUS_LABELS.items()}

@@ -9,12 +9,12 @@
 "use strict";
 
 (function () {
-  const LABELS = {
-    russian_control: "Russian control",
-    ukrainian_control: "Ukrainian control",
-    contested: "Contested",
-    unknown: "Unknown",
-  };
+  // The words for each status come from the page (the server's one list of labels), so a
+  // translated page speaks the same words on its map.
+  const LABELS = (function () {
+    const holder = document.querySelector("[data-status-labels]");
+    return holder ? JSON.parse(holder.dataset.statusLabels) : {};
+  })();
   const STATUS_ORDER = ["russian_control", "ukrainian_control", "contested", "unknown"];
   const APPROXIMATE_RADIUS_M = 2500;
   // Markers closer than this (in pixels) are grouped: their shapes and names would overlap,
