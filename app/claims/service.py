@@ -279,9 +279,7 @@ def export_lines_query(**filters: Any) -> AnySelect:
 DUPLICATE_KEY = ("settlement_id", "source_id", "as_of", "status")
 
 
-def first_duplicate(
-    settlement_id: Any, source_id: Any, as_of: Any, status: Any
-) -> Select[Any]:
+def first_duplicate(settlement_id: Any, source_id: Any, as_of: Any, status: Any) -> Select[Any]:
     """The id of the earliest claim that a claim with this key would repeat.
 
     The arguments are values (the form) or columns of the rows being imported (the importer

@@ -896,10 +896,13 @@ def _plan_sources(session: Session, plan: ImportPlan, rows: Sequence[CsvRow]) ->
 
 def _plan_area_figures(session: Session, plan: ImportPlan, rows: Sequence[CsvRow]) -> None:
     """One figure per date, holder and source (two sources may give two figures a day)."""
-    sources = dict(session.execute(select(Source.slug, Source.id)).tuples())
-    stored = set(
-        session.execute(select(AreaFigure.as_of, AreaFigure.holder, AreaFigure.source_id)).tuples()
-    )
+    sources = {slug: sid for slug, sid in session.execute(select(Source.slug, Source.id))}
+    stored = {
+        (as_of, holder, source_id)
+        for as_of, holder, source_id in session.execute(
+            select(AreaFigure.as_of, AreaFigure.holder, AreaFigure.source_id)
+        )
+    }
     seen: dict[tuple[Any, ...], int] = {}
     for row in rows:
         item = _validated(plan, row, AreaFigureIn)
@@ -933,7 +936,7 @@ def _store_small_file(session: Session, plan: ImportPlan, storing: _Storing) -> 
             # An admin's sources are public; anyone else's wait, hidden, as the form's do.
             sources_service.upsert(session, {**item.model_dump(), "public": storing.approve})
     else:
-        sources = dict(session.execute(select(Source.slug, Source.id)).tuples())
+        sources = {slug: sid for slug, sid in session.execute(select(Source.slug, Source.id))}
         for item in plan.add:
             values = item.model_dump(exclude={"source"})
             session.add(AreaFigure(source_id=sources[item.source], **values))
