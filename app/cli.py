@@ -478,6 +478,60 @@ def import_file(
     )
 
 
+@app.command("copy")
+def copy_command(
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to",
+            help="SQLAlchemy URL of the new, empty database, e.g. "
+            "postgresql://user:pass@host/kursk",
+        ),
+    ],
+) -> None:
+    """Copy this whole tracker (KT_DATABASE_URL) into another database, ids and all.
+
+    The target is migrated first and must hold no rows; it gets every table's rows in one
+    transaction (a failure leaves it as it was), then PostgreSQL's id sequences are reset.
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from app.interchange.copying import CopyRefused, copy_tracker
+
+    settings = get_settings()
+    source_url = settings.database_url
+    try:
+        # The same driver choice as KT_DATABASE_URL's (postgresql:// means psycopg 3).
+        target = type(settings)(database_url=to).database_url
+        make_url(target)
+    except (ArgumentError, ValueError):
+        typer.echo(f"--to: {to!r} is not a database URL (e.g. postgresql://host/kursk)", err=True)
+        raise typer.Exit(2) from None
+    if make_url(source_url) == make_url(target):
+        typer.echo("--to: the target is the database being copied", err=True)
+        raise typer.Exit(2)
+    upgrade_database(source_url)  # reads it with today's schema
+    upgrade_database(target)
+    source_db, target_db = Database(source_url), Database(target)
+    try:
+        copied = copy_tracker(
+            source_db.engine,
+            target_db.engine,
+            lambda table, rows: typer.echo(f"{table}: {rows:,} row(s)"),
+        )
+    except CopyRefused as refused:
+        typer.echo(f"refused: {refused}; nothing was copied", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        source_db.dispose()
+        target_db.dispose()
+    typer.echo(
+        f"copied {sum(copied.values()):,} rows of {len(copied)} tables from "
+        f"{_redacted(source_url)} to {_redacted(target)}"
+    )
+
+
 @app.command()
 def backup(path: Annotated[Path, typer.Argument(help="File to write the copy to.")]) -> None:
     """A consistent copy of the SQLite database, taken while it serves (online backup)."""
