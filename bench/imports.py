@@ -89,6 +89,7 @@ def main() -> None:
         rows = sum(1 for _ in f) - 1  # no multi-line cells in the generated summaries
     size_mb = csv_file.stat().st_size / 1e6
 
+    load_before = os.getloadavg()[1]
     ours_db = args.work / "import-ours.db"
     without_claims(source, ours_db)
     env["KT_DATABASE_URL"] = f"sqlite:///{ours_db}"
@@ -132,6 +133,12 @@ def main() -> None:
         lines.append(
             f"| {name}{failed} | {rows:,} | {seconds:.1f} | {rows / seconds:,.0f} | {peak:.0f} |"
         )
+    load = (load_before + os.getloadavg()[1]) / 2
+    lines.append(
+        f"\nMachine load while measuring: about {load:.0f} runnable processes on "
+        f"{os.cpu_count()} cores (5-minute load average): on a shared machine the seconds are "
+        "longer than on a quiet one, the comparison holds as the commands ran in turn."
+    )
     lines.append(
         f"\nStored: {stored:,} claims; the other {rows - stored:,} rows repeat an earlier row "
         "(same settlement, source, date and status: the generator draws them at random) and "
