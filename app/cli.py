@@ -247,7 +247,9 @@ def serve(
 
 @app.command()
 def export(
-    what: Annotated[str, typer.Argument(help="claims, settlements or status")],
+    what: Annotated[
+        str, typer.Argument(help="claims, settlements, status, sources or area-figures")
+    ],
     as_of: Annotated[
         str | None,
         typer.Option("--as-of", help="Date (YYYY-MM-DD): status on it; claims up to it."),
@@ -359,24 +361,55 @@ def _cannot_write(output: Path, error: OSError) -> NoReturn:
     raise typer.Exit(1) from None
 
 
+IMPORT_KINDS = "claims, settlements, sources or area-figures"
+
+
 @app.command("import")
 def import_file(
     file: Annotated[
-        Path, typer.Argument(help="A claims or settlements CSV (as the exports write them).")
+        Path,
+        typer.Argument(
+            help="A claims, settlements, sources or area figures CSV (as the exports write them)."
+        ),
     ],
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Check every row and report; store nothing.")
     ] = False,
     approve: Annotated[
         bool,
-        typer.Option("--approve", help="Store claims as approved (the operator acts as admin)."),
+        typer.Option(
+            "--approve",
+            help="Act as admin: claims are stored approved, sources public; area figures need it.",
+        ),
     ] = False,
+    kind: Annotated[
+        str | None,
+        typer.Option("--kind", help=f"What the file holds: {IMPORT_KINDS} (default: its header)."),
+    ] = None,
 ) -> None:
-    """Import a CSV file: every row is checked; one bad row and nothing is stored."""
-    from app.interchange.importer import ImportRefused, commit_import, plan_import
+    """Import a CSV file: every row is checked; one bad row and nothing is stored.
 
+    The file is read a row at a time, so a file of a million claims needs no more memory
+    than a small one.
+    """
+    from app.interchange.importer import (
+        MAX_PROBLEMS_SHOWN,
+        FileKind,
+        ImportRefused,
+        commit_import,
+        plan_import,
+    )
+
+    chosen = None
+    if kind is not None:
+        try:
+            chosen = FileKind(kind.replace("-", "_"))
+        except ValueError:
+            typer.echo(f"--kind: {kind!r} is not one of {IMPORT_KINDS}", err=True)
+            raise typer.Exit(2) from None
     try:
-        data = file.read_bytes()
+        with file.open("rb"):
+            pass
     except OSError as error:
         typer.echo(f"cannot read {file}: {error.strerror}", err=True)
         raise typer.Exit(2) from None
@@ -385,17 +418,18 @@ def import_file(
     try:
         if dry_run:
             with database.read_session() as session:
-                plan = plan_import(session, data, region_bounds=bounds)
+                plan = plan_import(session, file, region_bounds=bounds, kind=chosen)
         else:
             try:
                 with database.writing() as session:
                     plan = commit_import(
                         session,
-                        data,
+                        file,
                         user=None,
                         approve=approve,
                         filename=file.name,
                         region_bounds=bounds,
+                        kind=chosen,
                     )
             except ImportRefused as refused:
                 plan = refused.plan
@@ -407,25 +441,87 @@ def import_file(
         column = f", column {problem.column}" if problem.column else ""
         value = f" (was {problem.value!r})" if problem.value else ""
         typer.echo(f"{file.name}: line {problem.line}{column}: {problem.reason}{value}", err=True)
+    if plan.problem_count > len(plan.problems):
+        typer.echo(
+            f"… and {plan.problem_count - len(plan.problems):,} more problem(s) "
+            f"(the first {MAX_PROBLEMS_SHOWN:,} are listed)",
+            err=True,
+        )
     for skipped in plan.skipped:
         typer.echo(f"{file.name}: line {skipped.line}: skipped, {skipped.reason}", err=True)
-    kind = plan.kind.value if plan.kind else "rows"
-    if not plan.ok:
-        refused_rows = len({p.line for p in plan.problems})
+    if plan.skipped_count > len(plan.skipped):
         typer.echo(
-            f"refused: {refused_rows} bad row(s) of {plan.rows}; nothing was stored", err=True
+            f"… and {plan.skipped_count - len(plan.skipped):,} more skipped row(s)", err=True
+        )
+    what = plan.kind.value.replace("_", " ") if plan.kind else "rows"
+    if not plan.ok:
+        typer.echo(
+            f"refused: {plan.refused_rows} bad row(s) of {plan.rows}; nothing was stored", err=True
         )
         _echo_good_rows(plan)
         raise typer.Exit(1)
     verb = "would add" if dry_run else "added"
-    state = (
-        ""
-        if plan.kind is not None and plan.kind.value != "claims"
-        else (" (approved)" if approve else " (pending review)")
-    )
+    state = {
+        FileKind.claims: " (approved)" if approve else " (pending review)",
+        FileKind.sources: "" if approve else " (hidden until one of their claims is approved)",
+    }.get(plan.kind or FileKind.claims, "")
     typer.echo(
-        f"{verb} {len(plan.add)} {kind}{state}, updated {len(plan.update)}, "
-        f"skipped {len(plan.skipped)} duplicate(s), of {plan.rows} row(s)"
+        f"{verb} {plan.added} {what}{state}, updated {len(plan.update)}, "
+        f"skipped {plan.skipped_count} duplicate(s), of {plan.rows} row(s)"
+    )
+
+
+@app.command("copy")
+def copy_command(
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to",
+            help="SQLAlchemy URL of the new, empty database, e.g. "
+            "postgresql://user:pass@host/kursk",
+        ),
+    ],
+) -> None:
+    """Copy this whole tracker (KT_DATABASE_URL) into another database, ids and all.
+
+    The target is migrated first and must hold no rows; it gets every table's rows in one
+    transaction (a failure leaves it as it was), then PostgreSQL's id sequences are reset.
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from app.interchange.copying import CopyRefused, copy_tracker
+
+    settings = get_settings()
+    source_url = settings.database_url
+    try:
+        # The same driver choice as KT_DATABASE_URL's (postgresql:// means psycopg 3).
+        target = type(settings)(database_url=to).database_url
+        make_url(target)
+    except (ArgumentError, ValueError):
+        typer.echo(f"--to: {to!r} is not a database URL (e.g. postgresql://host/kursk)", err=True)
+        raise typer.Exit(2) from None
+    if make_url(source_url) == make_url(target):
+        typer.echo("--to: the target is the database being copied", err=True)
+        raise typer.Exit(2)
+    upgrade_database(source_url)  # reads it with today's schema
+    upgrade_database(target)
+    source_db, target_db = Database(source_url), Database(target)
+    try:
+        copied = copy_tracker(
+            source_db.engine,
+            target_db.engine,
+            lambda table, rows: typer.echo(f"{table}: {rows:,} row(s)"),
+        )
+    except CopyRefused as refused:
+        typer.echo(f"refused: {refused}; nothing was copied", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        source_db.dispose()
+        target_db.dispose()
+    typer.echo(
+        f"copied {sum(copied.values()):,} rows of {len(copied)} tables from "
+        f"{_redacted(source_url)} to {_redacted(target)}"
     )
 
 

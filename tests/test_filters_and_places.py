@@ -116,7 +116,7 @@ def test_a_settlement_inside_its_region_or_of_another_region_is_kept(reference_d
     ).encode()
     with reference_db.read_session() as session:
         plan = plan_import(session, data)
-    assert plan.ok and len(plan.add) == 2
+    assert plan.ok and plan.added == 2
 
 
 def test_the_boxes_are_a_setting(reference_db, monkeypatch):

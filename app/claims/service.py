@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import String, and_, cast, exists, func, literal, not_, select, update
+from sqlalchemy import Select, String, and_, cast, exists, func, literal, not_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.expression import Exists
@@ -308,22 +308,69 @@ def export_lines_query(filters: ClaimFilters = NO_FILTERS) -> AnySelect:
     )
 
 
+# The duplicate rule, once, for the form and the importer: a claim repeats another when it
+# has the same settlement, source, as_of and status (rejected claims do not count).
+DUPLICATE_KEY = ("settlement_id", "source_id", "as_of", "status")
+
+
+def first_duplicate(settlement_id: Any, source_id: Any, as_of: Any, status: Any) -> Select[Any]:
+    """The id of the earliest claim that a claim with this key would repeat.
+
+    The arguments are values (the form) or columns of the rows being imported (the importer
+    asks it as a correlated subquery, for every row at once).
+    """
+    key = (settlement_id, source_id, as_of, status)
+    return select(func.min(Claim.id)).where(
+        *(getattr(Claim, name) == value for name, value in zip(DUPLICATE_KEY, key, strict=True)),
+        Claim.review_state != ReviewState.rejected,
+    )
+
+
 def find_duplicate(
     session: Session, *, settlement_id: int, source_id: int, as_of: date, status: ControlStatus
 ) -> Claim | None:
     """A claim with the same settlement, source, as_of and status (rejected ones aside)."""
-    return session.scalar(
-        select(Claim)
-        .where(
-            Claim.settlement_id == settlement_id,
-            Claim.source_id == source_id,
-            Claim.as_of == as_of,
-            Claim.status == status,
-            Claim.review_state != ReviewState.rejected,
-        )
-        .order_by(Claim.id)
-        .limit(1)
-    )
+    claim_id = session.scalar(first_duplicate(settlement_id, source_id, as_of, status))
+    return session.get(Claim, claim_id) if claim_id is not None else None
+
+
+def claim_values(
+    data: ClaimIn,
+    *,
+    settlement_id: int,
+    source_id: int,
+    submitted_by_id: int | None = None,
+    approved_by_id: int | None = None,
+    approve: bool = False,
+    review_note: str = "",
+    supersedes_id: int | None = None,
+    import_id: str | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The one claim builder: a new claim's column values, for the form and the importer.
+
+    Pending unless ``approve``; an empty published_on is the claim's as_of.
+    """
+    now = now or utcnow()
+    return {
+        "settlement_id": settlement_id,
+        "source_id": source_id,
+        "status": data.status,
+        "as_of": data.as_of,
+        "published_on": data.published_on or data.as_of,
+        "source_url": data.source_url,
+        "verification": data.verification,
+        "summary": data.summary,
+        "review_state": ReviewState.approved if approve else ReviewState.pending,
+        "review_note": review_note,
+        "submitted_by_id": submitted_by_id,
+        "reviewed_by_id": approved_by_id if approve else None,
+        "reviewed_at": now if approve else None,
+        "created_at": now,
+        "version": 1,
+        "supersedes_id": supersedes_id,
+        "import_id": import_id,
+    }
 
 
 def describe(claim: Claim) -> str:
@@ -363,21 +410,16 @@ def add(
 ) -> Claim:
     """Store a new claim (pending unless ``approve``) and its audit event. Does not commit."""
     claim = Claim(
-        settlement=settlement,
-        source=source,
-        status=data.status,
-        as_of=data.as_of,
-        published_on=data.published_on or data.as_of,
-        source_url=data.source_url,
-        verification=data.verification,
-        summary=data.summary,
-        submitted_by=submitted_by,
-        supersedes=supersedes,
-        review_state=ReviewState.approved if approve else ReviewState.pending,
+        **claim_values(
+            data,
+            settlement_id=settlement.id,
+            source_id=source.id,
+            submitted_by_id=submitted_by.id if submitted_by else None,
+            approved_by_id=approved_by.id if approved_by else None,
+            approve=approve,
+            supersedes_id=supersedes.id if supersedes else None,
+        )
     )
-    if approve:
-        claim.reviewed_by = approved_by
-        claim.reviewed_at = utcnow()
     session.add(claim)
     session.flush()
     audit.record(

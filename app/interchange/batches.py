@@ -7,6 +7,7 @@ the outcome (summary, state) is written to the batch row, which any process can 
 
 from __future__ import annotations
 
+import io
 import secrets
 import threading
 from dataclasses import dataclass
@@ -20,8 +21,9 @@ from app.accounts.models import Role, User
 from app.accounts.service import NotAllowed, acting_user
 from app.db import Database, utcnow
 from app.faults import DatabaseFault, database_fault
-from app.interchange.csv_io import decode, read_rows
+from app.interchange.csv_io import read_stream
 from app.interchange.importer import (
+    WEB_KINDS,
     ImportRefused,
     commit_import,
     detect_kind,
@@ -77,8 +79,10 @@ def create(
     session: Session, *, user: User, filename: str, content: bytes, approve: bool
 ) -> ImportBatch:
     try:
-        header, _rows = read_rows(decode(content)[:10_000])
-        kind = detect_kind(header) or ImportKind.claims
+        header, _rows = read_stream(io.BytesIO(content))  # reads the header only
+        detected = detect_kind(header)
+        # Only the kinds the web import takes are kept with a batch; the check refuses others.
+        kind = ImportKind(detected.value) if detected in WEB_KINDS else ImportKind.claims
     except ValueError:
         kind = ImportKind.claims  # the check will say what is wrong with the file
     batch = ImportBatch(
@@ -127,7 +131,9 @@ def check(
         with database.read_session() as session:
             batch = session.get(ImportBatch, batch_id)
             assert batch is not None
-            plan = plan_import(session, batch.content, report, region_bounds=region_bounds)
+            plan = plan_import(
+                session, batch.content, report, region_bounds=region_bounds, kinds=WEB_KINDS
+            )
         with database.writing() as session:
             batch = session.get(ImportBatch, batch_id)
             assert batch is not None
@@ -208,6 +214,7 @@ def _commit(
                 filename=batch.filename,
                 progress=report,
                 region_bounds=region_bounds,
+                kinds=WEB_KINDS,
             )
             batch.summary = plan.summary()
             batch.state = ImportState.committed

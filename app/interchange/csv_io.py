@@ -7,11 +7,14 @@ file's shape is raised as :class:`CsvFormatError` naming the line a person has t
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
-from collections.abc import Iterator
+import itertools
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from app.interchange.csv_safe import unescape_cell
 
@@ -54,6 +57,57 @@ def decode(data: bytes) -> str:
         ) from None
 
 
+# Bytes read at most at once: a file without line breaks is still read in pieces.
+READ_LIMIT = 1 << 20
+
+
+def text_lines(stream: BinaryIO) -> Iterator[str]:
+    """A binary file's lines as UTF-8 text, one at a time, as the csv module wants them (split
+    at \\n, \\r or \\r\\n, endings kept): memory holds one line, whatever the file's size.
+
+    Faults are raised as CsvFormatError naming their line, with the words ``decode`` uses:
+    a UTF-16 file, bytes that are not UTF-8, NUL bytes.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    line_number = 0  # lines (\\n) read before this piece
+    offset = 0  # bytes read before this piece (after a byte-order mark)
+    first = True
+    while raw := stream.readline(READ_LIMIT):
+        if first:
+            first = False
+            if raw.startswith(UTF16_BOMS):
+                decode(raw)  # raises, in its words
+            if raw.startswith(UTF8_BOM):
+                raw = raw[len(UTF8_BOM) :]
+        try:
+            text = decoder.decode(raw)
+        except UnicodeDecodeError as error:
+            raise CsvFormatError(
+                line_number + raw.count(b"\n", 0, max(error.start, 0)) + 1,
+                f"the file is not UTF-8 text (byte {offset + max(error.start, 0) + 1} of the "
+                "file cannot be read); save it as “CSV UTF-8” and try again",
+            ) from None
+        if "\x00" in text:
+            raise CsvFormatError(
+                line_number + 1, "the file contains NUL bytes: it is not a CSV text file"
+            )
+        offset += len(raw)
+        line_number += raw.count(b"\n")
+        if "\r" in text[:-2]:
+            # A lone carriage return ends a line too (old Mac files; newline="" semantics).
+            yield from io.StringIO(text, newline="")
+        elif text:
+            yield text
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise CsvFormatError(
+            line_number + 1,
+            f"the file is not UTF-8 text (byte {offset} of the file cannot be read); "
+            "save it as “CSV UTF-8” and try again",
+        ) from None
+
+
 def sniff_delimiter(header_line: str) -> str:
     return ";" if header_line.count(";") > header_line.count(",") else ","
 
@@ -61,9 +115,8 @@ def sniff_delimiter(header_line: str) -> str:
 class _LineTap:
     """The file's lines handed to the csv reader, keeping those of the record being read."""
 
-    def __init__(self, text: str) -> None:
-        # Split as the csv module expects (at \n, \r or \r\n only), endings kept.
-        self._lines = iter(io.StringIO(text, newline=""))
+    def __init__(self, lines: Iterable[str]) -> None:
+        self._lines = iter(lines)
         self.record: list[str] = []
 
     def __iter__(self) -> _LineTap:
@@ -133,9 +186,22 @@ def read_rows(text: str) -> tuple[list[str], Iterator[CsvRow]]:
     Raises CsvFormatError for a broken header at once, and for a broken row when the
     iteration reaches it.
     """
-    first_line = text.split("\n", 1)[0]
-    delimiter = sniff_delimiter(first_line)
-    tap = _LineTap(text)
+    # Split as the csv module expects (at \n, \r or \r\n only), endings kept.
+    return read_lines(io.StringIO(text, newline=""))
+
+
+def read_stream(stream: BinaryIO) -> tuple[list[str], Iterator[CsvRow]]:
+    """As read_rows, from a binary file read a line at a time (text_lines): rows are read as
+    they are iterated, so memory does not grow with the file."""
+    return read_lines(text_lines(stream))
+
+
+def read_lines(lines: Iterable[str]) -> tuple[list[str], Iterator[CsvRow]]:
+    """As read_rows, from the file's lines (endings kept)."""
+    line_iter = iter(lines)
+    first = next(line_iter, "")
+    delimiter = sniff_delimiter(first.split("\n", 1)[0])
+    tap = _LineTap(itertools.chain([first], line_iter) if first else iter(()))
     reader = csv.reader(tap, delimiter=delimiter, strict=True)
 
     def next_record() -> tuple[int, list[str]] | None:

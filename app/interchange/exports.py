@@ -26,17 +26,23 @@ from app.config import Settings
 from app.db import Database, stream_rows
 from app.filters import ClaimFilters, StatusFilters
 from app.interchange.formats import (
+    AREA_FIGURE_COLUMNS,
     CLAIM_COLUMNS,
     SETTLEMENT_COLUMNS,
+    SOURCE_COLUMNS,
     STATUS_COLUMNS,
+    area_figure_row,
     claim_lines,
     csv_header,
     csv_lines,
     settlement_row,
+    source_row,
     status_row,
 )
 from app.settlements.models import Settlement
+from app.sources.models import Source
 from app.status import service as status_service
+from app.status.models import AreaFigure
 
 # Rows fetched from the database per round trip while streaming.
 FETCH_BATCH = 2000
@@ -64,6 +70,28 @@ def settlements_csv(
         yield from csv_lines(SETTLEMENT_COLUMNS, rows)
 
 
+def sources_csv(database: Database, settings: Settings, _filters: Any = None) -> Iterator[bytes]:
+    """The sources readers see (a source an editor proposed stays hidden until approved)."""
+    with database.read_session() as session:
+        stmt = select(Source).where(Source.public).order_by(Source.slug)
+        yield from csv_lines(SOURCE_COLUMNS, (source_row(s) for s in session.scalars(stmt)))
+
+
+def area_figures_csv(
+    database: Database, settings: Settings, _filters: Any = None
+) -> Iterator[bytes]:
+    """Every area figure, oldest first (the order of data/area_figures.csv)."""
+    with database.read_session() as session:
+        stmt = (
+            select(AreaFigure)
+            .join(Source, AreaFigure.source_id == Source.id)
+            .order_by(AreaFigure.as_of, AreaFigure.holder, Source.slug, AreaFigure.id)
+        )
+        yield from csv_lines(
+            AREA_FIGURE_COLUMNS, (area_figure_row(f) for f in session.scalars(stmt))
+        )
+
+
 def status_csv(database: Database, settings: Settings, filters: StatusFilters) -> Iterator[bytes]:
     with database.read_session() as session:
         table = status_service.status_table_for(
@@ -76,6 +104,8 @@ EXPORTS: dict[str, Callable[..., Iterator[bytes]]] = {
     "claims": claims_csv,
     "settlements": settlements_csv,
     "status": status_csv,
+    "sources": sources_csv,
+    "area-figures": area_figures_csv,
 }
 
 

@@ -11,6 +11,8 @@ from typing import Any
 
 from app.interchange.csv_safe import csv_field, escape_row
 from app.settlements.models import Settlement
+from app.sources.models import Source
+from app.status.models import AreaFigure
 from app.status.records import status_record
 from app.status.service import SettlementStatus
 
@@ -40,6 +42,9 @@ SETTLEMENT_COLUMNS = (
     "lon",
     "location_precision",
 )
+# As in the demo data's data/sources.csv and data/area_figures.csv.
+SOURCE_COLUMNS = ("slug", "name", "kind", "side", "reliability", "homepage")
+AREA_FIGURE_COLUMNS = ("as_of", "holder", "area_km2", "source", "source_url", "summary")
 STATUS_COLUMNS = (
     "settlement",
     "name",
@@ -93,6 +98,24 @@ def settlement_row(s: Settlement) -> list[str]:
             _text(s.lat),
             _text(s.lon),
             s.location_precision.value,
+        ]
+    )
+
+
+def source_row(s: Source) -> list[str]:
+    return escape_row([s.slug, s.name, s.kind.value, s.side.value, s.reliability.value, s.homepage])
+
+
+def area_figure_row(figure: AreaFigure) -> list[str]:
+    km2 = figure.area_km2
+    return escape_row(
+        [
+            figure.as_of.isoformat(),
+            figure.holder.value,
+            str(int(km2)) if km2.is_integer() else repr(km2),  # 1000, as the demo writes it
+            figure.source.slug,
+            figure.source_url,
+            figure.summary,
         ]
     )
 

@@ -101,6 +101,34 @@ def settlements_csv(
 
 
 @router.get(
+    "/sources.csv",
+    summary="Sources as CSV",
+    response_class=CSVResponse,
+    responses=CSV,
+)
+def sources_csv(
+    database: DatabaseDep, settings: SettingsDep, export_format: FormatDep
+) -> StreamingResponse:
+    """The columns of the demo data's sources.csv; ``kursk-tracker import`` reads it back."""
+    name = download_name("sources", dates.today(), export_format=export_format)
+    return csv_response(exports.sources_csv(database, settings), name, export_format)
+
+
+@router.get(
+    "/area_figures.csv",
+    summary="Area figures (km² held, who says so) as CSV",
+    response_class=CSVResponse,
+    responses=CSV,
+)
+def area_figures_csv(
+    database: DatabaseDep, settings: SettingsDep, export_format: FormatDep
+) -> StreamingResponse:
+    """The columns of the demo data's area_figures.csv; ``kursk-tracker import`` reads it back."""
+    name = download_name("area-figures", dates.today(), export_format=export_format)
+    return csv_response(exports.area_figures_csv(database, settings), name, export_format)
+
+
+@router.get(
     "/status.csv",
     summary="Derived status of every settlement on a date, as CSV",
     response_class=CSVResponse,

@@ -87,7 +87,7 @@ def test_pandas_index_column_is_ignored_with_a_warning(fresh_db):
     )
     with fresh_db.writing() as session:
         plan = commit_import(session, data, user=None, approve=True)
-    assert plan.ok and len(plan.add) == 2
+    assert plan.ok and plan.added == 2
     assert plan.warnings == [
         "column ignored: the unnamed first column (a row index, as pandas writes)"
     ]

@@ -110,7 +110,7 @@ def test_round_trip_keeps_corrections_and_every_derived_status(fresh_db, databas
     try:
         with imported.writing() as session:
             plan = commit_import(session, exported, user=None, approve=True)
-        assert len(plan.add) == len(rows) and not plan.skipped
+        assert plan.added == len(rows) and not plan.skipped
         assert rows_by_position(export_bytes(imported)) == rows_by_position(exported)
 
         days = every_claim_date_and_the_day_after(exported)

@@ -30,7 +30,7 @@ def test_round_trip_export_import_export_is_identical(demo_db, reference_db):
     exported = b"".join(exports.claims_csv(demo_db, make_settings(demo_db.url)))
     with reference_db.writing() as session:
         plan = commit_import(session, exported, user=None, approve=True)
-    assert len(plan.add) == 169 and not plan.skipped
+    assert plan.added == 169 and not plan.skipped
     before = export_rows(demo_db)
     after = export_rows(reference_db)
     strip = lambda rows: [{k: v for k, v in r.items() if k != "claim_id"} for r in rows]  # noqa: E731
@@ -79,7 +79,7 @@ def test_bom_and_semicolon_files_import(fresh_db, bom, sep):
     data = csv_bytes([HEADER, *good_rows(3)], bom=bom, sep=sep)
     with fresh_db.writing() as session:
         plan = commit_import(session, data, user=None, approve=False)
-    assert len(plan.add) == 3 and plan.ok
+    assert plan.added == 3 and plan.ok
 
 
 def test_columns_in_any_order_extra_ones_warned(fresh_db):
@@ -91,7 +91,7 @@ def test_columns_in_any_order_extra_ones_warned(fresh_db):
     )
     with fresh_db.read_session() as session:
         plan = plan_import(session, data)
-    assert plan.ok and len(plan.add) == 1
+    assert plan.ok and plan.added == 1
     assert plan.warnings == ["column ignored: notes"]
 
 
@@ -106,7 +106,7 @@ def test_duplicates_of_stored_claims_and_of_earlier_rows_are_skipped_and_counted
     )
     with fresh_db.writing() as session:
         plan = commit_import(session, data, user=None, approve=False)
-    assert len(plan.add) == 1
+    assert plan.added == 1
     assert [(s.line, s.reason[:20]) for s in plan.skipped] == [
         (2, "already recorded as "),
         (4, "repeats line 3 of th"),
@@ -196,7 +196,7 @@ def test_settlements_import_adds_new_ones_and_aliases(fresh_db):
     )
     with fresh_db.writing() as session:
         plan = commit_import(session, data, user=None, approve=False)
-    assert (len(plan.add), len(plan.update)) == (1, 1)
+    assert (plan.added, len(plan.update)) == (1, 1)
     with fresh_db.read_session() as session:
         guyevo = session.scalar(select(Settlement).where(Settlement.slug == "guyevo"))
         assert guyevo.alias_list == ["Guevo", "Huieve", "Huievo", "Gujewo", "Guievo"]

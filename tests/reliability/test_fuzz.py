@@ -109,6 +109,6 @@ def test_any_claims_file_is_stored_whole_or_not_at_all(fuzz_db, rows):
     except ImportRefused:
         added = 0
     else:
-        added = len(plan.add)
+        added = plan.added
     with fuzz_db.read_session() as session:
         assert session.scalar(select(func.count()).select_from(Claim)) == count + added

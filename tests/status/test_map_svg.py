@@ -11,7 +11,7 @@ from app.db import Database
 from app.domain import ControlStatus
 from app.settlements.models import LocationPrecision, Settlement
 from app.status import map_svg
-from tests.conftest import running_app
+from tests.helpers import running_app
 
 SVG = "{http://www.w3.org/2000/svg}"
 
