@@ -230,7 +230,7 @@ def load_date_nav(
     """
     from app.status import service as status_service
 
-    history = status_service.region_history(session, settings.contest_window_days, known_on)
+    history = status_service.change_log(session, settings.contest_window_days, known_on)
     if request.state.reported_then:
         request.state.date_nav = status_service.reported_date_nav(session, history, as_of)
     else:
