@@ -151,9 +151,10 @@ def change_row(event_: Any) -> dict[str, Any]:
 
 def settle(session: Session) -> None:
     """Derive again what this transaction touched (invariant 3). Called before a commit."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # objects not yet flushed add what they touch
     if not session.info.get(_PENDING):
         return
-    session.flush()  # objects not yet flushed add what they touch
     touched: Pending = session.info.pop(_PENDING)
     window = window_days()
     if touched.everything:
