@@ -344,7 +344,7 @@ def load_date_nav(
     """
     from app.status import service as status_service
 
-    history = status_service.region_history(session, settings.contest_window_days, known_on)
+    history = status_service.change_log(session, settings.contest_window_days, known_on)
     if request.state.reported_then:
         request.state.date_nav = status_service.reported_date_nav(session, history, as_of)
     else:
@@ -366,9 +366,13 @@ def load_settlement_date_nav(
     (runs after ``load_date_nav``, replacing the region's steps)."""
     from app.status import service as status_service
 
-    history = status_service.region_history(session, settings.contest_window_days, known_on)
     request.state.date_nav = status_service.settlement_date_nav(
-        session, history, settlement.id, as_of, reported_then=request.state.reported_then
+        session,
+        settlement.id,
+        as_of,
+        settings.contest_window_days,
+        known_on,
+        reported_then=request.state.reported_then,
     )
     request.state.date_nav_of = settlement.name
 

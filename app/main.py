@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -187,28 +186,13 @@ async def internal_error(request: Request, exc: Exception) -> Response:
     return response
 
 
-def warm_caches(database: Database, settings: Settings) -> None:
-    """Derive what the first reader would otherwise wait for (seconds on 500,000 claims)."""
-    from app.sources import service as sources_service
-    from app.status import service as status_service
-
-    try:
-        with database.read_session() as session:
-            history = status_service.region_history(session, settings.contest_window_days)
-            status_service.status_table(session, dates.today(), settings.contest_window_days)
-            sources_service.track_records(session, history, dates.today())
-    except Exception:  # an unmigrated or unreachable database: the first request will say so
-        logger.warning("could not warm the caches", exc_info=True)
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     database = Database(settings.database_url, echo=settings.sql_echo)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if settings.warm_caches:
-            threading.Thread(target=warm_caches, args=(database, settings), daemon=True).start()
+        # No warm-up: the first pages need no derived history (app/freshness.py).
         yield
         database.dispose()
 

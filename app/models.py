@@ -1,5 +1,6 @@
 """Every table, imported in one place so that Alembic and tests see the whole schema."""
 
+from app import freshness  # noqa: F401  (its session events keep derived data fresh)
 from app.accounts.models import AuditEvent, LoginFailure, User, UserSession
 from app.claims.models import Claim
 from app.db import Base
@@ -7,7 +8,7 @@ from app.interchange.models import ImportBatch
 from app.revisions import ContentRevision
 from app.settlements.models import Settlement
 from app.sources.models import Source
-from app.status.models import AreaFigure
+from app.status.models import AreaFigure, DerivedMark, StatusChange
 
 __all__ = [
     "AreaFigure",
@@ -15,10 +16,12 @@ __all__ = [
     "Base",
     "Claim",
     "ContentRevision",
+    "DerivedMark",
     "ImportBatch",
     "LoginFailure",
     "Settlement",
     "Source",
+    "StatusChange",
     "User",
     "UserSession",
 ]

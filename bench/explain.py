@@ -8,17 +8,18 @@ from __future__ import annotations
 import argparse
 import sqlite3
 import sys
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import Select, func, select, union
+from sqlalchemy import Select, func, select
 from sqlalchemy.dialects import sqlite
 
 from app.claims import service as claims_service
 from app.claims.models import Claim, ReviewState
 from app.status import service as status_service
+from app.status.models import DerivedMark, StatusChange
 
 DAY = date(2025, 6, 1)
 
@@ -37,13 +38,13 @@ def queries() -> dict[str, Select]:
         )
         .order_by(Claim.as_of.desc(), Claim.published_on.desc(), Claim.id.desc())
         .limit(100),
-        "settlements with new claims since the last derivation (settlements_changed_since)": union(
-            select(Claim.settlement_id).where(Claim.id > 400_000),
-            select(Claim.settlement_id).where(Claim.reviewed_at > datetime(2025, 6, 1)),
+        "settlements derived again since a cache was built (freshness.settlements_derived_since)": (
+            select(DerivedMark.settlement_id).where(DerivedMark.revision > 10)
         ),
-        "the derivation's mark (claims.marks.claims_mark)": select(
-            select(func.max(Claim.id)).scalar_subquery(),
-            select(func.max(Claim.reviewed_at)).scalar_subquery(),
+        "since when, every settlement (status_service.PersistedChanges.since_by_settlement)": (
+            select(StatusChange.settlement_id, func.max(StatusChange.day))
+            .where(StatusChange.day <= DAY)
+            .group_by(StatusChange.settlement_id)
         ),
         "corrections of listed claims (claims_service.superseded_ids)": select(
             Claim.supersedes_id, Claim.id, Claim.review_state

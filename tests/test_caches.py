@@ -67,11 +67,11 @@ def test_incremental_track_records_equal_a_full_rebuild(editor, reviewer, fresh_
     today = date(2025, 6, 1)
     with fresh_db.read_session() as session:
         history = status_service.region_history(session, 14)
-        before = sources_service.track_records(session, history, today)  # cached
+        before = sources_service.track_records(session, history, today, 14)  # cached
     decide(reviewer, ukrainian_sudzha(editor), "approve")  # a confirmed claim on Sudzha
     with fresh_db.read_session() as session, count_queries(fresh_db) as counted:
         history = status_service.region_history(session, 14)
-        updated = sources_service.track_records(session, history, today)
+        updated = sources_service.track_records(session, history, today, 14)
     with fresh_db.read_session() as session:
         claims = sources_service.judged_claims(session)
     rebuilt = records_by_source(
@@ -154,7 +154,7 @@ def test_readers_arriving_together_at_a_cold_cache_derive_everything_once(empty_
             start.wait()
             history = status_service.region_history(session, 14)
             histories.append(history)
-            records.append(sources_service.track_records(session, history, date(2025, 6, 1)))
+            records.append(sources_service.track_records(session, history, date(2025, 6, 1), 14))
 
     with count_queries(empty_db) as counted:
         threads = [threading.Thread(target=read) for _ in range(readers)]

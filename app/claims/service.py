@@ -41,6 +41,17 @@ def superseded_clause() -> Exists:
     )
 
 
+def _settlements_touched_by(session: Session, claim: Claim) -> frozenset[int]:
+    """What reviewing this claim can change (app/freshness.py): its settlement, and that of
+    the claim it corrects."""
+    touched = {claim.settlement_id}
+    if claim.supersedes_id is not None:
+        corrected = session.get(Claim, claim.supersedes_id)
+        if corrected is not None:
+            touched.add(corrected.settlement_id)
+    return frozenset(touched)
+
+
 def get(session: Session, claim_id: int) -> Claim | None:
     return session.get(Claim, claim_id)
 
@@ -608,7 +619,9 @@ def decide(
             reviewed_at=utcnow(),
             version=Claim.version + 1,
         )
-        .execution_options(synchronize_session=False)
+        .execution_options(
+            synchronize_session=False, settlement_ids=_settlements_touched_by(session, claim)
+        )
     )
     if getattr(result, "rowcount", None) != 1:  # an UPDATE's result is a CursorResult
         session.expire(claim)

@@ -48,7 +48,9 @@ def source_list(
         {
             "as_of": as_of,
             "sources": sources_service.list_sources(session),
-            "records": sources_service.track_records(session, history, dates.today()),
+            "records": sources_service.track_records(
+                session, history, dates.today(), settings.contest_window_days
+            ),
             "Outcome": Outcome,
             "horizon": HORIZON_DAYS,
         },
@@ -89,7 +91,10 @@ def _source_page(
     grade_error: str | None = None,
 ) -> Response:
     history = status_service.region_history(session, settings.contest_window_days)
-    record = sources_service.track_records(session, history, dates.today()).get(source.id)
+    records = sources_service.track_records(
+        session, history, dates.today(), settings.contest_window_days
+    )
+    record = records.get(source.id)
     page = claims_service.claims_of_source(
         session, source.id, up_to=as_of, after=paging.after, offset=paging.offset(PAGE_SIZE)
     )

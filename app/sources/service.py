@@ -10,11 +10,10 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from app import revisions
+from app import freshness, revisions
 from app.accounts import audit
 from app.accounts.models import Role, User
 from app.cache import Entry, RevisionCache, database_key
-from app.claims.marks import ClaimsMark, changes_since
 from app.claims.models import STATUS_OF, VERIFICATION_OF, Claim, ReviewState
 from app.db import as_driver_values, iso_date
 from app.sources.models import Reliability, Source
@@ -153,7 +152,6 @@ def judged_claims(
 class _Records:
     judged: dict[int, list[Judgement]]  # by settlement
     records: dict[int, TrackRecord]  # by source
-    mark: ClaimsMark  # the claims judged: settlements with claims past it are judged again
 
 
 # Keyed by day: today's, and yesterday's for requests still running at midnight (each holds
@@ -161,7 +159,9 @@ class _Records:
 _records: RevisionCache[_Records] = RevisionCache(size=2)
 
 
-def track_records(session: Session, history: RegionHistory, today: date) -> dict[int, TrackRecord]:
+def track_records(
+    session: Session, history: RegionHistory, today: date, window_days: int
+) -> dict[int, TrackRecord]:
     """Track records per source id, kept per revision and day.
 
     After a write only the claims of the settlements it touched are judged again (the
@@ -172,7 +172,11 @@ def track_records(session: Session, history: RegionHistory, today: date) -> dict
         return history.on(settlement_id, day)[0]
 
     def build(cached: Entry[_Records] | None) -> _Records:
-        mark, changed = changes_since(session, cached.value.mark if cached else None)
+        changed = (
+            None
+            if cached is None
+            else freshness.settlements_derived_since(session, cached.revision, window_days)
+        )
         if cached is None or changed is None:
             judged = judge_by_settlement(judged_claims(session), status_on, today)
         else:
@@ -181,7 +185,7 @@ def track_records(session: Session, history: RegionHistory, today: date) -> dict
                 judged.update(
                     judge_by_settlement(judged_claims(session, changed), status_on, today)
                 )
-        return _Records(judged, records_by_source(judged), mark)
+        return _Records(judged, records_by_source(judged))
 
     key = (database_key(session), today)
     return _records.build_once(key, revisions.current(session), build).records

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -146,7 +146,7 @@ def group_changes(
     return merged
 
 
-def _events_of(
+def events_of(
     settlement_id: int,
     history: SettlementHistory,
     facts: Sequence[ClaimFact],
@@ -215,7 +215,7 @@ class RegionHistory:
         for settlement_id, settlement_facts in facts.items():
             history = SettlementHistory.build(settlement_facts, window_days, self.known_on)
             settlements[settlement_id] = history
-            events[settlement_id] = _events_of(settlement_id, history, settlement_facts)
+            events[settlement_id] = events_of(settlement_id, history, settlement_facts)
         return RegionHistory(settlements, events, self.known_on)
 
     def as_known_on(
@@ -258,7 +258,7 @@ class RegionHistory:
                 [*zip(prefix.days, prefix.derived, strict=True), *suffix]
             )
             kept = [e for e in events.get(settlement_id, []) if e.day < first_changed]
-            new = _events_of(settlement_id, history, facts, since=first_changed)
+            new = events_of(settlement_id, history, facts, since=first_changed)
             if history.days:
                 settlements[settlement_id] = history
                 events[settlement_id] = kept + new
@@ -272,6 +272,10 @@ class RegionHistory:
 
     def on(self, settlement_id: int, day: date) -> tuple[Derived, date | None]:
         return self.of(settlement_id).on(day)
+
+    def of_day(self, day: date) -> Callable[[int], tuple[Derived, date | None]]:
+        """Look-ups of any settlement's status on ``day`` and since when."""
+        return lambda settlement_id: self.on(settlement_id, day)
 
     def events_until(self, day: date) -> list[ChangeEvent]:
         return self.events[: bisect_right(self._event_days, day)]

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -45,3 +46,38 @@ class AreaFigure(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
 
     source: Mapped[Source] = relationship(lazy="joined", innerjoin=True)
+
+
+class StatusChange(Base):
+    """A change of a settlement's derived status, as known now (``app/freshness.py``).
+
+    Derived data, kept in the same transaction as the claims it comes from, so that a fresh
+    server answers "since when" and "what changed" without deriving every claim first.
+    """
+
+    __tablename__ = "status_changes"
+    __table_args__ = (Index("ix_status_changes_day_settlement", "day", "settlement_id"),)
+
+    settlement_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    before: Mapped[str] = mapped_column(String(20))
+    after: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(20))
+    claim_ids: Mapped[str] = mapped_column(
+        Text, default=""
+    )  # deciding or conflicting, newest first
+    sides: Mapped[str] = mapped_column(String(40), default="")  # the sides of the sources behind it
+
+
+class DerivedMark(Base):
+    """When a settlement's status changes were last derived, and with which window.
+
+    ``revision`` is the content revision of that write: caches built at an older revision
+    derive again exactly the settlements marked after it.
+    """
+
+    __tablename__ = "derived_marks"
+
+    settlement_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    window_days: Mapped[int] = mapped_column(Integer)
+    revision: Mapped[int] = mapped_column(Integer, index=True)

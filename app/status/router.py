@@ -62,7 +62,7 @@ def dashboard(
     q: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
     rows = status_service.status_table_for(session, settings, as_of, known_on=known_on)
-    history = status_service.region_history(session, settings.contest_window_days, known_on)
+    history = status_service.change_log(session, settings.contest_window_days, known_on)
     figures = status_service.area_figures(session, as_of)
     contested_rows = status_service.contested_rows_of(rows)
     found = status_service.search_rows(session, rows, q) if q.strip() else []
@@ -215,12 +215,12 @@ def status_map(
     known_on: KnownOnDep,
 ) -> Response:
     rows = status_service.status_table_for(session, settings, as_of, known_on=known_on)
-    history = status_service.region_history(session, settings.contest_window_days, known_on)
+    history = status_service.change_log(session, settings.contest_window_days, known_on)
     slider_days = history.change_days
     if request.state.reported_then:
         # The knowledge date moves with the slider: it stops where a status changed (as
         # known now) and where claims were published.
-        now = status_service.region_history(session, settings.contest_window_days)
+        now = status_service.change_log(session, settings.contest_window_days)
         slider_days = sorted(set(now.change_days) | set(status_service.publication_days(session)))
     return render(
         request,

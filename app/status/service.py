@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, literal, not_, select
+from sqlalchemy import ColumnElement, exists, func, literal, not_, select, tuple_
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import Label
+from sqlalchemy.sql.expression import Join
 
-from app import dates, revisions
+from app import dates, freshness, revisions
 from app.cache import Entry, RevisionCache, database_key
 from app.claims import service as claims_service
-from app.claims.marks import ClaimsMark, changes_since
 from app.claims.models import (
     STATUS_OF,
     VERIFICATION_OF,
@@ -40,11 +41,13 @@ from app.status.derive import (
     Derived,
     Evidence,
     Interval,
+    Reason,
+    decide,
     derive_status,
     evidence_of,
 )
-from app.status.history import ChangeEvent, RegionHistory
-from app.status.models import AreaFigure, Holder
+from app.status.history import ChangeEvent, RegionHistory, SettlementHistory
+from app.status.models import AreaFigure, DerivedMark, Holder, StatusChange
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,13 +80,7 @@ def facts_query(
     out here; for an earlier knowledge date each claim carries the day its correction was
     published (``withdrawn_on``) and the rule decides.
     """
-    conditions = [
-        Claim.review_state == ReviewState.approved,
-        Claim.verification != Verification.refuted,
-        Claim.status.in_(sorted(ASSERTED)),
-        Claim.as_of >= dates.EARLIEST_DATE,
-        Claim.published_on <= dates.today(),
-    ]
+    conditions = _stored_candidate()
     withdrawn_on: Label[Any]
     if known_on is None:
         withdrawn_on = literal(None).label("withdrawn_on")
@@ -121,6 +118,162 @@ def facts_query(
     if settlement_ids is not None:
         stmt = stmt.where(Claim.settlement_id.in_(settlement_ids))
     return stmt
+
+
+def _stored_candidate() -> list[ColumnElement[bool]]:
+    """What makes a stored claim a candidate whatever the dates asked about."""
+    return [
+        Claim.review_state == ReviewState.approved,
+        Claim.verification != Verification.refuted,
+        Claim.status.in_(sorted(ASSERTED)),
+        Claim.as_of >= dates.EARLIEST_DATE,
+        Claim.published_on <= dates.today(),
+    ]
+
+
+_CALENDAR_START = 3  # the position of ``as_of >= EARLIEST_DATE`` in ``_stored_candidate``
+
+
+def _candidate_conditions(known_on: date | None) -> list[ColumnElement[bool]]:
+    """Step 1 in SQL: candidates as known on ``known_on`` (None: now), for any date."""
+    conditions = _stored_candidate()
+    if known_on is None:
+        conditions.append(not_(claims_service.superseded_clause()))
+        return conditions
+    correction = aliased(Claim)
+    withdrawn = exists().where(
+        correction.supersedes_id == Claim.id,
+        correction.review_state == ReviewState.approved,
+        correction.published_on <= known_on,
+    )
+    conditions += [Claim.published_on <= known_on, not_(withdrawn)]
+    return conditions
+
+
+class _AnchorsFirst(Join):
+    """A join that SQLite must run in the order written (CROSS JOIN): each anchor's window
+    along its settlement's index. Left to itself the planner reads every approved claim
+    and looks each one's anchor up."""
+
+    inherit_cache = True
+
+
+@compiles(_AnchorsFirst, "sqlite")
+def _anchors_first_sqlite(element: _AnchorsFirst, compiler: Any, **kw: Any) -> str:
+    rendered: str = compiler.visit_join(element, **kw)
+    return rendered.replace(" JOIN ", " CROSS JOIN ", 1)
+
+
+def _window_start(session: Session, anchor: Any, window_days: int) -> Any:
+    """The day before a window's first: ``anchor - W``, and never before the calendar starts
+    (one bound, so that the index range is the window's, not every claim since 2000)."""
+    before_calendar = dates.EARLIEST_DATE - timedelta(days=1)
+    if session.get_bind().dialect.name == "sqlite":  # dates are ISO text there
+        return func.max(func.date(anchor, f"-{window_days} days"), before_calendar.isoformat())
+    return func.greatest(anchor - window_days, before_calendar)
+
+
+def window_facts(
+    session: Session,
+    on: date,
+    window_days: int,
+    known_on: date | None = None,
+    settlement_ids: Collection[int] | None = None,
+) -> dict[int, list[ClaimFact]]:
+    """Steps 1-2 for every settlement at once: the claims of each one's window on ``on``.
+
+    One statement, no history: each settlement's anchor (its latest candidate's date up to
+    ``on``, grouped in SQL), then the candidates within the window before it. The rule
+    (``derive.decide``) needs nothing else to give the status on ``on``.
+    """
+    conditions = _candidate_conditions(known_on)
+    calendar_start = conditions[_CALENDAR_START]
+    # Per settlement, its claims newest first along (settlement, review state, as_of) until
+    # the first candidate: a few rows each, where a GROUP BY would read every claim.
+    anchor = (
+        select(Claim.as_of)
+        .where(Claim.settlement_id == Settlement.id, *conditions, Claim.as_of <= on)
+        .order_by(Claim.as_of.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    anchors_stmt = select(Settlement.id.label("settlement_id"), anchor.label("anchor"))
+    if settlement_ids is not None:
+        anchors_stmt = anchors_stmt.where(Settlement.id.in_(settlement_ids))
+    # Materialized: else the planner folds it in and runs it once per claim.
+    found = anchors_stmt.cte("found").prefix_with("MATERIALIZED")
+    anchors = (
+        select(
+            found.c.settlement_id,
+            found.c.anchor,
+            _window_start(session, found.c.anchor, window_days).label("after"),
+        )
+        .where(found.c.anchor.is_not(None))
+        .cte("anchors")
+        .prefix_with("MATERIALIZED")
+    )
+    stmt = (
+        select(
+            Claim.settlement_id,
+            Claim.id,
+            Claim.status,
+            Claim.as_of,
+            Claim.published_on,
+            Claim.verification,
+            Source.side,
+        )
+        .select_from(
+            _AnchorsFirst(anchors, Claim.__table__, anchors.c.settlement_id == Claim.settlement_id)
+        )
+        .join(Source, Claim.source_id == Source.id)
+        .where(
+            *[c for c in conditions if c is not calendar_start],
+            Claim.as_of <= anchors.c.anchor,
+            Claim.as_of > anchors.c.after,
+        )
+    )
+    grouped: dict[int, list[ClaimFact]] = defaultdict(list)
+    statuses, verifications, sides = STATUS_OF, VERIFICATION_OF, SIDE_OF
+    rows = session.connection().execute(as_driver_values(stmt))
+    for settlement_id, claim_id, status, as_of, published_on, verification, side in rows:
+        grouped[int(settlement_id)].append(
+            ClaimFact(
+                id=int(claim_id),
+                status=statuses[status],
+                as_of=iso_date(as_of),
+                published_on=iso_date(published_on),
+                verification=verifications[verification],
+                side=sides[side],
+            )
+        )
+    return grouped
+
+
+def statuses_on(
+    session: Session,
+    on: date,
+    window_days: int,
+    known_on: date | None = None,
+    settlement_ids: Collection[int] | None = None,
+) -> dict[int, Derived]:
+    """Every settlement's derived status on ``on`` (those without candidates: absent)."""
+    return {
+        settlement_id: decide(window)
+        for settlement_id, window in window_facts(
+            session, on, window_days, knowledge_date(known_on), settlement_ids
+        ).items()
+    }
+
+
+def facts_by_settlement(
+    session: Session,
+    on: date | None = None,
+    settlement_ids: Collection[int] | None = None,
+    known_on: date | None = None,
+    after: date | None = None,
+) -> dict[int, list[ClaimFact]]:
+    """Step 1's candidates grouped by settlement (see ``_facts_by_settlement``)."""
+    return _facts_by_settlement(session, on, settlement_ids, known_on, after)
 
 
 def _facts_by_settlement(
@@ -206,14 +359,111 @@ def review_previews(
     return previews
 
 
-@dataclass(frozen=True, slots=True)
-class _Built:
-    history: RegionHistory
-    # The claims the history has seen: settlements with claims past it are derived again.
-    mark: ClaimsMark
+_persisted_windows: RevisionCache[bool] = RevisionCache(size=16)
 
 
-_histories: RevisionCache[_Built] = RevisionCache()
+def persisted_changes_hold(session: Session, window_days: int) -> bool:
+    """Whether the persisted status changes were derived with this window (app/freshness.py,
+    invariant 5): then they answer for the knowledge date "now"."""
+
+    def build(_cached: Entry[bool] | None) -> bool:
+        other = session.scalar(
+            select(DerivedMark.settlement_id).where(DerivedMark.window_days != window_days).limit(1)
+        )
+        return other is None
+
+    key = (database_key(session), window_days)
+    return _persisted_windows.build_once(key, revisions.current(session), build)
+
+
+# Changes per page of newest_events_until.
+_EVENT_BATCH = 200
+
+
+class PersistedChanges:
+    """The changes of status as known now, read from ``status_changes`` by index look-ups:
+    what the dashboard, the date bar and the map need, without any history in memory."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def since_by_settlement(self, day: date) -> dict[int, date]:
+        """Each settlement's latest change on or before ``day``: since when its status holds."""
+        stmt = (
+            select(StatusChange.settlement_id, func.max(StatusChange.day))
+            .where(StatusChange.day <= day)
+            .group_by(StatusChange.settlement_id)
+        )
+        return {
+            int(sid): iso_date(found)
+            for sid, found in self.session.connection().execute(as_driver_values(stmt))
+        }
+
+    def newest_events_until(self, day: date) -> Iterator[ChangeEvent]:
+        """Changes on or before ``day``, newest first (as ``RegionHistory`` orders them)."""
+        after: tuple[date, int] | None = None
+        while True:
+            stmt = select(StatusChange).where(StatusChange.day <= day)
+            if after is not None:
+                stmt = stmt.where(
+                    tuple_(StatusChange.day, StatusChange.settlement_id) < tuple_(*after)
+                )
+            stmt = stmt.order_by(StatusChange.day.desc(), StatusChange.settlement_id.desc()).limit(
+                _EVENT_BATCH
+            )
+            found = self.session.scalars(stmt).all()
+            for row in found:
+                yield _event_of(row)
+            if len(found) < _EVENT_BATCH:
+                return
+            after = (found[-1].day, found[-1].settlement_id)
+
+    def previous_change(self, day: date) -> date | None:
+        return self.session.scalar(select(func.max(StatusChange.day)).where(StatusChange.day < day))
+
+    def next_change(self, day: date) -> date | None:
+        return self.session.scalar(select(func.min(StatusChange.day)).where(StatusChange.day > day))
+
+    @property
+    def change_days(self) -> list[date]:
+        return list(
+            self.session.scalars(select(StatusChange.day).distinct().order_by(StatusChange.day))
+        )
+
+
+def _event_of(row: StatusChange) -> ChangeEvent:
+    """A stored change as the pages use it: the day, both statuses, the claims behind it
+    (the derivation keeps only its reason and those claims)."""
+    ids = tuple(int(i) for i in row.claim_ids.split(",") if i)
+    reason = Reason(row.reason)
+    conflict = reason is Reason.conflict
+    return ChangeEvent(
+        day=row.day,
+        settlement_id=row.settlement_id,
+        before=ControlStatus(row.before),
+        after=ControlStatus(row.after),
+        derived=Derived(
+            status=ControlStatus(row.after),
+            reason=reason,
+            deciding_claim_ids=() if conflict else ids,
+            conflicting_claim_ids=ids if conflict else (),
+        ),
+        sides=frozenset(Side(s) for s in row.sides.split(",") if s),
+    )
+
+
+ChangeLog = RegionHistory | PersistedChanges
+
+
+def change_log(session: Session, window_days: int, known_on: date | None = None) -> ChangeLog:
+    """Where the changes of status come from: as known now, the persisted ones (no history
+    derived); as known on an earlier date, the region's history as then known."""
+    if knowledge_date(known_on) is None and persisted_changes_hold(session, window_days):
+        return PersistedChanges(session)
+    return region_history(session, window_days, known_on)
+
+
+_histories: RevisionCache[RegionHistory] = RevisionCache()
 # Histories as known on an earlier date ("as reported then"), a few at a time.
 _reported_histories: RevisionCache[RegionHistory] = RevisionCache(size=8)
 
@@ -229,8 +479,8 @@ def region_history(
     """Every settlement's derived history as known on ``known_on``, never older than the data.
 
     As known now: from the cache when the content revision has not moved; otherwise only
-    the settlements with new or newly reviewed claims are derived again (after an approval:
-    one); a cold start derives everything from one facts query. As known on an earlier
+    the settlements that writes since then derived again (app/freshness.py; after an
+    approval: one); a cold start derives everything from one facts query. As known on an earlier
     date: derived once from the claims published by then, and kept per knowledge date.
     """
     known_on = knowledge_date(known_on)
@@ -241,18 +491,19 @@ def region_history(
             lambda _cached: _history_as_known_on(session, window_days, known_on),
         )
 
-    def build(cached: Entry[_Built] | None) -> _Built:
-        mark, changed = changes_since(session, cached.value.mark if cached else None)
-        if cached is None or changed is None:
-            return _Built(RegionHistory.build(_facts_by_settlement(session), window_days), mark)
-        facts = _facts_by_settlement(session, settlement_ids=changed) if changed else {}
-        history = cached.value.history.replacing(
-            {sid: facts.get(sid, []) for sid in changed}, window_days
+    def build(cached: Entry[RegionHistory] | None) -> RegionHistory:
+        changed = (
+            None
+            if cached is None
+            else freshness.settlements_derived_since(session, cached.revision, window_days)
         )
-        return _Built(history, mark)
+        if cached is None or changed is None:
+            return RegionHistory.build(_facts_by_settlement(session), window_days)
+        facts = _facts_by_settlement(session, settlement_ids=changed) if changed else {}
+        return cached.value.replacing({sid: facts.get(sid, []) for sid in changed}, window_days)
 
     key = (database_key(session), window_days)
-    return _histories.build_once(key, revisions.current(session), build).history
+    return _histories.build_once(key, revisions.current(session), build)
 
 
 def seen_otherwise(session: Session, known_on: date) -> dict[int, date]:
@@ -318,6 +569,25 @@ def _history_as_known_on(session: Session, window_days: int, known_on: date) -> 
     return current.as_known_on(known_on, changed, window_days)
 
 
+def settlement_history(
+    session: Session, settlement_id: int, window_days: int, known_on: date | None = None
+) -> SettlementHistory:
+    """One settlement's derived history: the region's when it is at hand (cached for this
+    revision), else derived from the settlement's own claims alone, so that its page never
+    waits for every other settlement's history. The rule is per settlement, so both are the
+    same history (tests/status/test_window.py holds them equal)."""
+    known_on = knowledge_date(known_on)
+    revision = revisions.current(session)
+    if known_on is None:
+        region = _histories.get((database_key(session), window_days), revision)
+    else:
+        region = _reported_histories.get((database_key(session), window_days, known_on), revision)
+    if region is not None:
+        return region.of(settlement_id)
+    facts = settlement_facts(session, settlement_id, known_on)
+    return SettlementHistory.build(facts, window_days, known_on)
+
+
 def settlement_timeline(
     session: Session,
     settlement: Settlement,
@@ -325,7 +595,7 @@ def settlement_timeline(
     window_days: int,
     known_on: date | None = None,
 ) -> list[Interval]:
-    return region_history(session, window_days, known_on).of(settlement.id).timeline(on)
+    return settlement_history(session, settlement.id, window_days, known_on).timeline(on)
 
 
 def settlement_facts(
@@ -398,10 +668,20 @@ def status_table(
     cached = _tables.get(key, revision)
     if cached is None:
         settlements = settlements_service.search(session, q, district)
-        history = region_history(session, window_days, known_on)
+        status_and_since: Callable[[int], tuple[Derived, date | None]]
+        if known_on is None and persisted_changes_hold(session, window_days):
+            # No history needed: the window of each settlement, and the persisted changes.
+            statuses = statuses_on(session, on, window_days)
+            since_of = PersistedChanges(session).since_by_settlement(on)
+
+            def status_and_since(settlement_id: int) -> tuple[Derived, date | None]:
+                return statuses.get(settlement_id, UNKNOWN), since_of.get(settlement_id)
+
+        else:
+            status_and_since = region_history(session, window_days, known_on).of_day(on)
         rows = []
         for settlement in settlements:
-            derived, since = history.on(settlement.id, on)
+            derived, since = status_and_since(settlement.id)
             if status is not None and derived.status != status:
                 continue
             evidence = evidence_of(derived, on, window_days, stale_days)
@@ -525,7 +805,7 @@ class Change:
 
 def changes(
     session: Session,
-    history: RegionHistory,
+    history: ChangeLog,
     until: date,
     *,
     district: str = "",
@@ -538,7 +818,7 @@ def changes(
 
 def change_events(
     session: Session,
-    history: RegionHistory,
+    history: ChangeLog,
     until: date,
     district: str = "",
     side: Side | None = None,
@@ -572,24 +852,25 @@ def changes_of(session: Session, events: Sequence[ChangeEvent]) -> list[Change]:
 
 def settlement_date_nav(
     session: Session,
-    history: RegionHistory,
     settlement_id: int,
-    on: date,
+    as_of: date,
+    window_days: int,
+    known_on: date | None = None,
     *,
     reported_then: bool = False,
 ) -> tuple[date | None, date | None]:
-    """The nearest dates before and after ``on`` when this settlement's status changed (as
+    """The nearest dates before and after ``as_of`` when this settlement's status changed (as
     reported then, also the days a claim about it was published): its page steps through its
     own story, not the region's."""
-    days = set(history.of(settlement_id).starts)
+    days = set(settlement_history(session, settlement_id, window_days, known_on).starts)
     if reported_then:
         days |= {f.published_on for f in settlement_facts(session, settlement_id)}
     ordered = sorted(days)
-    i, j = bisect_left(ordered, on) - 1, bisect_right(ordered, on)
+    i, j = bisect_left(ordered, as_of) - 1, bisect_right(ordered, as_of)
     return (ordered[i] if i >= 0 else None), (ordered[j] if j < len(ordered) else None)
 
 
-def date_nav(history: RegionHistory, on: date) -> tuple[date | None, date | None]:
+def date_nav(history: ChangeLog, on: date) -> tuple[date | None, date | None]:
     """The nearest dates before and after ``on`` when some settlement's status changed."""
     return history.previous_change(on), history.next_change(on)
 
@@ -612,7 +893,7 @@ def publication_days(session: Session) -> tuple[date, ...]:
 
 
 def reported_date_nav(
-    session: Session, history: RegionHistory, on: date
+    session: Session, history: ChangeLog, on: date
 ) -> tuple[date | None, date | None]:
     """As reported then, a status changes when it changes or when a claim is published."""
     days = publication_days(session)

@@ -1,0 +1,115 @@
+"""app/freshness.py's invariants: every write is seen by everything derived from claims.
+
+Each test warms the caches (pages, the region's history), writes in a way the tracker's old
+incremental rebuild did not see (a source's side, a claim edited in place, a settlement
+renamed, a bulk delete), and checks that pages, the persisted status changes and the cached
+history all equal what deriving from scratch gives.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import pytest
+from sqlalchemy import delete, func, select
+
+from app.claims.models import Claim
+from app.domain import ControlStatus, Side
+from app.settlements.models import Settlement
+from app.sources.models import Source
+from app.status import service as status_service
+from app.status.models import StatusChange
+from tests.status.test_window import (
+    WINDOW,
+    assert_persisted_changes_match_history,
+    history_from_scratch,
+)
+
+DAYS = [date(2024, 8, 20), date(2025, 3, 13), date(2025, 4, 8), date(2025, 4, 27)]
+
+
+def status_csv(client, day: date) -> dict[str, dict[str, str]]:
+    text = client.get(f"/export/status.csv?as_of={day.isoformat()}").text
+    return {row["settlement"]: row for row in csv.DictReader(io.StringIO(text))}
+
+
+def warm(client, database) -> dict[date, dict[str, dict[str, str]]]:
+    """Render what readers see, and build the region's history as known now."""
+    shown = {day: status_csv(client, day) for day in DAYS}
+    for day in DAYS:
+        assert client.get(f"/?as_of={day.isoformat()}").status_code == 200
+    with database.read_session() as session:
+        status_service.region_history(session, WINDOW)
+    return shown
+
+
+def assert_everything_fresh(client, database) -> None:
+    assert_persisted_changes_match_history(database, DAYS)
+    expected = history_from_scratch(database, None)
+    with database.read_session() as session:
+        cached = status_service.region_history(session, WINDOW)
+        slugs = dict(session.execute(select(Settlement.slug, Settlement.id)).all())
+    assert [(e.day, e.settlement_id, e.after) for e in cached.events] == [
+        (e.day, e.settlement_id, e.after) for e in expected.events
+    ]
+    for day in DAYS:
+        shown = status_csv(client, day)
+        for slug, row in shown.items():
+            derived, _since = expected.on(slugs[slug], day)
+            assert row["status"] == derived.status.value, (slug, day)
+
+
+def test_a_source_changing_side_changes_the_statuses_it_decided(fresh_client, fresh_db):
+    before = warm(fresh_client, fresh_db)
+    with fresh_db.writing() as session:
+        ria = session.scalars(select(Source).where(Source.side == Side.russia)).all()
+        for source in ria:
+            source.side = Side.ukraine  # every Russian source now counts as Ukrainian
+    assert_everything_fresh(fresh_client, fresh_db)
+    after = {day: status_csv(fresh_client, day) for day in DAYS}
+    assert after != before  # Russia's and Ukraine's words no longer conflict
+
+
+def test_a_claim_edited_in_place_is_derived_again(fresh_client, fresh_db):
+    """Claims change by insert or review in the tracker; an edit in place is seen anyway."""
+    warm(fresh_client, fresh_db)
+    with fresh_db.writing() as session:
+        sudzha = session.scalar(select(Settlement).where(Settlement.slug == "sudzha"))
+        claims = session.scalars(
+            select(Claim).where(Claim.settlement_id == sudzha.id, Claim.as_of <= DAYS[0])
+        ).all()
+        for claim in claims:
+            claim.status = ControlStatus.russian_control
+    assert_everything_fresh(fresh_client, fresh_db)
+    assert status_csv(fresh_client, DAYS[0])["sudzha"]["status"] == "russian_control"
+
+
+def test_a_renamed_settlement_shows_its_new_name(fresh_client, fresh_db):
+    warm(fresh_client, fresh_db)
+    with fresh_db.writing() as session:
+        guyevo = session.scalar(select(Settlement).where(Settlement.slug == "guyevo"))
+        guyevo.name = "Guyevo (renamed)"
+    page = fresh_client.get("/settlements?q=guyevo")
+    assert "Guyevo (renamed)" in page.text
+    assert "Guyevo (renamed)" in fresh_client.get("/export/status.csv").text
+    assert_everything_fresh(fresh_client, fresh_db)
+
+
+def test_a_bulk_delete_of_claims_derives_everything_again(fresh_client, fresh_db):
+    warm(fresh_client, fresh_db)
+    with fresh_db.writing() as session:
+        session.execute(delete(Claim).where(Claim.as_of > date(2025, 3, 1)))
+    assert_everything_fresh(fresh_client, fresh_db)
+
+
+def test_a_rolled_back_write_leaves_the_status_changes_as_they_were(fresh_db):
+    with fresh_db.read_session() as session:
+        stored = session.scalar(select(func.count()).select_from(StatusChange))
+    with pytest.raises(RuntimeError), fresh_db.writing() as session:
+        session.execute(delete(Claim))
+        raise RuntimeError("changed my mind")
+    with fresh_db.read_session() as session:
+        assert session.scalar(select(func.count()).select_from(StatusChange)) == stored
+    assert stored
