@@ -15,6 +15,7 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy.orm import Session
 from typer.core import TyperGroup
 
+from app import models as _all_models  # noqa: F401  (every mapped class, the freshness events)
 from app.accounts.models import Role
 from app.config import PROJECT_ROOT, get_settings
 from app.db import Database, sqlite_file

@@ -223,10 +223,6 @@ class Database:
     """One engine and its two kinds of sessions: reads (deferred) and writes (immediate)."""
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
-        # Every mapped class must be known before the first query, whichever module (CLI,
-        # app, a script) got here first: relationships name each other by string.
-        import app.models  # noqa: F401
-
         self.url = url
         self.engine = make_engine(url, echo=echo)
         self.is_sqlite = self.engine.dialect.name == "sqlite"

@@ -245,22 +245,5 @@ def _after_rollback(session: Session) -> None:
     session.info.pop(_PENDING, None)
 
 
-# --- Bringing an in-process cache up to date (invariant 4) -----------------------------------
-
-# More settlements derived again than this since a cache was built: rebuild it instead.
-INCREMENTAL_LIMIT = 2000
-
-
-def settlements_derived_since(session: Session, revision: int, window: int) -> set[int] | None:
-    """The settlements derived again by writes after ``revision``: what a cache built at that
-    revision must derive again. None when it must start over instead: the persisted changes
-    were derived with another window (invariant 5), or too many settlements changed."""
-    other_window = session.scalar(
-        select(DerivedMark.settlement_id).where(DerivedMark.window_days != window).limit(1)
-    )
-    if other_window is not None:
-        return None
-    changed = set(
-        session.scalars(select(DerivedMark.settlement_id).where(DerivedMark.revision > revision))
-    )
-    return changed if len(changed) <= INCREMENTAL_LIMIT else None
+# Bringing an in-process cache up to date (invariant 4) is a plain read of the marks these
+# events leave: app/status/marks.py.

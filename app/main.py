@@ -17,6 +17,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from app import dates
+from app import models as _all_models  # noqa: F401  (every mapped class, the freshness events)
 from app.accounts.csrf import csrf_protect
 from app.accounts.router import router as accounts_router
 from app.accounts.service import SESSION_LIFETIME, NotAllowed

@@ -43,6 +43,7 @@ STATUS_OF_ALL = """
 import sys, time
 from datetime import date
 from app.db import Database
+from app import models as _all_models  # noqa: F401  (every mapped class, the freshness events)
 from app.status import service
 database = Database(sys.argv[1])
 with database.read_session() as session:

@@ -13,6 +13,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from app import models as _all_models  # noqa: F401  (every mapped class, the freshness events)
 from app.db import Database
 from tests.databases import TestDatabases, postgres_url
 from tests.helpers import IN_CI, log_in, make_user, running_app

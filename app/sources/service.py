@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from app import freshness, revisions
+from app import revisions
 from app.accounts import audit
 from app.accounts.models import Role, User
 from app.cache import Entry, RevisionCache, database_key
@@ -25,6 +25,7 @@ from app.sources.track_record import (
     judge_by_settlement,
     records_by_source,
 )
+from app.status import marks
 from app.status.derive import Derived
 from app.status.history import RegionHistory
 from app.text import name_key
@@ -175,7 +176,7 @@ def track_records(
         changed = (
             None
             if cached is None
-            else freshness.settlements_derived_since(session, cached.revision, window_days)
+            else marks.settlements_derived_since(session, cached.revision, window_days)
         )
         if cached is None or changed is None:
             judged = judge_by_settlement(judged_claims(session), status_on, today)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import Label
 from sqlalchemy.sql.expression import Join
 
-from app import dates, freshness, revisions
+from app import dates, revisions
 from app.cache import Entry, RevisionCache, database_key
 from app.claims import service as claims_service
 from app.claims.models import (
@@ -32,6 +32,7 @@ from app.settlements import service as settlements_service
 from app.settlements.models import Settlement
 from app.settlements.service import SettlementRow
 from app.sources.models import SIDE_OF, Side, Source
+from app.status import marks
 from app.status.derive import (
     ASSERTED,
     DEFAULT_STALE_DAYS,
@@ -495,7 +496,7 @@ def region_history(
         changed = (
             None
             if cached is None
-            else freshness.settlements_derived_since(session, cached.revision, window_days)
+            else marks.settlements_derived_since(session, cached.revision, window_days)
         )
         if cached is None or changed is None:
             return RegionHistory.build(_facts_by_settlement(session), window_days)
