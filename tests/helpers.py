@@ -494,3 +494,110 @@ def confirm(client: HttpClient, location: str) -> Any:
     """Confirm a checked import (the commit starts)."""
     token = csrf_from(client, location)
     return client.post(f"{location}/commit", data={"csrf_token": token}, follow_redirects=False)
+
+
+def wait_for_script(page: Any, expression: str, timeout: float = 30.0) -> Any:
+    """Wait until a JavaScript expression is true in a real browser's page.
+
+    Playwright's own ``wait_for_function`` polls with code it compiles in the page, which a
+    CSP without 'unsafe-eval' (ours) refuses; ``evaluate`` runs outside the page's CSP.
+    """
+    script = expression if expression.lstrip().startswith(("(", "function")) else None
+    return wait_until(
+        lambda: page.evaluate(script) if script else page.evaluate(f"() => ({expression})"),
+        f"the page to make {expression!r} true",
+        timeout=timeout,
+    )
+
+
+# --- the map in a real browser ---------------------------------------------------------------
+
+MAP_COUNTS = """() => {
+    const map = document.querySelector(".map");
+    const counts = {alone: 0, grouped: 0, stale: 0, status: {}};
+    map.querySelectorAll(".map-marker__inner").forEach((m) => {
+        counts.alone++;
+        counts.status[m.dataset.status] = (counts.status[m.dataset.status] || 0) + 1;
+        if (m.parentElement.classList.contains("map-marker--stale")) counts.stale++;
+    });
+    map.querySelectorAll(".map-cluster__inner").forEach((c) => {
+        counts.grouped += Number(c.querySelector(".map-cluster__total").textContent);
+        counts.stale += Number(c.dataset.stale);
+        c.querySelectorAll(".map-cluster__count").forEach((part) => {
+            const prefix = "map-cluster__count--";
+            const status = Array.from(part.classList).find((k) => k.startsWith(prefix))
+                .slice(prefix.length);
+            counts.status[status] = (counts.status[status] || 0) + Number(part.textContent);
+        });
+    });
+    return counts;
+}"""
+MAP_READY = """() => {
+    const map = document.querySelector(".map");
+    return map && map.dataset.markers && map.dataset.hiddenLabels !== undefined;
+}"""
+
+
+def map_counts(page) -> dict:
+    wait_for_script(page, MAP_READY)
+    return page.evaluate(MAP_COUNTS)
+
+
+def zoom_to(page, name: str, zoom: float) -> None:
+    """Centre the map on a settlement at a zoom where it stands alone (no animation)."""
+    page.evaluate(
+        """async ([name, zoom]) => {
+            const container = document.querySelector(".map");
+            const data = await (await fetch(container.dataset.geojson)).json();
+            const f = data.features.find((f) => f.properties.name === name);
+            const [lon, lat] = f.geometry.coordinates;
+            container.leafletMap.setView([lat, lon], zoom, {animate: false});
+        }""",
+        [name, zoom],
+    )
+
+
+# --- derived status: from windows and persisted changes against a history from scratch ------
+
+# The window the demo's comparisons use (the default).
+WINDOW = 14
+
+
+def history_from_scratch(database: Database, known_on: date | None) -> Any:
+    """The region's history derived from every claim, with nothing cached."""
+    from app.status import service as status_service
+    from app.status.history import RegionHistory
+
+    with database.read_session() as session:
+        facts = status_service.facts_by_settlement(session, known_on=known_on)
+    return RegionHistory.build(facts, WINDOW, known_on)
+
+
+def assert_persisted_changes_match_history(database: Database, days: list[date]) -> None:
+    """As known now: since when, the changes and the date bar's steps, from the table."""
+    from sqlalchemy import select  # noqa: F401
+
+    from app.status import service as status_service
+    from app.status.derive import evidence_of
+
+    history = history_from_scratch(database, None)
+    with database.read_session() as session:
+        assert status_service.persisted_changes_hold(session, WINDOW)
+        stored = status_service.PersistedChanges(session)
+        expected_events = list(history.newest_events_until(date.max))
+        got_events = list(stored.newest_events_until(date.max))
+        assert [(e.day, e.settlement_id, e.before, e.after) for e in got_events] == [
+            (e.day, e.settlement_id, e.before, e.after) for e in expected_events
+        ]
+        assert [(e.claim_ids, e.derived.reason, e.sides) for e in got_events] == [
+            (e.claim_ids, e.derived.reason, e.sides) for e in expected_events
+        ]
+        assert stored.change_days == history.change_days
+        for day in days:
+            assert stored.previous_change(day) == history.previous_change(day)
+            assert stored.next_change(day) == history.next_change(day)
+            rows = status_service.status_table(session, day, WINDOW)
+            for row in rows:
+                derived, since = history.on(row.settlement.id, day)
+                assert (row.derived, row.since) == (derived, since), (row.settlement.slug, day)
+                assert row.evidence == evidence_of(derived, day, WINDOW)

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.claims.test_review import decide, submitted
-from tests.claims.test_submit import submit
-from tests.helpers import csrf_from
+from tests.helpers import csrf_from, decide, submit, submitted
 
 FLASH = re.compile(r'<div class="flash" role="status">(.*?)</div>', re.S)
 
@@ -87,8 +85,7 @@ def test_a_demo_claim_says_it_comes_from_the_demo_dataset(client):
 
 
 def test_an_imported_claim_says_when_and_only_the_team_sees_the_file(editor, reviewer, anonymous):
-    from tests.interchange.test_import import HEADER, csv_bytes, good_rows
-    from tests.interchange.test_web_import import confirm, settled, upload
+    from tests.helpers import HEADER, confirm, csv_bytes, good_rows, settled, upload
 
     response = upload(editor, csv_bytes([HEADER, *good_rows(1)]), name="week-19.csv")
     location = response.headers["location"]

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import re
 
-from tests.claims.test_review import decide, submitted
-from tests.helpers import csrf_from, log_in, make_user
-from tests.interchange.test_import import HEADER, csv_bytes, good_rows
-from tests.interchange.test_web_import import confirm, settled, upload
+from tests.helpers import (
+    HEADER,
+    confirm,
+    csrf_from,
+    csv_bytes,
+    decide,
+    good_rows,
+    log_in,
+    make_user,
+    settled,
+    submitted,
+    upload,
+)
 
 
 def sentences(html: str) -> list[str]:

@@ -7,57 +7,15 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.helpers import MAP_READY, map_counts, wait_for_script, zoom_to
+
 pytestmark = pytest.mark.browser
 
+
 # Every settlement the map accounts for: drawn alone, or counted in a group (by status).
-MAP_COUNTS = """() => {
-    const map = document.querySelector(".map");
-    const counts = {alone: 0, grouped: 0, stale: 0, status: {}};
-    map.querySelectorAll(".map-marker__inner").forEach((m) => {
-        counts.alone++;
-        counts.status[m.dataset.status] = (counts.status[m.dataset.status] || 0) + 1;
-        if (m.parentElement.classList.contains("map-marker--stale")) counts.stale++;
-    });
-    map.querySelectorAll(".map-cluster__inner").forEach((c) => {
-        counts.grouped += Number(c.querySelector(".map-cluster__total").textContent);
-        counts.stale += Number(c.dataset.stale);
-        c.querySelectorAll(".map-cluster__count").forEach((part) => {
-            const prefix = "map-cluster__count--";
-            const status = Array.from(part.classList).find((k) => k.startsWith(prefix))
-                .slice(prefix.length);
-            counts.status[status] = (counts.status[status] || 0) + Number(part.textContent);
-        });
-    });
-    return counts;
-}"""
-MAP_READY = """() => {
-    const map = document.querySelector(".map");
-    return map && map.dataset.markers && map.dataset.hiddenLabels !== undefined;
-}"""
-
-
-def map_counts(page) -> dict:
-    page.wait_for_function(MAP_READY)
-    return page.evaluate(MAP_COUNTS)
-
-
-def zoom_to(page, name: str, zoom: float) -> None:
-    """Centre the map on a settlement at a zoom where it stands alone (no animation)."""
-    page.evaluate(
-        """async ([name, zoom]) => {
-            const container = document.querySelector(".map");
-            const data = await (await fetch(container.dataset.geojson)).json();
-            const f = data.features.find((f) => f.properties.name === name);
-            const [lon, lat] = f.geometry.coordinates;
-            container.leafletMap.setView([lat, lon], zoom, {animate: false});
-        }""",
-        [name, zoom],
-    )
-
-
 def test_map_draws_the_border_the_countries_and_a_scale(page, demo_server):
     page.goto(f"{demo_server}/map?as_of=2025-04-08")
-    page.wait_for_function(MAP_READY)
+    wait_for_script(page, MAP_READY)
     # The state border, from the geography file built at setup (same origin).
     expect(page.locator(".map path.map-border")).to_have_count(1)
     assert len(page.locator(".map path.map-border").get_attribute("d")) > 500
@@ -68,9 +26,9 @@ def test_map_draws_the_border_the_countries_and_a_scale(page, demo_server):
 
 def test_map_groups_markers_at_low_zoom_with_counts_per_status(page, demo_server):
     page.goto(f"{demo_server}/map?as_of=2025-04-08")
-    page.wait_for_function(MAP_READY)
+    wait_for_script(page, MAP_READY)
     page.evaluate("document.querySelector('.map').leafletMap.setZoom(7, {animate: false})")
-    page.wait_for_function("document.querySelectorAll('.map .map-cluster__inner').length > 0")
+    wait_for_script(page, "document.querySelectorAll('.map .map-cluster__inner').length > 0")
     counts = map_counts(page)
     assert counts["grouped"] > 0
     assert counts["alone"] + counts["grouped"] == 21
@@ -90,7 +48,7 @@ def test_map_groups_markers_at_low_zoom_with_counts_per_status(page, demo_server
 def test_no_marker_or_label_under_the_map_controls(page, demo_server, width):
     page.set_viewport_size({"width": width, "height": 800})
     page.goto(f"{demo_server}/map?as_of=2025-04-08")
-    page.wait_for_function(MAP_READY)
+    wait_for_script(page, MAP_READY)
     hidden = page.evaluate(
         """() => {
             const controls = Array.from(document.querySelectorAll(".map .leaflet-control"))
@@ -113,9 +71,9 @@ def test_no_marker_or_label_under_the_map_controls(page, demo_server, width):
 
 def test_every_marker_has_a_shape_and_a_label_with_its_status(page, demo_server):
     page.goto(f"{demo_server}/map?as_of=2025-04-08")
-    page.wait_for_function(MAP_READY)
+    wait_for_script(page, MAP_READY)
     zoom_to(page, "Oleshnya", 12)
-    page.wait_for_function(MAP_READY)
+    wait_for_script(page, MAP_READY)
     oleshnya = page.locator(".map .map-marker__label", has_text="Oleshnya")
     expect(oleshnya).to_have_text("Oleshnya · Contested")
     expect(oleshnya).to_be_visible()  # what is disputed is named first

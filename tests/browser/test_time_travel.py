@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_map import MAP_READY, map_counts, zoom_to
+from tests.helpers import MAP_READY, map_counts, wait_for_script, zoom_to
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +28,7 @@ def test_date_control_moves_the_dashboard_and_the_url(page, demo_server, artifac
     expect(page.locator("#headline-title")).to_have_text("On 8 Apr 2025")
     expect(page).to_have_url(f"{demo_server}/?as_of=2025-04-08")
     expect(page.locator(".headline__lead")).to_contain_text("58 km²")
-    page.wait_for_function(MAP_READY)
+    wait_for_script(page, MAP_READY)
     counts = map_counts(page)
     assert counts["alone"] + counts["grouped"] == 21
     page.screenshot(path=str(artifacts_dir / "dashboard-2025-04-08.png"), full_page=True)
@@ -47,7 +47,7 @@ def test_map_shows_markers_and_the_slider_moves_it(page, demo_server, artifacts_
     # Approximate positions (11 of the 21) carry a dashed circle.
     assert page.locator(".map .map-marker__approx").count() >= 1
     zoom_to(page, "Gornal", 12)
-    page.wait_for_function(MAP_READY)
+    wait_for_script(page, MAP_READY)
     # From the keyboard: a marker takes the focus and Enter opens its popup.
     page.locator(".map .leaflet-marker-icon", has_text="Gornal").press("Enter")
     expect(page.locator(".leaflet-popup")).to_contain_text("Contested")
@@ -59,7 +59,7 @@ def test_map_shows_markers_and_the_slider_moves_it(page, demo_server, artifacts_
     slider.press("Home")  # the first date on which a status changed
     expect(page).to_have_url(f"{demo_server}/map?as_of=2024-08-06")
     expect(page.locator("h1")).to_have_text("Map on 6 Aug 2024")
-    page.wait_for_function("document.querySelector('.map').dataset.ready === '1'")
+    wait_for_script(page, "document.querySelector('.map').dataset.ready === '1'")
     counts = map_counts(page)
     assert counts["status"] == {"contested": 1, "unknown": 20}  # Oleshnya contested
 
@@ -79,7 +79,7 @@ MAP_SETTLED = """() => document.querySelector(".map[data-hidden-labels]") !== nu
 def test_map_labels_never_print_over_each_other(page, demo_server, width):
     page.set_viewport_size({"width": width, "height": 900})
     page.goto(f"{demo_server}/map?as_of=2025-04-08")
-    page.wait_for_function(MAP_SETTLED)
+    wait_for_script(page, MAP_SETTLED)
     page.wait_for_timeout(300)  # a last placement after the fit's zoom animation
     labels = page.evaluate(VISIBLE_LABEL_BOXES)
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from app.interchange.importer import plan_import
-from tests.helpers import snapshot
-from tests.interchange.test_import import HEADER, csv_bytes, good_rows
-from tests.interchange.test_web_import import settled, upload
+from tests.helpers import HEADER, csv_bytes, good_rows, settled, snapshot, upload
 
 # One row with four problems, each in another layer of the checks: a cell's format (as_of), a
 # choice (status), a reference (settlement) and another reference (source).

@@ -21,7 +21,7 @@ from app.settlements.models import Settlement
 from app.sources.models import Source
 from app.status import service as status_service
 from app.status.models import StatusChange
-from tests.status.test_window import (
+from tests.helpers import (
     WINDOW,
     assert_persisted_changes_match_history,
     history_from_scratch,

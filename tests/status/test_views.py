@@ -20,10 +20,10 @@ class TestTimeline:
     def test_sudzha_changes_with_the_sources_behind_each_change(self, client):
         rows = self.changes(client.get("/timeline?as_of=2025-04-08").text)
         sudzha = [r for r in rows if "Sudzha" in r]
-        assert sudzha[0].startswith("2025-03-15 Sudzha Contested → Russian control")
+        assert sudzha[0].startswith("2025-03-15 Sudzha Contested → became Russian control")
         assert "on the word of General Staff of the Armed Forces of Ukraine" in sudzha[0]
         assert "and 2 more" in sudzha[0]  # five sources agree: three named
-        assert sudzha[1].startswith("2025-03-12 Sudzha Ukrainian control → Contested")
+        assert sudzha[1].startswith("2025-03-12 Sudzha Ukrainian control → became Contested")
 
     def test_conflicts_name_both_sides(self, client):
         rows = self.changes(client.get("/timeline?as_of=2025-04-27").text)
@@ -48,7 +48,7 @@ class TestTimeline:
         rows = self.changes(html)
         assert len(rows) == 12
         assert not any("Sudzha" in row for row in rows)
-        assert rows[-1].startswith("2024-08-08 Korenevo Unknown → Contested")
+        assert rows[-1].startswith("2024-08-08 Korenevo Unknown → became Contested")
         assert "of Korenevsky district" in html
 
     def test_bad_side_is_refused_naming_it(self, client):

@@ -19,17 +19,9 @@ from app.db import Database
 from app.settlements.models import Settlement
 from app.sources.models import Source
 from app.status import service as status_service
-from app.status.derive import evidence_of
-from app.status.history import RegionHistory
+from tests.helpers import WINDOW, assert_persisted_changes_match_history, history_from_scratch
 
-WINDOW = 14
 DEMO_FIRST, DEMO_LAST = date(2024, 8, 1), date(2025, 5, 20)
-
-
-def history_from_scratch(database: Database, known_on: date | None) -> RegionHistory:
-    with database.read_session() as session:
-        facts = status_service.facts_by_settlement(session, known_on=known_on)
-    return RegionHistory.build(facts, WINDOW, known_on)
 
 
 def every_day(first: date, last: date, step: int = 1) -> list[date]:
@@ -52,31 +44,6 @@ def assert_windows_match_history(
                     assert got == expected, (settlement_id, day, known_on)
                     compared += 1
     return compared
-
-
-def assert_persisted_changes_match_history(database: Database, days: list[date]) -> None:
-    """As known now: since when, the changes and the date bar's steps, from the table."""
-    history = history_from_scratch(database, None)
-    with database.read_session() as session:
-        assert status_service.persisted_changes_hold(session, WINDOW)
-        stored = status_service.PersistedChanges(session)
-        expected_events = list(history.newest_events_until(date.max))
-        got_events = list(stored.newest_events_until(date.max))
-        assert [(e.day, e.settlement_id, e.before, e.after) for e in got_events] == [
-            (e.day, e.settlement_id, e.before, e.after) for e in expected_events
-        ]
-        assert [(e.claim_ids, e.derived.reason, e.sides) for e in got_events] == [
-            (e.claim_ids, e.derived.reason, e.sides) for e in expected_events
-        ]
-        assert stored.change_days == history.change_days
-        for day in days:
-            assert stored.previous_change(day) == history.previous_change(day)
-            assert stored.next_change(day) == history.next_change(day)
-            rows = status_service.status_table(session, day, WINDOW)
-            for row in rows:
-                derived, since = history.on(row.settlement.id, day)
-                assert (row.derived, row.since) == (derived, since), (row.settlement.slug, day)
-                assert row.evidence == evidence_of(derived, day, WINDOW)
 
 
 # Knowledge dates: now, and days within the demo's story (before, during and after its turns).
