@@ -485,7 +485,7 @@ def settled(client: HttpClient, location: str, timeout: float = 30.0) -> str:
 
     def finished() -> str | None:
         html: str = client.get(location).text
-        return None if 'hx-trigger="every 1s"' in html else html
+        return None if 'data-hx-trigger="every 1s"' in html else html
 
     return wait_until(finished, f"{location} to finish its work", timeout, every=0.2)
 

@@ -2,7 +2,7 @@
 
 A short module of our own rather than a middleware package: the token must come from the
 signed session we already have, be accepted from a form field (plain HTML forms) or a header
-(HTMX, via hx-headers on <body>), and be checked before any route code runs. It is applied
+(HTMX, via data-hx-headers on <body>), and be checked before any route code runs. It is applied
 as an app-wide dependency (see main.py), so no route can forget it.
 """
 

@@ -80,7 +80,7 @@ def test_login_form_needs_the_token_too(anonymous, fresh_db):
 
 def test_body_carries_the_token_for_htmx_when_logged_in(editor):
     html = editor.get("/").text
-    assert 'hx-headers=\'{"X-CSRF-Token": "' in html
+    assert 'data-hx-headers=\'{"X-CSRF-Token": "' in html
 
 
 def test_anonymous_pages_set_no_cookie(anonymous):

@@ -190,7 +190,7 @@ def test_inline_check_reports_only_touched_fields(editor):
     )
     assert response.status_code == 200
     assert "<html" not in response.text
-    assert 'hx-swap-oob="true"' in response.text
+    assert 'data-hx-swap-oob="true"' in response.text
     assert "not a real calendar date" in error_beside(response.text, "as_of")
     assert error_beside(response.text, "status") == ""  # untouched: not scolded
     assert error_beside(response.text, "settlement") == ""
