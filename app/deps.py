@@ -202,12 +202,7 @@ def get_status_filters(
     ] = None,
 ) -> StatusFilters:
     """The status filters of an export or the API, the district checked against the data."""
-    try:
-        return StatusFilters.parse(
-            as_of=as_of, known_on=known_on, district=district, status=status, q=q, stale=stale
-        ).checked(session)
-    except FilterError as error:
-        raise as_request_error(error) from None
+    return _checked_status_filters(session, as_of, known_on, district, status, q, stale)
 
 
 def get_district(
@@ -281,6 +276,18 @@ def get_page_status_filters(
     ] = "",
 ) -> StatusFilters:
     """A page's status filters: its dates as the date bar set them (``view=reported`` too)."""
+    return _checked_status_filters(session, as_of, known_on, district, status, q, stale)
+
+
+def _checked_status_filters(
+    session: Session,
+    as_of: date | str | None,
+    known_on: date | str | None,
+    district: str | None,
+    status: str | None,
+    q: str | None,
+    stale: str | None,
+) -> StatusFilters:
     try:
         return StatusFilters.parse(
             as_of=as_of, known_on=known_on, district=district, status=status, q=q, stale=stale

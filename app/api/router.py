@@ -103,13 +103,11 @@ def settlement(
         session, settings, settlement, as_of, known_on
     )
     # The same claims, in the same order and pages, as the settlement's page lists.
-    shown, _later = claims_service.count_of_settlement(session, settlement.id, as_of, known_on)
-    page = claims_service.claims_of_settlement(
+    page, _later = claims_service.listed_claims_of_settlement(
         session,
         settlement.id,
-        up_to=as_of,
-        known_on=known_on,
-        total=shown,
+        as_of,
+        known_on,
         after=paging.after,
         offset=paging.offset(PAGE_SIZE),
     )
@@ -123,7 +121,7 @@ def settlement(
         settlement=settlement_out(settlement),
         status=status_out(row),
         claims=[claim_of_settlement_out(c, settlement) for c in page.items],
-        claims_total=shown,
+        claims_total=page.total or 0,
         claims_next=next_url,
     )
 

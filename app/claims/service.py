@@ -143,6 +143,30 @@ def claims_of_source(
     )
 
 
+def listed_claims_of_settlement(
+    session: Session,
+    settlement_id: int,
+    as_of: date,
+    known_on: date | None = None,
+    *,
+    after: str | None = None,
+    offset: int = 0,
+) -> tuple[Page[Claim], int]:
+    """The page of a settlement's claims that its page and the API list (dated up to
+    ``as_of``, published by ``known_on``), counted; and how many more are not shown."""
+    shown, later = count_of_settlement(session, settlement_id, as_of, known_on)
+    page = claims_of_settlement(
+        session,
+        settlement_id,
+        up_to=as_of,
+        known_on=known_on,
+        total=shown,
+        after=after,
+        offset=offset,
+    )
+    return page, later
+
+
 def count_of_settlement(
     session: Session, settlement_id: int, up_to: date, known_on: date | None = None
 ) -> tuple[int, int]:

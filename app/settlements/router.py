@@ -94,16 +94,15 @@ def settlement_detail(
     )
     facts = status_service.settlement_facts(session, settlement.id, known_on)
     analysis = derive.explain(facts, as_of, window, known_on)
-    shown, later = claims_service.count_of_settlement(session, settlement.id, as_of, known_on)
-    page = claims_service.claims_of_settlement(
+    page, later = claims_service.listed_claims_of_settlement(
         session,
         settlement.id,
-        up_to=as_of,
-        known_on=known_on,
-        total=shown,
+        as_of,
+        known_on,
         after=paging.after,
         offset=paging.offset(PAGE_SIZE),
     )
+    shown = page.total or 0
     claims = page.items
     latest = current.derived.latest_as_of
     return render(
