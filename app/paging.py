@@ -128,6 +128,12 @@ class Page(Generic[T]):
         return self.first and self.next_after is None
 
 
+def count_of(session: Session, stmt: AnySelect) -> int:
+    """How many rows a list's query holds in all (the pager's "of N")."""
+    counted = stmt.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
+    return session.scalar(counted) or 0
+
+
 def page_of_rows(
     rows: Sequence[T],
     key: Callable[[T], Key],

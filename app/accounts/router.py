@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app import dates
 from app.accounts import audit_words, csrf
@@ -21,7 +21,7 @@ from app.deps import (
     SessionDep,
 )
 from app.faults import DatabaseFault
-from app.paging import PAGE_SIZE, Order, encode_cursor, page_of_query
+from app.paging import PAGE_SIZE, Order, count_of, encode_cursor, page_of_query
 from app.templating import render
 from app.validation import INT32_MAX, bounded_int_validator
 
@@ -121,7 +121,7 @@ def audit_log(
         stmt = stmt.where(AuditEvent.entity_type == entity_type)
         if entity_id:
             stmt = stmt.where(AuditEvent.entity_id == entity_id)
-    total = session.scalar(stmt.with_only_columns(func.count(), maintain_column_froms=True)) or 0
+    total = count_of(session, stmt)
     after = paging.after
     if before and not after:
         # An older "Older events" link: the events after (older than) that id, as before.

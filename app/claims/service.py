@@ -20,7 +20,7 @@ from app.dates import EARLIEST_DATE, today
 from app.db import AnySelect, utcnow
 from app.domain import STATUS_PHRASES
 from app.filters import ClaimFilters
-from app.paging import PAGE_SIZE, Order, Page, page_of_query
+from app.paging import PAGE_SIZE, Order, Page, count_of, page_of_query
 from app.settlements import service as settlements_service
 from app.settlements.models import Settlement
 from app.sources import service as sources_service
@@ -125,12 +125,7 @@ def claims_of_source(
         Claim.review_state == ReviewState.approved,
         Claim.as_of <= up_to,
     )
-    total = (
-        session.scalar(
-            stmt.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
-        )
-        or 0
-    )
+    total = count_of(session, stmt)
     return page_of_query(
         session,
         stmt,
@@ -678,12 +673,7 @@ def pending_queue(
 ) -> Page[Claim]:
     """A page of the claims waiting for review, oldest first, and how many wait."""
     stmt = select(Claim).where(Claim.review_state == ReviewState.pending)
-    total = (
-        session.scalar(
-            stmt.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
-        )
-        or 0
-    )
+    total = count_of(session, stmt)
     return page_of_query(
         session,
         stmt,
