@@ -378,6 +378,7 @@ def persisted_changes_hold(session: Session, window_days: int) -> bool:
 
 # Changes per page of newest_events_until.
 _EVENT_BATCH = 200
+_FIRST_EVENT_BATCH = 16
 
 
 class PersistedChanges:
@@ -402,6 +403,8 @@ class PersistedChanges:
     def newest_events_until(self, day: date) -> Iterator[ChangeEvent]:
         """Changes on or before ``day``, newest first (as ``RegionHistory`` orders them)."""
         after: tuple[date, int] | None = None
+        # Small pages first: the dashboard wants eight; a filtered list reads on, in larger ones.
+        batch = _FIRST_EVENT_BATCH
         while True:
             stmt = select(StatusChange).where(StatusChange.day <= day)
             if after is not None:
@@ -409,14 +412,15 @@ class PersistedChanges:
                     tuple_(StatusChange.day, StatusChange.settlement_id) < tuple_(*after)
                 )
             stmt = stmt.order_by(StatusChange.day.desc(), StatusChange.settlement_id.desc()).limit(
-                _EVENT_BATCH
+                batch
             )
             found = self.session.scalars(stmt).all()
             for row in found:
                 yield _event_of(row)
-            if len(found) < _EVENT_BATCH:
+            if len(found) < batch:
                 return
             after = (found[-1].day, found[-1].settlement_id)
+            batch = _EVENT_BATCH
 
     def previous_change(self, day: date) -> date | None:
         return self.session.scalar(select(func.max(StatusChange.day)).where(StatusChange.day < day))
@@ -584,8 +588,21 @@ def settlement_history(
         region = _reported_histories.get((database_key(session), window_days, known_on), revision)
     if region is not None:
         return region.of(settlement_id)
-    facts = settlement_facts(session, settlement_id, known_on)
-    return SettlementHistory.build(facts, window_days, known_on)
+    key = (database_key(session), window_days, known_on, settlement_id)
+    found = _settlement_histories.get(key, revision)
+    if found is None:
+        facts = settlement_facts(session, settlement_id, known_on)
+        found = _settlement_histories.put(
+            key, revision, SettlementHistory.build(facts, window_days, known_on)
+        )
+    return found
+
+
+# One settlement's facts and history, per content revision: its page asks for them three
+# times per request (the date bar, the timeline, the rule's explanation), and an editor's
+# reload (no page cache) would otherwise read and derive its 1,000 claims each time.
+_settlement_facts: RevisionCache[tuple[ClaimFact, ...]] = RevisionCache(size=64)
+_settlement_histories: RevisionCache[SettlementHistory] = RevisionCache(size=64)
 
 
 def settlement_timeline(
@@ -602,9 +619,14 @@ def settlement_facts(
     session: Session, settlement_id: int, known_on: date | None = None
 ) -> list[ClaimFact]:
     """One settlement's candidate facts (its page explains the rule over them)."""
-    return _facts_by_settlement(session, None, [settlement_id], knowledge_date(known_on)).get(
-        settlement_id, []
-    )
+    known_on = knowledge_date(known_on)
+    key = (database_key(session), known_on, settlement_id)
+    revision = revisions.current(session)
+    found = _settlement_facts.get(key, revision)
+    if found is None:
+        facts = _facts_by_settlement(session, None, [settlement_id], known_on)
+        found = _settlement_facts.put(key, revision, tuple(facts.get(settlement_id, [])))
+    return list(found)
 
 
 def status_from_timeline(
