@@ -663,25 +663,9 @@ def region_history(
     return _histories.build_once(key, revisions.current(session), build)
 
 
-_publication_delays: RevisionCache[int] = RevisionCache(size=4)
-
-
 def publication_delay(session: Session) -> int:
-    """The most days any approved claim was published after its date (one scan per content
-    revision)."""
-
-    def build(_cached: Entry[int] | None) -> int:
-        if session.get_bind().dialect.name == "sqlite":  # dates are ISO text there
-            delay: Any = func.julianday(Claim.published_on) - func.julianday(Claim.as_of)
-        else:
-            delay = Claim.published_on - Claim.as_of
-        found = session.scalar(
-            select(func.max(delay)).where(Claim.review_state == ReviewState.approved)
-        )
-        return max(0, math.ceil(found or 0))
-
-    key = (database_key(session),)
-    return _publication_delays.build_once(key, revisions.current(session), build)
+    """The most days any approved claim was published after its date."""
+    return _publications(session).delay
 
 
 def seen_otherwise(session: Session, known_on: date) -> dict[int, date]:
@@ -1083,21 +1067,43 @@ def date_nav(history: ChangeLog, on: date) -> tuple[date | None, date | None]:
     return history.previous_change(on), history.next_change(on)
 
 
-_publication_days: RevisionCache[tuple[date, ...]] = RevisionCache(size=4)
+@dataclass(frozen=True, slots=True)
+class _Publications:
+    days: tuple[date, ...]  # every date an approved claim was published, oldest first
+    delay: int  # the most days any approved claim was published after its date
+
+
+_publication_summaries: RevisionCache[_Publications] = RevisionCache(size=4)
+
+
+def _publications(session: Session) -> _Publications:
+    """Publication days and the longest delay: one scan of the approved claims per content
+    revision (the date bar as reported then, and ``seen_otherwise``'s bound, need both)."""
+
+    def build(_cached: Entry[_Publications] | None) -> _Publications:
+        if session.get_bind().dialect.name == "sqlite":  # dates are ISO text there
+            delay: Any = func.julianday(Claim.published_on) - func.julianday(Claim.as_of)
+        else:
+            delay = Claim.published_on - Claim.as_of
+        stmt = as_driver_values(
+            select(Claim.published_on, func.max(delay))
+            .where(Claim.review_state == ReviewState.approved)
+            .group_by(Claim.published_on)
+        )
+        days: set[date] = set()
+        longest = 0
+        for value, most in session.connection().execute(stmt):
+            days.add(iso_date(value))
+            longest = max(longest, math.ceil(most or 0))
+        return _Publications(tuple(sorted(days)), longest)
+
+    key = (database_key(session),)
+    return _publication_summaries.build_once(key, revisions.current(session), build)
 
 
 def publication_days(session: Session) -> tuple[date, ...]:
-    """Every date on which an approved claim was published, oldest first (one query)."""
-
-    def build(_cached: Entry[tuple[date, ...]] | None) -> tuple[date, ...]:
-        stmt = as_driver_values(
-            select(Claim.published_on).where(Claim.review_state == ReviewState.approved).distinct()
-        )
-        found = {iso_date(value) for (value,) in session.connection().execute(stmt)}
-        return tuple(sorted(found))
-
-    key = (database_key(session),)
-    return _publication_days.build_once(key, revisions.current(session), build)
+    """Every date on which an approved claim was published, oldest first."""
+    return _publications(session).days
 
 
 def reported_date_nav(
