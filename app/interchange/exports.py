@@ -21,6 +21,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from app import dates, revisions
+from app.cache import RevisionCache, database_key
 from app.claims import service as claims_service
 from app.config import Settings
 from app.db import Database, stream_rows
@@ -92,12 +94,32 @@ def area_figures_csv(
         )
 
 
+# The status export's bytes per content revision and filters: one row per settlement, so
+# small (about 1 MB for 5,000), and formatting its rows cost more than deriving them.
+_status_chunks: RevisionCache[tuple[bytes, ...]] = RevisionCache(size=4)
+
+
 def status_csv(database: Database, settings: Settings, filters: StatusFilters) -> Iterator[bytes]:
     with database.read_session() as session:
-        table = status_service.status_table_for(
-            session, settings, filters.as_of, **filters.table_filters()
+        table_filters = filters.table_filters()
+        key = (
+            database_key(session),
+            settings.contest_window_days,
+            settings.stale_days,
+            dates.today(),  # "known now" moves on at midnight
+            filters.as_of,
+            tuple(sorted(table_filters.items())),
         )
-        yield from csv_lines(STATUS_COLUMNS, (status_row(r) for r in table))
+        revision = revisions.current(session)
+        chunks = _status_chunks.get(key, revision)
+        if chunks is None:
+            table = status_service.status_table_for(
+                session, settings, filters.as_of, **table_filters
+            )
+            chunks = _status_chunks.put(
+                key, revision, tuple(csv_lines(STATUS_COLUMNS, (status_row(r) for r in table)))
+            )
+    yield from chunks
 
 
 EXPORTS: dict[str, Callable[..., Iterator[bytes]]] = {

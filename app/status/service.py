@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import heapq
+import math
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -44,8 +46,10 @@ from app.status.derive import (
     Interval,
     Reason,
     decide,
+    derive_history,
     derive_status,
     evidence_of,
+    timeline_from_history,
 )
 from app.status.history import ChangeEvent, RegionHistory, SettlementHistory
 from app.status.models import AreaFigure, DerivedMark, Holder, StatusChange
@@ -379,6 +383,7 @@ def persisted_changes_hold(session: Session, window_days: int) -> bool:
 
 # Changes per page of newest_events_until.
 _EVENT_BATCH = 200
+_FIRST_EVENT_BATCH = 16
 
 
 class PersistedChanges:
@@ -403,6 +408,8 @@ class PersistedChanges:
     def newest_events_until(self, day: date) -> Iterator[ChangeEvent]:
         """Changes on or before ``day``, newest first (as ``RegionHistory`` orders them)."""
         after: tuple[date, int] | None = None
+        # Small pages first: the dashboard wants eight; a filtered list reads on, in larger ones.
+        batch = _FIRST_EVENT_BATCH
         while True:
             stmt = select(StatusChange).where(StatusChange.day <= day)
             if after is not None:
@@ -410,14 +417,15 @@ class PersistedChanges:
                     tuple_(StatusChange.day, StatusChange.settlement_id) < tuple_(*after)
                 )
             stmt = stmt.order_by(StatusChange.day.desc(), StatusChange.settlement_id.desc()).limit(
-                _EVENT_BATCH
+                batch
             )
             found = self.session.scalars(stmt).all()
             for row in found:
                 yield _event_of(row)
-            if len(found) < _EVENT_BATCH:
+            if len(found) < batch:
                 return
             after = (found[-1].day, found[-1].settlement_id)
+            batch = _EVENT_BATCH
 
     def previous_change(self, day: date) -> date | None:
         return self.session.scalar(select(func.max(StatusChange.day)).where(StatusChange.day < day))
@@ -453,15 +461,164 @@ def _event_of(row: StatusChange) -> ChangeEvent:
     )
 
 
-ChangeLog = RegionHistory | PersistedChanges
+class ChangesAsKnownOn:
+    """The changes of status as known on an earlier date K, without deriving any history:
+    the persisted changes (as known now) cut at K, and for the settlements K saw otherwise
+    (``seen_otherwise``), their changes from the first such day on derived again from their
+    facts as known on K. The same changes as ``RegionHistory.as_known_on`` (that method's
+    docstring says why the rest is the same), for a few hundred settlements' windows instead
+    of every claim."""
+
+    def __init__(
+        self,
+        session: Session,
+        known_on: date,
+        first: dict[int, date],
+        new_events: list[ChangeEvent],
+        kept_days: Counter[date],
+    ) -> None:
+        self.session = session
+        self.known_on = known_on
+        self._first = first
+        self._new = sorted(new_events, key=lambda e: (e.day, e.settlement_id))
+        days = Counter(kept_days)
+        days.update(e.day for e in self._new)
+        self.change_days = sorted(d for d, n in days.items() if n > 0)
+
+    @classmethod
+    def build(cls, session: Session, window_days: int, known_on: date) -> ChangesAsKnownOn:
+        first = seen_otherwise(session, known_on)
+        # Every stored change up to K, counted by day; then the ones K saw otherwise taken off.
+        by_day = (
+            select(StatusChange.day, func.count())
+            .where(StatusChange.day <= known_on)
+            .group_by(StatusChange.day)
+        )
+        kept_days: Counter[date] = Counter(
+            {
+                iso_date(day): int(n)
+                for day, n in session.connection().execute(as_driver_values(by_day))
+            }
+        )
+        new_events: list[ChangeEvent] = []
+        if first:
+            stored = (
+                select(StatusChange.settlement_id, StatusChange.day, StatusChange.after)
+                .where(StatusChange.settlement_id.in_(first), StatusChange.day <= known_on)
+                .order_by(StatusChange.settlement_id, StatusChange.day)
+            )
+            before: dict[int, ControlStatus] = {}
+            for sid, stored_day, after in session.connection().execute(as_driver_values(stored)):
+                day_of = iso_date(stored_day)
+                if day_of >= first[int(sid)]:
+                    kept_days[day_of] -= 1
+                else:
+                    before[int(sid)] = ControlStatus(after)
+            span = timedelta(days=window_days)
+            facts = _facts_by_settlement(
+                session, settlement_ids=first, known_on=known_on, after=min(first.values()) - span
+            )
+            for settlement_id, day in first.items():
+                window = [f for f in facts.get(settlement_id, []) if f.as_of > day - span]
+                suffix = [
+                    (d, derived)
+                    for d, derived in derive_history(window, window_days, known_on)
+                    if d >= day
+                ]
+                status = before.get(settlement_id, ControlStatus.unknown)
+                side_of = {f.id: f.side for f in window}
+                for interval in timeline_from_history(suffix):
+                    if interval.status == status:
+                        continue  # the same run as before that day: no change
+                    derived = interval.derived
+                    ids = (
+                        derived.deciding_claim_ids
+                        or derived.conflicting_claim_ids
+                        or derived.window_claim_ids
+                    )
+                    new_events.append(
+                        ChangeEvent(
+                            day=interval.start,
+                            settlement_id=settlement_id,
+                            before=status,
+                            after=interval.status,
+                            derived=derived,
+                            sides=frozenset(side_of[i] for i in ids if i in side_of),
+                        )
+                    )
+                    status = interval.status
+        return cls(session, known_on, first, new_events, kept_days)
+
+    def _kept(self, settlement_id: int, day: date) -> bool:
+        first = self._first.get(settlement_id)
+        return first is None or day < first
+
+    def since_by_settlement(self, day: date) -> dict[int, date]:
+        """Each settlement's latest change on or before ``day``, as known on K."""
+        until = min(day, self.known_on)
+        since = {
+            sid: found
+            for sid, found in PersistedChanges(self.session).since_by_settlement(until).items()
+            if sid not in self._first
+        }
+        if self._first:
+            stored = select(StatusChange.settlement_id, StatusChange.day).where(
+                StatusChange.settlement_id.in_(self._first), StatusChange.day <= until
+            )
+            for sid, found in self.session.connection().execute(as_driver_values(stored)):
+                found_day = iso_date(found)
+                if self._kept(int(sid), found_day):
+                    since[int(sid)] = max(since.get(int(sid), date.min), found_day)
+            for event in self._new:
+                if event.day <= day:
+                    since[event.settlement_id] = max(
+                        since.get(event.settlement_id, date.min), event.day
+                    )
+        return since
+
+    def newest_events_until(self, day: date) -> Iterator[ChangeEvent]:
+        """Changes on or before ``day``, newest first (as ``RegionHistory`` orders them)."""
+        stored = (
+            e
+            for e in PersistedChanges(self.session).newest_events_until(min(day, self.known_on))
+            if self._kept(e.settlement_id, e.day)
+        )
+        new = (e for e in reversed(self._new) if e.day <= day)
+        return heapq.merge(stored, new, key=lambda e: (e.day, e.settlement_id), reverse=True)
+
+    def previous_change(self, day: date) -> date | None:
+        i = bisect_left(self.change_days, day) - 1
+        return self.change_days[i] if i >= 0 else None
+
+    def next_change(self, day: date) -> date | None:
+        i = bisect_right(self.change_days, day)
+        return self.change_days[i] if i < len(self.change_days) else None
+
+
+ChangeLog = RegionHistory | PersistedChanges | ChangesAsKnownOn
 
 
 def change_log(session: Session, window_days: int, known_on: date | None = None) -> ChangeLog:
     """Where the changes of status come from: as known now, the persisted ones (no history
     derived); as known on an earlier date, the region's history as then known."""
-    if knowledge_date(known_on) is None and persisted_changes_hold(session, window_days):
-        return PersistedChanges(session)
+    known_on = knowledge_date(known_on)
+    if persisted_changes_hold(session, window_days):
+        if known_on is None:
+            return PersistedChanges(session)
+        return changes_as_known_on(session, window_days, known_on)
     return region_history(session, window_days, known_on)
+
+
+_changes_as_known_on: RevisionCache[ChangesAsKnownOn] = RevisionCache(size=8)
+
+
+def changes_as_known_on(session: Session, window_days: int, known_on: date) -> ChangesAsKnownOn:
+    """The changes as known on ``known_on`` (before today), kept per knowledge date."""
+    return _changes_as_known_on.build_once(
+        (database_key(session), window_days, known_on),
+        revisions.current(session),
+        lambda _cached: ChangesAsKnownOn.build(session, window_days, known_on),
+    )
 
 
 _histories: RevisionCache[RegionHistory] = RevisionCache()
@@ -507,6 +664,11 @@ def region_history(
     return _histories.build_once(key, revisions.current(session), build)
 
 
+def publication_delay(session: Session) -> int:
+    """The most days any approved claim was published after its date."""
+    return _publications(session).delay
+
+
 def seen_otherwise(session: Session, known_on: date) -> dict[int, date]:
     """Settlements with an approved claim dated by ``known_on`` that was then seen otherwise
     than now (published after that day, or corrected by a correction published after it),
@@ -524,6 +686,9 @@ def seen_otherwise(session: Session, known_on: date) -> dict[int, date]:
             Claim.review_state == ReviewState.approved,
             Claim.published_on > known_on,
             Claim.as_of <= known_on,
+            # Published after K yet dated by K: dated within the longest delay of K (an
+            # index range of days, not every claim dated before K).
+            Claim.as_of >= known_on - timedelta(days=publication_delay(session)),
         )
         .group_by(Claim.settlement_id)
     )
@@ -585,8 +750,21 @@ def settlement_history(
         region = _reported_histories.get((database_key(session), window_days, known_on), revision)
     if region is not None:
         return region.of(settlement_id)
-    facts = settlement_facts(session, settlement_id, known_on)
-    return SettlementHistory.build(facts, window_days, known_on)
+    key = (database_key(session), window_days, known_on, settlement_id)
+    found = _settlement_histories.get(key, revision)
+    if found is None:
+        facts = settlement_facts(session, settlement_id, known_on)
+        found = _settlement_histories.put(
+            key, revision, SettlementHistory.build(facts, window_days, known_on)
+        )
+    return found
+
+
+# One settlement's facts and history, per content revision: its page asks for them three
+# times per request (the date bar, the timeline, the rule's explanation), and an editor's
+# reload (no page cache) would otherwise read and derive its 1,000 claims each time.
+_settlement_facts: RevisionCache[tuple[ClaimFact, ...]] = RevisionCache(size=64)
+_settlement_histories: RevisionCache[SettlementHistory] = RevisionCache(size=64)
 
 
 def settlement_timeline(
@@ -603,9 +781,14 @@ def settlement_facts(
     session: Session, settlement_id: int, known_on: date | None = None
 ) -> list[ClaimFact]:
     """One settlement's candidate facts (its page explains the rule over them)."""
-    return _facts_by_settlement(session, None, [settlement_id], knowledge_date(known_on)).get(
-        settlement_id, []
-    )
+    known_on = knowledge_date(known_on)
+    key = (database_key(session), known_on, settlement_id)
+    revision = revisions.current(session)
+    found = _settlement_facts.get(key, revision)
+    if found is None:
+        facts = _facts_by_settlement(session, None, [settlement_id], known_on)
+        found = _settlement_facts.put(key, revision, tuple(facts.get(settlement_id, [])))
+    return list(found)
 
 
 def status_from_timeline(
@@ -674,6 +857,15 @@ def status_table(
             # No history needed: the window of each settlement, and the persisted changes.
             statuses = statuses_on(session, on, window_days)
             since_of = PersistedChanges(session).since_by_settlement(on)
+
+            def status_and_since(settlement_id: int) -> tuple[Derived, date | None]:
+                return statuses.get(settlement_id, UNKNOWN), since_of.get(settlement_id)
+
+        elif known_on is not None and persisted_changes_hold(session, window_days):
+            # As known on an earlier date: the window query as known then, and the changes
+            # as then known (no history of the region derived).
+            statuses = statuses_on(session, on, window_days, known_on)
+            since_of = changes_as_known_on(session, window_days, known_on).since_by_settlement(on)
 
             def status_and_since(settlement_id: int) -> tuple[Derived, date | None]:
                 return statuses.get(settlement_id, UNKNOWN), since_of.get(settlement_id)
@@ -876,21 +1068,43 @@ def date_nav(history: ChangeLog, on: date) -> tuple[date | None, date | None]:
     return history.previous_change(on), history.next_change(on)
 
 
-_publication_days: RevisionCache[tuple[date, ...]] = RevisionCache(size=4)
+@dataclass(frozen=True, slots=True)
+class _Publications:
+    days: tuple[date, ...]  # every date an approved claim was published, oldest first
+    delay: int  # the most days any approved claim was published after its date
+
+
+_publication_summaries: RevisionCache[_Publications] = RevisionCache(size=4)
+
+
+def _publications(session: Session) -> _Publications:
+    """Publication days and the longest delay: one scan of the approved claims per content
+    revision (the date bar as reported then, and ``seen_otherwise``'s bound, need both)."""
+
+    def build(_cached: Entry[_Publications] | None) -> _Publications:
+        if session.get_bind().dialect.name == "sqlite":  # dates are ISO text there
+            delay: Any = func.julianday(Claim.published_on) - func.julianday(Claim.as_of)
+        else:
+            delay = Claim.published_on - Claim.as_of
+        stmt = as_driver_values(
+            select(Claim.published_on, func.max(delay))
+            .where(Claim.review_state == ReviewState.approved)
+            .group_by(Claim.published_on)
+        )
+        days: set[date] = set()
+        longest = 0
+        for value, most in session.connection().execute(stmt):
+            days.add(iso_date(value))
+            longest = max(longest, math.ceil(most or 0))
+        return _Publications(tuple(sorted(days)), longest)
+
+    key = (database_key(session),)
+    return _publication_summaries.build_once(key, revisions.current(session), build)
 
 
 def publication_days(session: Session) -> tuple[date, ...]:
-    """Every date on which an approved claim was published, oldest first (one query)."""
-
-    def build(_cached: Entry[tuple[date, ...]] | None) -> tuple[date, ...]:
-        stmt = as_driver_values(
-            select(Claim.published_on).where(Claim.review_state == ReviewState.approved).distinct()
-        )
-        found = {iso_date(value) for (value,) in session.connection().execute(stmt)}
-        return tuple(sorted(found))
-
-    key = (database_key(session),)
-    return _publication_days.build_once(key, revisions.current(session), build)
+    """Every date on which an approved claim was published, oldest first."""
+    return _publications(session).days
 
 
 def reported_date_nav(

@@ -46,6 +46,38 @@ def assert_windows_match_history(
     return compared
 
 
+def assert_changes_as_known_on_match_history(
+    database: Database, days: list[date], known_ons: list[date]
+) -> None:
+    """As known on an earlier date: the stored changes cut there, and the settlements that
+    date saw otherwise derived again, give what deriving everything as then known gives."""
+    for known_on in known_ons:
+        history = history_from_scratch(database, known_on)
+        with database.read_session() as session:
+            log = status_service.change_log(session, WINDOW, known_on)
+            assert isinstance(log, status_service.ChangesAsKnownOn)
+            expected_events = list(history.newest_events_until(date.max))
+            got_events = list(log.newest_events_until(date.max))
+            assert [(e.day, e.settlement_id, e.before, e.after) for e in got_events] == [
+                (e.day, e.settlement_id, e.before, e.after) for e in expected_events
+            ], known_on
+            assert [(e.claim_ids, e.derived.reason, e.sides) for e in got_events] == [
+                (e.claim_ids, e.derived.reason, e.sides) for e in expected_events
+            ], known_on
+            assert log.change_days == history.change_days, known_on
+            for day in days:
+                assert log.previous_change(day) == history.previous_change(day)
+                assert log.next_change(day) == history.next_change(day)
+                rows = status_service.status_table(session, day, WINDOW, known_on=known_on)
+                for row in rows:
+                    derived, since = history.on(row.settlement.id, day)
+                    assert (row.derived, row.since) == (derived, since), (
+                        row.settlement.slug,
+                        day,
+                        known_on,
+                    )
+
+
 # Knowledge dates: now, and days within the demo's story (before, during and after its turns).
 DEMO_KNOWN_ONS: list[date | None] = [
     None,
@@ -65,6 +97,14 @@ def test_on_every_day_of_the_demo_the_window_gives_the_history_status(demo_db):
 
 def test_on_every_day_of_the_demo_the_persisted_changes_give_since_and_changes(demo_db):
     assert_persisted_changes_match_history(demo_db, every_day(DEMO_FIRST, DEMO_LAST))
+
+
+def test_on_every_day_of_the_demo_the_changes_as_known_then_match_the_history(demo_db):
+    assert_changes_as_known_on_match_history(
+        demo_db,
+        every_day(DEMO_FIRST, DEMO_LAST, 3),
+        [k for k in DEMO_KNOWN_ONS if k is not None],
+    )
 
 
 def generated_claims(
@@ -136,3 +176,6 @@ def test_on_generated_claims_the_window_gives_the_history_status(reference_db, s
     ]
     assert_windows_match_history(reference_db, days, known_ons)
     assert_persisted_changes_match_history(reference_db, days[::3])
+    assert_changes_as_known_on_match_history(
+        reference_db, days[::5], [k for k in known_ons if k is not None]
+    )
