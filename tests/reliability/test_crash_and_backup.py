@@ -107,7 +107,7 @@ def open_write_transactions(url: str) -> int:
     """Write transactions open on the database right now, seen from another connection.
 
     SQLite: 1 if another connection holds the write lock (BEGIN IMMEDIATE is refused at
-    once). PostgreSQL: sessions of other processes idle inside a transaction.
+    once). PostgreSQL: sessions of other processes idle inside a transaction that has written.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -128,6 +128,9 @@ def open_write_transactions(url: str) -> int:
                 text(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
                     " AND pid <> pg_backend_pid() AND state = 'idle in transaction'"
+                    # Only transactions that wrote have a transaction id: a request's
+                    # read session left open beside the import is no write transaction.
+                    " AND backend_xid IS NOT NULL"
                 )
             )
     finally:
