@@ -53,6 +53,20 @@ def login(request: Request, database: DatabaseDep, raw: FormDep) -> Response:
     username = raw.get("username", "")[:80]
     password = raw.get("password", "")[:1024]
     target = safe_next(raw.get("next"))
+    if not username.strip() or not password:
+        # Not an attempt: nothing to check, so nothing counts towards the slow-down.
+        missing = " and ".join(
+            name
+            for name, value in (("username", username.strip()), ("password", password))
+            if not value
+        )
+        context = {
+            "as_of": dates.today(),
+            "next": target,
+            "username": username,
+            "error": f"Give your {missing} to log in.",
+        }
+        return render(request, "login.html", context, status_code=422)
     try:
         with database.writing() as session:
             result = accounts_service.login(session, username, password)

@@ -261,7 +261,17 @@ def _decide(
     try:
         note = check_plain_text(raw.get("review_note", "").strip(), REVIEW_NOTE_MAX_LENGTH)
     except ValueError as error:
-        raise HTTPException(422, f"review_note: {error}") from None
+        # The claim's page again, the note as typed (cut to a readable length) and the
+        # reason beside the buttons: nothing was decided.
+        return _claim_page(
+            request,
+            session,
+            _visible_claim(session, claim_id, user),
+            status_code=422,
+            review_error=f"The review note {error}.",
+            review_note=raw.get("review_note", "")[: REVIEW_NOTE_MAX_LENGTH + 100],
+            next=raw.get("next") if raw.get("next") == "/review" else None,
+        )
     try:
         with database.writing() as write:
             decided = claims_service.decide(

@@ -68,7 +68,7 @@ def claims_of_settlement(
     session: Session,
     settlement_id: int,
     *,
-    up_to: date | None = None,
+    as_of: date | None = None,
     known_on: date | None = None,
     total: int | None = None,
     after: str | None = None,
@@ -83,8 +83,8 @@ def claims_of_settlement(
     stmt = select(Claim).where(
         Claim.settlement_id == settlement_id, Claim.review_state == ReviewState.approved
     )
-    if up_to is not None:
-        stmt = stmt.where(Claim.as_of <= up_to)
+    if as_of is not None:
+        stmt = stmt.where(Claim.as_of <= as_of)
     if known_on is not None:
         stmt = stmt.where(Claim.published_on <= known_on)
     return page_of_query(
@@ -114,7 +114,7 @@ def claims_of_source(
     session: Session,
     source_id: int,
     *,
-    up_to: date,
+    as_of: date,
     after: str | None = None,
     offset: int = 0,
     size: int = PAGE_SIZE,
@@ -123,7 +123,7 @@ def claims_of_source(
     stmt = select(Claim).where(
         Claim.source_id == source_id,
         Claim.review_state == ReviewState.approved,
-        Claim.as_of <= up_to,
+        Claim.as_of <= as_of,
     )
     total = count_of(session, stmt)
     return page_of_query(
@@ -153,7 +153,7 @@ def listed_claims_of_settlement(
     page = claims_of_settlement(
         session,
         settlement_id,
-        up_to=as_of,
+        as_of=as_of,
         known_on=known_on,
         total=shown,
         after=after,
@@ -163,13 +163,13 @@ def listed_claims_of_settlement(
 
 
 def count_of_settlement(
-    session: Session, settlement_id: int, up_to: date, known_on: date | None = None
+    session: Session, settlement_id: int, as_of: date, known_on: date | None = None
 ) -> tuple[int, int]:
     """How many approved claims about a settlement are shown on a date, and how many not.
 
-    Not shown: those dated after ``up_to`` or (with ``known_on``) published after it.
+    Not shown: those dated after ``as_of`` or (with ``known_on``) published after it.
     """
-    shown = Claim.as_of <= up_to
+    shown = Claim.as_of <= as_of
     if known_on is not None:
         shown = and_(shown, Claim.published_on <= known_on)
     row = session.execute(
@@ -205,13 +205,13 @@ def superseded_ids(
 
 
 def latest_approved(
-    session: Session, up_to: date, limit: int = 10, *, known_on: date | None = None
+    session: Session, as_of: date, limit: int = 10, *, known_on: date | None = None
 ) -> Sequence[Claim]:
     """The most recent approved claims as of a date (published by ``known_on``, if given)."""
     # Ordered by the as_of index (then id): a sort of 500,000 rows for six would be wasteful.
     stmt = (
         select(Claim)
-        .where(Claim.review_state == ReviewState.approved, Claim.as_of <= up_to)
+        .where(Claim.review_state == ReviewState.approved, Claim.as_of <= as_of)
         .order_by(Claim.as_of.desc(), Claim.id.desc())
         .limit(limit)
     )
@@ -220,10 +220,10 @@ def latest_approved(
     return session.scalars(stmt).all()
 
 
-def newest_claim_day(session: Session, up_to: date, known_on: date | None = None) -> date | None:
-    """The date of the newest approved claim dated up to ``up_to`` (published by ``known_on``)."""
+def newest_claim_day(session: Session, as_of: date, known_on: date | None = None) -> date | None:
+    """The date of the newest approved claim dated up to ``as_of`` (published by ``known_on``)."""
     stmt = select(func.max(Claim.as_of)).where(
-        Claim.review_state == ReviewState.approved, Claim.as_of <= up_to
+        Claim.review_state == ReviewState.approved, Claim.as_of <= as_of
     )
     if known_on is not None:
         stmt = stmt.where(Claim.published_on <= known_on)

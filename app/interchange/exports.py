@@ -174,7 +174,7 @@ def _name_part(value: object) -> str:
 
 def download_name(
     kind: str,
-    on: date,
+    as_of: date,
     filters: ClaimFilters | StatusFilters | None = None,
     *,
     ext: str = "csv",
@@ -182,7 +182,7 @@ def download_name(
 ) -> str:
     """``claims-2026-11-26-settlement-guyevo-side-ukraine.csv``: what, when, and each filter
     given (the date stands for ``until``)."""
-    parts = [kind, on.isoformat()]
+    parts = [kind, as_of.isoformat()]
     for key, value in (filters or {}).items():
         if value is None or value == "" or key == "until":
             continue

@@ -96,7 +96,7 @@ def _source_page(
     )
     record = records.get(source.id)
     page = claims_service.claims_of_source(
-        session, source.id, up_to=as_of, after=paging.after, offset=paging.offset(PAGE_SIZE)
+        session, source.id, as_of=as_of, after=paging.after, offset=paging.offset(PAGE_SIZE)
     )
     return render(
         request,

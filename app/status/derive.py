@@ -573,12 +573,12 @@ def derive_history(
 
 
 def timeline_from_history(
-    history: Sequence[tuple[date, Derived]], until: date | None = None
+    history: Sequence[tuple[date, Derived]], as_of: date | None = None
 ) -> list[Interval]:
-    """Merge a history into intervals of constant status, up to ``until`` (inclusive)."""
+    """Merge a history into intervals of constant status, up to ``as_of`` (inclusive)."""
     starts: list[tuple[date, Derived, Derived]] = []  # (start, derived on start, latest)
     for day, derived in history:
-        if until is not None and day > until:
+        if as_of is not None and day > as_of:
             break
         if starts and starts[-1][1].status == derived.status:
             starts[-1] = (starts[-1][0], starts[-1][1], derived)
@@ -593,8 +593,8 @@ def timeline_from_history(
 def derive_timeline(
     claims: Iterable[ClaimFact],
     window_days: int = DEFAULT_WINDOW_DAYS,
-    until: date | None = None,
+    as_of: date | None = None,
     known_on: date | None = None,
 ) -> list[Interval]:
-    """Intervals of constant derived status, oldest first, up to ``until`` (inclusive)."""
-    return timeline_from_history(derive_history(claims, window_days, known_on), until)
+    """Intervals of constant derived status, oldest first, up to ``as_of`` (inclusive)."""
+    return timeline_from_history(derive_history(claims, window_days, known_on), as_of)

@@ -74,12 +74,12 @@ class SettlementHistory:
         j = bisect_right(self.starts, day) - 1
         return self.derived[i], self.intervals[j].start
 
-    def timeline(self, until: date) -> list[Interval]:
-        """The intervals up to ``until``; the last one open, with the reasons as on ``until``."""
-        shown = [iv for iv in self.intervals if iv.start <= until]
+    def timeline(self, as_of: date) -> list[Interval]:
+        """The intervals up to ``as_of``; the last one open, with the reasons as on ``as_of``."""
+        shown = [iv for iv in self.intervals if iv.start <= as_of]
         if not shown:
             return []
-        derived, _ = self.on(until)
+        derived, _ = self.on(as_of)
         shown[-1] = replace(shown[-1], end=None, latest=derived)
         return shown
 
@@ -294,7 +294,7 @@ class RegionHistory:
         return self.change_days[i] if i < len(self.change_days) else None
 
     def counts_series(
-        self, settlement_ids: Iterable[int], until: date, window_days: int, stale_days: int
+        self, settlement_ids: Iterable[int], as_of: date, window_days: int, stale_days: int
     ) -> list[tuple[date, dict[ChartGroup, int]]]:
         """How many of these settlements had each status, or stale evidence, day by day."""
         events: list[tuple[date, int, ChartGroup]] = []
@@ -303,7 +303,7 @@ class RegionHistory:
             if history is None:
                 continue
             for day, group in group_changes(history, window_days, stale_days):
-                if day > until:
+                if day > as_of:
                     break
                 events.append((day, settlement_id, group))
         events.sort(key=lambda e: (e[0], e[1]))

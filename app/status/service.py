@@ -72,7 +72,7 @@ class SettlementStatus:
 
 
 def facts_query(
-    on: date | None = None,
+    as_of: date | None = None,
     settlement_ids: Collection[int] | None = None,
     known_on: date | None = None,
     after: date | None = None,
@@ -116,8 +116,8 @@ def facts_query(
         .join(Source, Claim.source_id == Source.id)
         .where(*conditions)
     )
-    if on is not None:
-        stmt = stmt.where(Claim.as_of <= on)
+    if as_of is not None:
+        stmt = stmt.where(Claim.as_of <= as_of)
     if after is not None:
         stmt = stmt.where(Claim.as_of > after)
     if settlement_ids is not None:
@@ -256,29 +256,29 @@ def window_facts(
 
 def statuses_on(
     session: Session,
-    on: date,
+    as_of: date,
     window_days: int,
     known_on: date | None = None,
     settlement_ids: Collection[int] | None = None,
 ) -> dict[int, Derived]:
-    """Every settlement's derived status on ``on`` (those without candidates: absent)."""
+    """Every settlement's derived status on ``as_of`` (those without candidates: absent)."""
     return {
         settlement_id: decide(window)
         for settlement_id, window in window_facts(
-            session, on, window_days, knowledge_date(known_on), settlement_ids
+            session, as_of, window_days, knowledge_date(known_on), settlement_ids
         ).items()
     }
 
 
 def facts_by_settlement(
     session: Session,
-    on: date | None = None,
+    as_of: date | None = None,
     settlement_ids: Collection[int] | None = None,
     known_on: date | None = None,
     after: date | None = None,
 ) -> dict[int, list[ClaimFact]]:
     """Step 1's candidates grouped by settlement (see ``_facts_by_settlement``)."""
-    return _facts_by_settlement(session, on, settlement_ids, known_on, after)
+    return _facts_by_settlement(session, as_of, settlement_ids, known_on, after)
 
 
 def _facts_by_settlement(
@@ -346,11 +346,11 @@ class ReviewPreview:
 
 
 def review_previews(
-    session: Session, claims: Sequence[Claim], on: date, window_days: int
+    session: Session, claims: Sequence[Claim], as_of: date, window_days: int
 ) -> dict[int, ReviewPreview]:
     # A correction replaces the claim it supersedes once approved: dropped from "if approved".
     """For each pending claim, what approving it would do (one query for the whole queue)."""
-    facts = _facts_by_settlement(session, on, {c.settlement_id for c in claims})
+    facts = _facts_by_settlement(session, as_of, {c.settlement_id for c in claims})
     previews = {}
     for claim in claims:
         current = facts.get(claim.settlement_id, [])
@@ -358,8 +358,10 @@ def review_previews(
         # judged on its own date.
         kept = [f for f in current if f.id != claim.supersedes_id]
         previews[claim.id] = ReviewPreview(
-            now=derive_status(current, on, window_days),
-            if_approved=derive_status([*kept, fact_of(claim)], max(on, claim.as_of), window_days),
+            now=derive_status(current, as_of, window_days),
+            if_approved=derive_status(
+                [*kept, fact_of(claim)], max(as_of, claim.as_of), window_days
+            ),
         )
     return previews
 
@@ -770,11 +772,11 @@ _settlement_histories: RevisionCache[SettlementHistory] = RevisionCache(size=64)
 def settlement_timeline(
     session: Session,
     settlement: Settlement,
-    on: date,
+    as_of: date,
     window_days: int,
     known_on: date | None = None,
 ) -> list[Interval]:
-    return settlement_history(session, settlement.id, window_days, known_on).timeline(on)
+    return settlement_history(session, settlement.id, window_days, known_on).timeline(as_of)
 
 
 def settlement_facts(
@@ -794,11 +796,11 @@ def settlement_facts(
 def status_from_timeline(
     settlement: Settlement,
     timeline: Sequence[Interval],
-    on: date,
+    as_of: date,
     window_days: int,
     stale_days: int = DEFAULT_STALE_DAYS,
 ) -> SettlementStatus:
-    """The status on ``on``, the timeline's last day, since when it has held, and its age."""
+    """The status on ``as_of``, the timeline's last day, since when it has held, and its age."""
     if not timeline:
         return SettlementStatus(settlement, UNKNOWN, None)
     derived = timeline[-1].latest
@@ -806,7 +808,7 @@ def status_from_timeline(
         settlement,
         derived,
         timeline[-1].start,
-        evidence_of(derived, on, window_days, stale_days),
+        evidence_of(derived, as_of, window_days, stale_days),
     )
 
 
@@ -830,7 +832,7 @@ _tables: RevisionCache[tuple[SettlementStatus, ...]] = RevisionCache(size=16)
 
 def status_table(
     session: Session,
-    on: date,
+    as_of: date,
     window_days: int,
     *,
     known_on: date | None = None,
@@ -840,14 +842,14 @@ def status_table(
     status: ControlStatus | None = None,
     stale: bool | None = None,
 ) -> list[SettlementStatus]:
-    """Every matching settlement with its derived status on ``on``: three queries at most.
+    """Every matching settlement with its derived status on ``as_of``: three queries at most.
 
     Kept per content revision: a dashboard or list rendered for an editor (no page cache)
     would otherwise look up thousands of settlements in the history on every request.
     ``stale`` keeps only the rows whose evidence is (True) or is not (False) stale.
     """
     known_on = knowledge_date(known_on)
-    key = (database_key(session), window_days, stale_days, on, known_on, q, district, status)
+    key = (database_key(session), window_days, stale_days, as_of, known_on, q, district, status)
     revision = revisions.current(session)
     cached = _tables.get(key, revision)
     if cached is None:
@@ -855,8 +857,8 @@ def status_table(
         status_and_since: Callable[[int], tuple[Derived, date | None]]
         if known_on is None and persisted_changes_hold(session, window_days):
             # No history needed: the window of each settlement, and the persisted changes.
-            statuses = statuses_on(session, on, window_days)
-            since_of = PersistedChanges(session).since_by_settlement(on)
+            statuses = statuses_on(session, as_of, window_days)
+            since_of = PersistedChanges(session).since_by_settlement(as_of)
 
             def status_and_since(settlement_id: int) -> tuple[Derived, date | None]:
                 return statuses.get(settlement_id, UNKNOWN), since_of.get(settlement_id)
@@ -864,20 +866,22 @@ def status_table(
         elif known_on is not None and persisted_changes_hold(session, window_days):
             # As known on an earlier date: the window query as known then, and the changes
             # as then known (no history of the region derived).
-            statuses = statuses_on(session, on, window_days, known_on)
-            since_of = changes_as_known_on(session, window_days, known_on).since_by_settlement(on)
+            statuses = statuses_on(session, as_of, window_days, known_on)
+            since_of = changes_as_known_on(session, window_days, known_on).since_by_settlement(
+                as_of
+            )
 
             def status_and_since(settlement_id: int) -> tuple[Derived, date | None]:
                 return statuses.get(settlement_id, UNKNOWN), since_of.get(settlement_id)
 
         else:
-            status_and_since = region_history(session, window_days, known_on).of_day(on)
+            status_and_since = region_history(session, window_days, known_on).of_day(as_of)
         rows = []
         for settlement in settlements:
             derived, since = status_and_since(settlement.id)
             if status is not None and derived.status != status:
                 continue
-            evidence = evidence_of(derived, on, window_days, stale_days)
+            evidence = evidence_of(derived, as_of, window_days, stale_days)
             rows.append(SettlementStatus(settlement, derived, since, evidence))
         cached = _tables.put(key, revision, tuple(rows))
     if stale is None:
@@ -886,11 +890,11 @@ def status_table(
 
 
 def status_table_for(
-    session: Session, settings: Settings, on: date, **filters: Any
+    session: Session, settings: Settings, as_of: date, **filters: Any
 ) -> list[SettlementStatus]:
     """``status_table`` with the rule's window and staleness horizon from the settings."""
     return status_table(
-        session, on, settings.contest_window_days, stale_days=settings.stale_days, **filters
+        session, as_of, settings.contest_window_days, stale_days=settings.stale_days, **filters
     )
 
 
@@ -970,11 +974,11 @@ def contested_rows_of(rows: Sequence[SettlementStatus]) -> list[SettlementStatus
     return found
 
 
-def area_figures(session: Session, until: date) -> Sequence[AreaFigure]:
+def area_figures(session: Session, as_of: date) -> Sequence[AreaFigure]:
     """Area held by each side as stated by sources, oldest first, up to a date."""
     return session.scalars(
         select(AreaFigure)
-        .where(AreaFigure.as_of <= until)
+        .where(AreaFigure.as_of <= as_of)
         .order_by(AreaFigure.as_of, AreaFigure.id)
     ).all()
 
@@ -999,30 +1003,30 @@ class Change:
 def changes(
     session: Session,
     history: ChangeLog,
-    until: date,
+    as_of: date,
     *,
     district: str = "",
     side: Side | None = None,
     limit: int | None = None,
 ) -> list[Change]:
-    """Changes of derived status up to ``until``, newest first, filtered (one query)."""
-    return changes_of(session, change_events(session, history, until, district, side, limit))
+    """Changes of derived status up to ``as_of``, newest first, filtered (one query)."""
+    return changes_of(session, change_events(session, history, as_of, district, side, limit))
 
 
 def change_events(
     session: Session,
     history: ChangeLog,
-    until: date,
+    as_of: date,
     district: str = "",
     side: Side | None = None,
     limit: int | None = None,
 ) -> list[ChangeEvent]:
-    """The changes of status up to ``until``, newest first, filtered; no claims read."""
+    """The changes of status up to ``as_of``, newest first, filtered; no claims read."""
     wanted = (
         {s.id for s in settlements_service.search(session, district=district)} if district else None
     )
     events = []
-    for event in history.newest_events_until(until):
+    for event in history.newest_events_until(as_of):
         if (wanted is None or event.settlement_id in wanted) and (
             side is None or side in event.sides
         ):
@@ -1063,9 +1067,9 @@ def settlement_date_nav(
     return (ordered[i] if i >= 0 else None), (ordered[j] if j < len(ordered) else None)
 
 
-def date_nav(history: ChangeLog, on: date) -> tuple[date | None, date | None]:
-    """The nearest dates before and after ``on`` when some settlement's status changed."""
-    return history.previous_change(on), history.next_change(on)
+def date_nav(history: ChangeLog, as_of: date) -> tuple[date | None, date | None]:
+    """The nearest dates before and after ``as_of`` when some settlement's status changed."""
+    return history.previous_change(as_of), history.next_change(as_of)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1108,11 +1112,11 @@ def publication_days(session: Session) -> tuple[date, ...]:
 
 
 def reported_date_nav(
-    session: Session, history: ChangeLog, on: date
+    session: Session, history: ChangeLog, as_of: date
 ) -> tuple[date | None, date | None]:
     """As reported then, a status changes when it changes or when a claim is published."""
     days = publication_days(session)
-    i, j = bisect_left(days, on) - 1, bisect_right(days, on)
-    before = [d for d in (history.previous_change(on), days[i] if i >= 0 else None) if d]
-    after = [d for d in (history.next_change(on), days[j] if j < len(days) else None) if d]
+    i, j = bisect_left(days, as_of) - 1, bisect_right(days, as_of)
+    before = [d for d in (history.previous_change(as_of), days[i] if i >= 0 else None) if d]
+    after = [d for d in (history.next_change(as_of), days[j] if j < len(days) else None) if d]
     return max(before, default=None), min(after, default=None)

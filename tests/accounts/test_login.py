@@ -181,3 +181,24 @@ def test_login_and_failures_are_audited(fresh_app, fresh_db):
     with fresh_db.read_session() as session:
         actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert actions[-3:] == ["user.create", "login.failed", "login"]
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "missing"),
+    [("", "", "username and password"), ("rita", "", "password"), ("   ", PASSWORD, "username")],
+)
+def test_an_empty_login_form_asks_for_what_is_missing_and_is_not_a_failed_attempt(
+    fresh_app, fresh_db, username, password, missing
+):
+    from app.accounts.models import LoginFailure
+
+    make_user(fresh_db, "rita", "reviewer")
+    client = TestClient(fresh_app)
+    token = csrf_from(client, "/login")
+    response = client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token}
+    )
+    assert response.status_code == 422
+    assert f"Give your {missing} to log in." in response.text
+    with fresh_db.read_session() as session:
+        assert session.scalars(select(LoginFailure)).all() == []

@@ -166,3 +166,20 @@ def test_the_write_reads_the_reviewers_role_again(fresh_db):
         accounts_service.set_role(session, "rita@example.org", Role.editor)
     with fresh_db.writing() as session, pytest.raises(accounts_service.NotAllowed):
         accounts_service.acting_user(session, user_id, Role.reviewer)
+
+
+@pytest.mark.parametrize(
+    ("note", "reason"),
+    [("x" * 2001, "at most"), ("bell\x07 in the note", "control character")],
+)
+def test_a_bad_review_note_is_answered_beside_the_buttons_and_decides_nothing(
+    editor, reviewer, fresh_db, note, reason
+):
+    claim_id = ukrainian_sudzha(editor)
+    before = snapshot(fresh_db)
+    response = decide(reviewer, claim_id, "approve", review_note=note)
+    assert response.status_code == 422
+    alert = response.text[response.text.index('class="form-error" role="alert"') :][:400]
+    assert "The decision was not stored." in alert and "The review note" in alert
+    assert reason in alert.lower() or reason in alert
+    assert snapshot(fresh_db) == before

@@ -346,7 +346,7 @@ class TestTimeline:
 
     def test_until_cuts_the_timeline(self):
         claims = [claim(UA, date(2024, 8, 15)), claim(RU, date(2025, 3, 13))]
-        timeline = derive_timeline(claims, until=date(2025, 1, 1))
+        timeline = derive_timeline(claims, as_of=date(2025, 1, 1))
         assert [(i.start, i.end, i.status) for i in timeline] == [(date(2024, 8, 15), None, UA)]
 
     def test_empty_timeline(self):
@@ -370,7 +370,7 @@ class TestTimeline:
         ]
         for offset in range(0, 130):
             day = start + days(offset)
-            timeline = derive_timeline(claims, until=day)
+            timeline = derive_timeline(claims, as_of=day)
             expected = derive_status(claims, day)
             if not timeline:
                 assert expected.status == ControlStatus.unknown

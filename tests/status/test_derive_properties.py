@@ -79,7 +79,7 @@ def test_the_history_and_the_rule_on_one_date_agree_on_every_day(claims, known_o
         expected = derive_status(claims, day, known_on=known_on)
         passed = [derived for d, derived in history if d <= day]
         assert (passed[-1] if passed else derive_status([], day)) == expected, day
-        timeline = derive_timeline(claims, until=day, known_on=known_on)
+        timeline = derive_timeline(claims, as_of=day, known_on=known_on)
         assert (timeline[-1].latest.status if timeline else ControlStatus.unknown) == (
             expected.status
         )
