@@ -157,25 +157,29 @@ def events_of(
     events = []
     before = ControlStatus.unknown
     for interval in history.intervals:
-        derived = interval.derived
-        ids = (
-            derived.deciding_claim_ids or derived.conflicting_claim_ids or derived.window_claim_ids
-        )
-        if since is not None and interval.start < since:
-            before = interval.status
-            continue
-        events.append(
-            ChangeEvent(
-                day=interval.start,
-                settlement_id=settlement_id,
-                before=before,
-                after=interval.status,
-                derived=derived,
-                sides=frozenset(side_of[i] for i in ids if i in side_of),
-            )
-        )
+        if since is None or interval.start >= since:
+            events.append(change_event(settlement_id, interval, before, side_of))
         before = interval.status
     return events
+
+
+def change_event(
+    settlement_id: int,
+    interval: Interval,
+    before: ControlStatus,
+    side_of: Mapping[int, Side],
+) -> ChangeEvent:
+    """The change into ``interval`` from ``before``, with the sides of the claims behind it."""
+    derived = interval.derived
+    ids = derived.deciding_claim_ids or derived.conflicting_claim_ids or derived.window_claim_ids
+    return ChangeEvent(
+        day=interval.start,
+        settlement_id=settlement_id,
+        before=before,
+        after=interval.status,
+        derived=derived,
+        sides=frozenset(side_of[i] for i in ids if i in side_of),
+    )
 
 
 class RegionHistory:

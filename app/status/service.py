@@ -51,7 +51,7 @@ from app.status.derive import (
     evidence_of,
     timeline_from_history,
 )
-from app.status.history import ChangeEvent, RegionHistory, SettlementHistory
+from app.status.history import ChangeEvent, RegionHistory, SettlementHistory, change_event
 from app.status.models import AreaFigure, DerivedMark, Holder, StatusChange
 
 
@@ -71,13 +71,25 @@ class SettlementStatus:
         return self.evidence.stale
 
 
+# What the rule reads of a claim (a ClaimFact), in this order, for every query that feeds it.
+_FACT_COLUMNS = (
+    Claim.settlement_id,
+    Claim.id,
+    Claim.status,
+    Claim.as_of,
+    Claim.published_on,
+    Claim.verification,
+    Source.side,
+)
+
+
 def facts_query(
     as_of: date | None = None,
     settlement_ids: Collection[int] | None = None,
     known_on: date | None = None,
     after: date | None = None,
 ) -> AnySelect:
-    """Step 1's candidates as rows (as_of <= on), as known on ``known_on``.
+    """Step 1's candidates as rows (dated up to ``as_of``), as known on ``known_on``.
 
     Approved claims that assert a status, are not refuted and whose dates lie in the
     calendar the tracker accepts (claims stored before that check existed are ignored).
@@ -103,16 +115,7 @@ def facts_query(
         )
         conditions.append(Claim.published_on <= known_on)
     stmt = (
-        select(
-            Claim.settlement_id,
-            Claim.id,
-            Claim.status,
-            Claim.as_of,
-            Claim.published_on,
-            Claim.verification,
-            Source.side,
-            withdrawn_on,
-        )
+        select(*_FACT_COLUMNS, withdrawn_on)
         .join(Source, Claim.source_id == Source.id)
         .where(*conditions)
     )
@@ -218,15 +221,7 @@ def window_facts(
         .prefix_with("MATERIALIZED")
     )
     stmt = (
-        select(
-            Claim.settlement_id,
-            Claim.id,
-            Claim.status,
-            Claim.as_of,
-            Claim.published_on,
-            Claim.verification,
-            Source.side,
-        )
+        select(*_FACT_COLUMNS)
         .select_from(
             _AnchorsFirst(anchors, Claim.__table__, anchors.c.settlement_id == Claim.settlement_id)
         )
@@ -532,22 +527,7 @@ class ChangesAsKnownOn:
                 for interval in timeline_from_history(suffix):
                     if interval.status == status:
                         continue  # the same run as before that day: no change
-                    derived = interval.derived
-                    ids = (
-                        derived.deciding_claim_ids
-                        or derived.conflicting_claim_ids
-                        or derived.window_claim_ids
-                    )
-                    new_events.append(
-                        ChangeEvent(
-                            day=interval.start,
-                            settlement_id=settlement_id,
-                            before=status,
-                            after=interval.status,
-                            derived=derived,
-                            sides=frozenset(side_of[i] for i in ids if i in side_of),
-                        )
-                    )
+                    new_events.append(change_event(settlement_id, interval, status, side_of))
                     status = interval.status
         return cls(session, known_on, first, new_events, kept_days)
 
