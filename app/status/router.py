@@ -63,7 +63,7 @@ def dashboard(
 ) -> Response:
     rows = status_service.status_table_for(session, settings, as_of, known_on=known_on)
     history = status_service.change_log(session, settings.contest_window_days, known_on)
-    figures = status_service.area_figures(session, as_of)
+    figures = status_service.area_figures(session, as_of, known_on)
     contested_rows = status_service.contested_rows_of(rows)
     found = status_service.search_rows(session, rows, q) if q.strip() else []
     if q.strip():

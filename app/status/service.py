@@ -954,12 +954,17 @@ def contested_rows_of(rows: Sequence[SettlementStatus]) -> list[SettlementStatus
     return found
 
 
-def area_figures(session: Session, as_of: date) -> Sequence[AreaFigure]:
-    """Area held by each side as stated by sources, oldest first, up to a date."""
+def area_figures(
+    session: Session, as_of: date, known_on: date | None = None
+) -> Sequence[AreaFigure]:
+    """Area held by each side as stated by sources, oldest first, up to a date.
+
+    As known on an earlier date: only figures dated by then (a figure carries no publication
+    date of its own, and one dated later cannot have been published by then).
+    """
+    last = min(as_of, known_on) if known_on is not None else as_of
     return session.scalars(
-        select(AreaFigure)
-        .where(AreaFigure.as_of <= as_of)
-        .order_by(AreaFigure.as_of, AreaFigure.id)
+        select(AreaFigure).where(AreaFigure.as_of <= last).order_by(AreaFigure.as_of, AreaFigure.id)
     ).all()
 
 

@@ -32,8 +32,8 @@ def test_a_short_span_gets_day_labels(client: TestClient) -> None:
 
 def test_the_region_chart_ends_soon_after_the_last_change(client: TestClient) -> None:
     html = client.get("/timeline").text
-    assert "the chart ends on" in html
-    end = re.search(r"the chart ends on (\d+ \w+ (\d{4}))", html)
+    assert "the chart ends shortly after the last change of a count, on" in html
+    end = re.search(r"the last change of a count, on (\d+ \w+ (\d{4}))", html)
     assert end and end.group(2) == "2025", end
 
 

@@ -158,3 +158,12 @@ def test_a_claim_the_rule_ignores_says_so_on_its_page(fresh_client, fresh_db, st
     assert "Not counted" in body and says in body
     rows = status_rows(fresh_client, "as_of=2025-04-08")
     assert rows["tetkino"]["status"] == "unknown"  # Tetkino's first claim is of May 2025
+
+
+def test_area_figures_as_known_on_an_earlier_date_leave_out_later_figures(client):
+    """The demo's 58 km² is DeepState's figure of 8 April 2025: not known on 1 March."""
+    now = client.get("/", params={"as_of": "2025-04-27"}).text
+    then = client.get("/", params={"as_of": "2025-04-27", "known_on": "2025-03-01"}).text
+    assert "58 km²" in now
+    assert "58 km²" not in then
+    assert "8 Apr 2025" not in then.split('id="area-chart-title"')[-1].split("</svg>")[0]
