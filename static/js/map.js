@@ -314,6 +314,7 @@
     if (!window.L) {
       // Leaflet did not load: show the server's map, as readers without JavaScript see it.
       const image = el("img", "map__image");
+      container.classList.add("map--fallback");
       image.src = container.dataset.svg;
       image.alt = container.getAttribute("aria-label");
       container.appendChild(image);
