@@ -210,7 +210,18 @@ def run_lighthouse(base_url: str, runs: int, results: Results) -> None:
                     ]
                     if preset == "desktop":
                         command.append("--preset=desktop")
-                    subprocess.run(command, env=env, check=True, capture_output=True)
+                    # A run now and then fails to start Chromium on a busy machine: try again.
+                    for attempt in range(3):
+                        done = subprocess.run(command, env=env, capture_output=True, text=True)
+                        if done.returncode == 0:
+                            break
+                        print(
+                            f"lighthouse {preset} {path}: attempt {attempt + 1} failed: "
+                            f"{done.stderr.strip()[-300:]}",
+                            file=sys.stderr,
+                        )
+                    else:
+                        raise RuntimeError(f"Lighthouse failed three times on {path} ({preset})")
                     categories = json.loads(report.read_text())["categories"]
                     for name, category in categories.items():
                         scores.setdefault(name, []).append(round(category["score"] * 100))
