@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.generate import HOT_SPOT, START  # noqa: E402
-from bench.run import FULL, QUICK, dataset, load, tracker  # noqa: E402
+from bench.run import FULL, QUICK, dataset, load, tracker, write_section  # noqa: E402
 
 BEGIN, END = "<!-- cold_start: begin -->", "<!-- cold_start: end -->"
 UNCACHED = [
@@ -158,12 +158,7 @@ def main() -> None:
     if args.print:
         print(section)
         return
-    text = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
-    if BEGIN in text and END in text:
-        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    args.output.write_text(text, encoding="utf-8")
+    write_section(args.output, section, BEGIN, END)
     print(f"wrote {args.output}")
 
 

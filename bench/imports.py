@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import dataset  # noqa: E402
+from bench.run import dataset, write_section  # noqa: E402
 
 BEGIN, END = "<!-- import: begin -->", "<!-- import: end -->"
 SETTLEMENTS = 5000
@@ -149,12 +149,7 @@ def main() -> None:
     print(section)
     if args.print:
         return
-    text = args.output.read_text() if args.output.exists() else ""
-    if BEGIN in text:
-        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    args.output.write_text(text)
+    write_section(args.output, section, BEGIN, END)
 
 
 if __name__ == "__main__":

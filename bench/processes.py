@@ -36,6 +36,7 @@ from bench.run import (  # noqa: E402
     prepare_postgres,
     tracker,
     wait_for,
+    write_section,
 )
 
 BEGIN, END = "<!-- processes: begin -->", "<!-- processes: end -->"
@@ -135,12 +136,7 @@ def main() -> None:
     if args.print:
         print(section)
         return
-    text = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
-    if BEGIN in text and END in text:
-        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    args.output.write_text(text, encoding="utf-8")
+    write_section(args.output, section, BEGIN, END)
     print(f"wrote {args.output}")
 
 

@@ -321,6 +321,17 @@ async def _httpx_load(
     return result
 
 
+def write_section(output: Path, section: str, begin: str, end: str) -> None:
+    """Put a script's section into the results file: in place of its earlier run (between its
+    ``begin`` and ``end`` markers), else at the end, leaving every other section as it is."""
+    text = output.read_text(encoding="utf-8") if output.exists() else ""
+    if begin in text and end in text:
+        text = text[: text.index(begin)] + section + text[text.index(end) + len(end) :]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    output.write_text(text, encoding="utf-8")
+
+
 def fmt(value: float | None, digits: int = 1) -> str:
     return "n/a" if value is None else f"{value:,.{digits}f}"
 
