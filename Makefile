@@ -7,7 +7,7 @@ PORT   ?= 8000
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: run test setup setup-dev vendor db seed lint format bench audit clean
+.PHONY: run test setup setup-dev vendor locales messages db seed lint format bench audit clean
 
 run: setup db
 	$(BIN)/kursk-tracker serve --host $(HOST) --port $(PORT)
@@ -48,8 +48,23 @@ static/vendor/.stamp: node_modules/.package-lock.json scripts/geography.mjs
 
 vendor: static/vendor/.stamp
 
-setup: $(VENV)/.installed-run vendor
-setup-dev: $(VENV)/.installed-dev vendor
+# The translations: .po catalogs live in the repository, their compiled .mo files do not.
+PO_FILES := $(wildcard app/locales/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+app/locales/%/LC_MESSAGES/messages.mo: app/locales/%/LC_MESSAGES/messages.po | $(VENV)/.installed-run
+	$(BIN)/pybabel compile --domain messages --input-file $< --output-file $@ --locale $*
+locales: $(MO_FILES)
+
+# After adding or changing messages in code or templates: refresh the template catalog and
+# every language's catalog from it (new messages arrive untranslated; docs/TRANSLATING.md).
+messages: setup-dev
+	$(BIN)/pybabel extract --mapping-file babel.cfg --no-location --sort-by-file --omit-header \
+		--keywords N_ --output-file app/locales/messages.pot .
+	$(BIN)/pybabel update --domain messages --input-file app/locales/messages.pot \
+		--output-dir app/locales --ignore-obsolete --no-fuzzy-matching
+
+setup: $(VENV)/.installed-run vendor locales
+setup-dev: $(VENV)/.installed-dev vendor locales
 
 # Migrate, then load the demo data only into an empty database.
 db: setup

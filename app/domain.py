@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import enum
 
+from app.i18n import N_, gettext
+
 
 class ControlStatus(enum.StrEnum):
     russian_control = "russian_control"
@@ -19,7 +21,8 @@ class ControlStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return STATUS_LABELS[self]
+        """The status in the reader's language."""
+        return gettext(STATUS_LABELS[self])
 
 
 # What a source can say about a settlement. "unknown" is what the rule derives when nobody
@@ -31,18 +34,18 @@ ASSERTABLE_STATUSES = (
 )
 
 STATUS_LABELS = {
-    ControlStatus.russian_control: "Russian control",
-    ControlStatus.ukrainian_control: "Ukrainian control",
-    ControlStatus.contested: "Contested",
-    ControlStatus.unknown: "Unknown",
+    ControlStatus.russian_control: N_("Russian control"),
+    ControlStatus.ukrainian_control: N_("Ukrainian control"),
+    ControlStatus.contested: N_("Contested"),
+    ControlStatus.unknown: N_("Unknown"),
 }
 
 # A status inside a sentence: "Oleg submitted claim 42 (Sudzha, under Russian control)".
 STATUS_PHRASES = {
-    ControlStatus.russian_control: "under Russian control",
-    ControlStatus.ukrainian_control: "under Ukrainian control",
-    ControlStatus.contested: "contested",
-    ControlStatus.unknown: "unknown",
+    ControlStatus.russian_control: N_("under Russian control"),
+    ControlStatus.ukrainian_control: N_("under Ukrainian control"),
+    ControlStatus.contested: N_("contested"),
+    ControlStatus.unknown: N_("unknown"),
 }
 
 

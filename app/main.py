@@ -35,6 +35,8 @@ from app.http_cache import NO_STORE
 from app.interchange.feeds import router as feeds_router
 from app.interchange.import_router import router as import_router
 from app.interchange.router import router as export_router
+from app.language import LanguageMiddleware, check_language
+from app.language import router as language_router
 from app.page_cache import PageCache
 from app.protocol import BodyReadTimeout, HeadAsGet
 from app.security import (
@@ -210,6 +212,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # logged in.
         dependencies=[
             Depends(refuse_nul_characters),
+            Depends(check_language),
             Depends(csrf_protect),
             Depends(get_current_user),
         ],
@@ -233,6 +236,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         vary_by_host=not settings.base_url,
         keep_pages=settings.page_cache,
     )
+    # Outside the page cache: a visitor without a language is sent to theirs before any
+    # lookup, and the page cache keeps each language apart by the address (``lang``).
+    app.add_middleware(LanguageMiddleware)
     # Every body: the largest upload plus room for the form around it, sent in bounded time.
     app.add_middleware(BodySizeLimit, max_bytes=(settings.max_upload_mb + 1) * 1024 * 1024)
     app.add_middleware(BodyReadTimeout, seconds=settings.body_timeout_seconds)
@@ -266,6 +272,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(import_router)
     app.include_router(api_router)
     app.include_router(feeds_router)
+    app.include_router(language_router)
 
     @app.get("/docs", include_in_schema=False)
     def api_docs(request: Request) -> Response:

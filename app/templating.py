@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,13 +12,17 @@ from jinja2 import Environment, FileSystemLoader, pass_context
 from jinja2.runtime import Context
 from jinja2_fragments.fastapi import Jinja2Blocks
 
-from app import dates, flash
+from app import dates, flash, i18n
 from app.accounts.csrf import csrf_token
 from app.config import PROJECT_ROOT
 from app.domain import STATUS_LABELS, ControlStatus, Verification
+from app.i18n import N_, gettext, ngettext
+from app.language import PARAMETER as LANGUAGE_PARAMETER
+from app.language import is_page, with_language
 from app.sources.models import Side
 from app.static_files import static_url
 from app.status.history import CHART_GROUPS, STALE_SUFFIX
+from app.urls import absolute_url
 from app.validation import is_safe_url
 
 env = Environment(
@@ -27,13 +30,42 @@ env = Environment(
     autoescape=True,  # every template, whatever its extension: nothing a user typed goes out raw
     trim_blocks=True,
     lstrip_blocks=True,
-    extensions=["jinja2.ext.do"],
+    extensions=["jinja2.ext.do", "jinja2.ext.i18n"],
 )
+# {% trans %} blocks are extracted and looked up with their whitespace folded, so a message
+# may be wrapped across lines in a template without the catalog seeing the indentation.
+env.policies["ext.i18n.trimmed"] = True
+# Newstyle: ``_("%(n)s claims", n=3)`` formats after translating, and escapes what it inserts.
+env.install_gettext_callables(  # type: ignore[attr-defined]
+    i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext
+)
+
+
+def language_choices(request: Request) -> list[dict[str, Any]]:
+    """The switch in the header: each language, the address of this page in it, and which
+    one is being read. The switch goes through /language, which remembers the choice."""
+    # Only the view state travels (as in url_for_page): a stray parameter of the address
+    # never reaches a link.
+    kept = view_params(request.query_params)
+    here = request.url.path + ("?" + urlencode(kept) if kept else "")
+    current = i18n.current_language()
+    return [
+        {
+            "code": code,
+            "name": name,
+            "href": "/language?" + urlencode({"lang": code, "next": with_language(here, code)}),
+            "alternate": absolute_url(request, with_language(here, code)),
+            "current": code == current,
+        }
+        for code, name in i18n.LANGUAGES.items()
+    ]
 
 
 def _request_context(request: Request) -> dict[str, Any]:
     """What every page may use: the logged-in user, and a CSRF token made only when asked for."""
     return {
+        "lang": i18n.current_language(),
+        "language_choices": lambda: language_choices(request),
         "current_user": getattr(request.state, "user", None),
         "date_nav": getattr(request.state, "date_nav", (None, None)),
         # Whose changes the date control steps through: a settlement's name, or the region's.
@@ -48,20 +80,20 @@ def _request_context(request: Request) -> dict[str, Any]:
 
 templates = Jinja2Blocks(env=env, context_processors=[_request_context])
 
-SIDE_LABELS = {Side.russia: "Russian", Side.ukraine: "Ukrainian", Side.neutral: "Neutral"}
+SIDE_LABELS = {
+    Side.russia: N_("Russian"),
+    Side.ukraine: N_("Ukrainian"),
+    Side.neutral: N_("Neutral"),
+}
 VERIFICATION_LABELS = {
-    Verification.unverified: "Unverified",
-    Verification.geolocated: "Geolocated (place verified, not time)",
-    Verification.confirmed: "Independently confirmed",
-    Verification.refuted: "Refuted",
+    Verification.unverified: N_("Unverified"),
+    Verification.geolocated: N_("Geolocated (place verified, not time)"),
+    Verification.confirmed: N_("Independently confirmed"),
+    Verification.refuted: N_("Refuted"),
 }
 
-
-def human_date(value: date | None) -> str:
-    """8 Apr 2025: unambiguous for readers on both sides of the Atlantic."""
-    if value is None:
-        return ""
-    return f"{value.day} {value:%b %Y}"
+# 8 Apr 2025, 8 квітня 2025 р.: unambiguous for readers anywhere.
+human_date = i18n.format_date
 
 
 def days_before(days: int | None) -> str:
@@ -69,21 +101,24 @@ def days_before(days: int | None) -> str:
     if days is None:
         return ""
     if days == 0:
-        return "on the date shown"
-    return f"{days:,} day{'' if days == 1 else 's'} before the date shown"
+        return gettext("on the date shown")
+    return ngettext(
+        "%(count)s day before the date shown", "%(count)s days before the date shown", days
+    ) % {"count": i18n.format_number(days)}
 
 
 def status_label(value: ControlStatus | str) -> str:
     if isinstance(value, str) and value.endswith(STALE_SUFFIX):
-        return STATUS_LABELS[ControlStatus(value.removesuffix(STALE_SUFFIX))] + ", stale"
-    return STATUS_LABELS[ControlStatus(value)]
+        label = gettext(STATUS_LABELS[ControlStatus(value.removesuffix(STALE_SUFFIX))])
+        return gettext("%(status)s, stale") % {"status": label}
+    return gettext(STATUS_LABELS[ControlStatus(value)])
 
 
 SAYS = {
-    ControlStatus.russian_control: "say Russian control",
-    ControlStatus.ukrainian_control: "say Ukrainian control",
-    ControlStatus.contested: "report fighting (contested)",
-    ControlStatus.unknown: "say nothing",
+    ControlStatus.russian_control: N_("say Russian control"),
+    ControlStatus.ukrainian_control: N_("say Ukrainian control"),
+    ControlStatus.contested: N_("report fighting (contested)"),
+    ControlStatus.unknown: N_("say nothing"),
 }
 
 
@@ -143,7 +178,11 @@ def url_for_page(
         else:
             merged.pop("known_on", None)
     merged.pop("view", None)
-    # The dates first, then the rest: one view, one address.
+    # A page keeps the reader's language (downloads and the API speak English).
+    merged.pop(LANGUAGE_PARAMETER, None)
+    if is_page(path.partition("?")[0]):
+        merged[LANGUAGE_PARAMETER] = context.get("lang") or i18n.current_language()
+    # The dates first, then the rest, the language last: one view, one address.
     ordered = sorted(merged.items(), key=lambda item: item[0] not in ("as_of", "known_on"))
     query = {k: v for k, v in ordered if v not in (None, "")}
     return path + ("?" + urlencode(query) if query else "")
@@ -160,19 +199,26 @@ env.filters["view_params"] = view_params
 # The older name, kept so that a template using it still carries only view-state parameters.
 env.filters["without"] = view_params
 env.filters["status_label"] = status_label
-env.filters["side_label"] = lambda side: SIDE_LABELS[Side(side)]
-env.filters["verification_label"] = lambda v: VERIFICATION_LABELS[Verification(v)]
+env.filters["side_label"] = lambda side: gettext(SIDE_LABELS[Side(side)])
+env.filters["verification_label"] = lambda v: gettext(VERIFICATION_LABELS[Verification(v)])
+env.filters["place_name"] = i18n.place_name
+env.filters["number"] = i18n.format_number
+env.filters["area"] = i18n.format_area
+env.filters["day_month"] = i18n.format_day_month
+env.filters["month_year"] = i18n.format_month_year
 env.tests["safe_url"] = is_safe_url
 env.globals["url_for_page"] = url_for_page
 env.globals["static_url"] = static_url
 env.globals["ControlStatus"] = ControlStatus
 # The status words for scripts (the map), from the one list of labels.
-env.globals["STATUS_LABEL_WORDS"] = {status.value: label for status, label in STATUS_LABELS.items()}
+env.globals["status_label_words"] = lambda: {
+    status.value: gettext(label) for status, label in STATUS_LABELS.items()
+}
 env.globals["Side"] = Side
 env.globals["CHART_GROUPS"] = CHART_GROUPS
 env.globals["EARLIEST_DATE"] = dates.EARLIEST_DATE
 env.filters["band_class"] = chart_group_class
-env.filters["says"] = lambda status: SAYS[ControlStatus(status)]
+env.filters["says"] = lambda status: gettext(SAYS[ControlStatus(status)])
 env.globals["STATUS_ORDER"] = [
     ControlStatus.russian_control,
     ControlStatus.ukrainian_control,

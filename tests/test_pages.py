@@ -213,7 +213,7 @@ class TestEveryPage:
 
     def test_links_keep_the_date(self, client):
         html = client.get("/?as_of=2025-04-08").text
-        assert 'href="/settlements/gornal?as_of=2025-04-08"' in html
+        assert 'href="/settlements/gornal?as_of=2025-04-08&amp;lang=en"' in html
 
 
 def test_method_page_states_the_window(client):

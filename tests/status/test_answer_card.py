@@ -37,7 +37,7 @@ def test_a_found_settlement_names_its_deciding_source_and_side(client: TestClien
     assert "Confidence medium" in card
     assert "last claim 8 Apr 2025, on the date shown" in card
     html = client.get("/?as_of=2025-04-08&q=guyevo").text
-    assert 'href="/settlements/guyevo?as_of=2025-04-08"' in html
+    assert 'href="/settlements/guyevo?as_of=2025-04-08&amp;lang=en"' in html
 
 
 def test_a_contested_settlement_names_both_sides(client: TestClient) -> None:

@@ -97,7 +97,7 @@ def test_chart_scrollers_are_keyboard_reachable_and_named(client: TestClient) ->
     assert 'tabindex="0"' in scroller.group(0) and "aria-label=" in scroller.group(0)
     assert 'class="chart__cue"' in html
     # The chart's dates are links outside the image, carrying the view.
-    assert 'class="chart__day" href="/timeline?as_of=2025-03-13"' in html
+    assert 'class="chart__day" href="/timeline?as_of=2025-03-13&amp;lang=en"' in html
 
 
 def test_a_region_that_changes_every_day_draws_at_most_120_dates_and_keeps_the_last() -> None:

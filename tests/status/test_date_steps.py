@@ -52,7 +52,7 @@ def test_as_reported_then_a_settlement_also_stops_where_its_claims_were_publishe
     assert steps(client.get("/settlements/sudzha?as_of=2024-08-15").text)["next"] == "2025-03-12"
     html = client.get("/settlements/sudzha?as_of=2024-08-15&view=reported").text
     assert steps(html)["next"] == "2024-08-16"
-    assert 'href="/settlements/sudzha?as_of=2024-08-16&amp;known_on=2024-08-16"' in html
+    assert 'href="/settlements/sudzha?as_of=2024-08-16&amp;known_on=2024-08-16&amp;lang=en"' in html
 
 
 def test_step_links_carry_their_date_in_words_for_phones(client: TestClient) -> None:

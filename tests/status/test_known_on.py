@@ -73,7 +73,7 @@ def test_the_settlement_page_says_it_shows_what_was_reported_then(client):
 
 def test_links_carry_the_knowledge_date(client):
     html = client.get("/?as_of=2024-08-20&known_on=2024-08-15").text
-    assert 'href="/settlements?as_of=2024-08-20&amp;known_on=2024-08-15"' in html
+    assert 'href="/settlements?as_of=2024-08-20&amp;known_on=2024-08-15&amp;lang=en"' in html
     assert "as known on 15 Aug 2024" in text_of(html)
 
 

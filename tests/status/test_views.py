@@ -64,7 +64,7 @@ class TestTimeline:
         # By 27 April most statuses rest on claims older than the horizon: their own bands.
         assert "Contested 2 at the end" in svg
         assert "Russian control, stale 29 at the end" in svg
-        assert 'href="/timeline?as_of=2025-03-13"' in svg
+        assert 'href="/timeline?as_of=2025-03-13&amp;lang=en"' in svg
         assert "13 Mar 2025: Russian control 14, Russian control, stale 11" in svg
         legend = text_of(html[html.index('class="legend"') :][:2000])
         assert "Contested: 2" in legend and "Contested, stale: 12" in legend
@@ -112,8 +112,9 @@ class TestMapData:
 class TestTimeTravel:
     def test_previous_and_next_change_links(self, client):
         html = client.get("/settlements?as_of=2025-03-10&q=sud").text
-        assert 'href="/settlements?as_of=2025-03-09&amp;q=sud" title="Previous change' in html
-        assert 'href="/settlements?as_of=2025-03-11&amp;q=sud" title="Next change' in html
+        link = 'href="/settlements?as_of=2025-03-{}&amp;q=sud&amp;lang=en" title="{} change'
+        assert link.format("09", "Previous") in html
+        assert link.format("11", "Next") in html
 
     def test_no_next_change_after_the_last(self, client):
         html = client.get("/?as_of=2025-09-01").text  # the last claims are of May 2025
