@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -12,19 +12,22 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.expression import Exists
 
+from app import revisions
 from app.accounts import audit
 from app.accounts.models import AuditEvent, User
-from app.claims.models import Claim, ControlStatus, ReviewState
+from app.cache import RevisionCache, database_key
+from app.claims.models import Claim, ControlStatus, ReviewState, Verification
 from app.claims.schemas import ClaimIn
 from app.dates import EARLIEST_DATE, today
-from app.db import AnySelect, utcnow
-from app.domain import STATUS_PHRASES
+from app.db import AnySelect, as_driver_values, iso_date, utcnow
+from app.domain import SIDE_OF, STATUS_OF, STATUS_PHRASES, VERIFICATION_OF
 from app.filters import ClaimFilters
 from app.paging import PAGE_SIZE, Order, Page, count_of, page_of_query
 from app.settlements import service as settlements_service
 from app.settlements.models import Settlement
+from app.settlements.service import SettlementRow
 from app.sources import service as sources_service
-from app.sources.models import Source
+from app.sources.models import Reliability, Side, Source, SourceKind
 from app.sources.schemas import SourceIn
 
 NO_FILTERS = ClaimFilters()
@@ -62,6 +65,128 @@ def by_ids(session: Session, ids: Iterable[int]) -> dict[int, Claim]:
         return {}
     rows = session.scalars(select(Claim).where(Claim.id.in_(wanted))).all()
     return {c.id: c for c in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRecord:
+    """A source as a reader's page names it beside a claim: plain values, no session."""
+
+    id: int
+    slug: str
+    name: str
+    kind: SourceKind
+    side: Side
+    reliability: Reliability
+    homepage: str
+    public: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimRecord:
+    """A claim as reader pages show it: plain values with its source and settlement, no ORM
+    object and no session, so that it can be kept for a content revision and shared between
+    requests (and languages: nothing in it is in words but what a source said)."""
+
+    id: int
+    settlement_id: int
+    source_id: int
+    status: ControlStatus
+    as_of: date
+    published_on: date
+    source_url: str
+    summary: str
+    verification: Verification
+    review_state: ReviewState
+    supersedes_id: int | None
+    source: SourceRecord
+    settlement: SettlementRow
+
+
+_RECORD_COLUMNS = (
+    Claim.id,
+    Claim.settlement_id,
+    Claim.source_id,
+    Claim.status,
+    Claim.as_of,
+    Claim.published_on,
+    Claim.source_url,
+    Claim.summary,
+    Claim.verification,
+    Claim.review_state,
+    Claim.supersedes_id,
+    Source.slug,
+    Source.name,
+    Source.kind,
+    Source.side,
+    Source.reliability,
+    Source.homepage,
+    Source.public,
+)
+# Claim records of the current revision, by id, per database. Reader pages ask for the same
+# few hundred claims (the contested ones, the latest changes') again and again: each is read
+# once per revision. Past this many the dictionary starts over (a few MB at most).
+_RECORDS_KEPT = 20_000
+_claim_records: RevisionCache[dict[int, ClaimRecord]] = RevisionCache(size=4)
+
+
+def _read_records(session: Session, ids: list[int]) -> list[ClaimRecord]:
+    settlements = settlements_service.directory(session).by_id
+    sources: dict[int, SourceRecord] = {}
+    found = []
+    stmt = as_driver_values(
+        select(*_RECORD_COLUMNS).join(Source, Source.id == Claim.source_id).where(Claim.id.in_(ids))
+    )
+    for row in session.connection().execute(stmt):
+        (cid, sid, src, status, as_of, published_on, url, summary, verification, state, old) = row[
+            :11
+        ]
+        source = sources.get(int(src))
+        if source is None:
+            slug, name, kind, side, reliability, homepage, public = row[11:]
+            source = sources[int(src)] = SourceRecord(
+                int(src),
+                slug,
+                name,
+                SourceKind(kind),
+                SIDE_OF[side],
+                Reliability(reliability),
+                homepage,
+                bool(int(public)),
+            )
+        found.append(
+            ClaimRecord(
+                int(cid),
+                int(sid),
+                int(src),
+                STATUS_OF[status],
+                iso_date(as_of),
+                iso_date(published_on),
+                url,
+                summary,
+                VERIFICATION_OF[verification],
+                ReviewState(state),
+                None if old is None else int(old),
+                source,
+                settlements[int(sid)],
+            )
+        )
+    return found
+
+
+def records_by_ids(session: Session, ids: Iterable[int]) -> dict[int, ClaimRecord]:
+    """Claims by id as plain records (what reader pages show), each read once per revision."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    key = database_key(session)
+    revision = revisions.current(session)
+    kept = _claim_records.get(key, revision)
+    if kept is None or len(kept) > _RECORDS_KEPT:
+        kept = _claim_records.put(key, revision, {})
+    missing = [i for i in wanted if i not in kept]
+    if missing:
+        kept.update((r.id, r) for r in _read_records(session, missing))
+    return {i: kept[i] for i in wanted if i in kept}
 
 
 def claims_of_settlement(
@@ -162,6 +287,41 @@ def listed_claims_of_settlement(
     return page, later
 
 
+def listed_claim_records_of_settlement(
+    session: Session,
+    settlement_id: int,
+    as_of: date,
+    known_on: date | None = None,
+    *,
+    after: str | None = None,
+    offset: int = 0,
+) -> tuple[Page[ClaimRecord], int]:
+    """``listed_claims_of_settlement`` as plain records, for the settlement's page: the page
+    is found by its ids (an index walk), the claims come from ``records_by_ids``."""
+    shown, later = count_of_settlement(session, settlement_id, as_of, known_on)
+    stmt = select(Claim.id, Claim.as_of, Claim.published_on).where(
+        Claim.settlement_id == settlement_id,
+        Claim.review_state == ReviewState.approved,
+        Claim.as_of <= as_of,
+    )
+    if known_on is not None:
+        stmt = stmt.where(Claim.published_on <= known_on)
+    keys = page_of_query(
+        session,
+        stmt,
+        SETTLEMENT_CLAIMS_ORDER,
+        lambda row: (row.as_of, row.published_on, row.id),
+        after=after,
+        offset=offset,
+        size=PAGE_SIZE,
+        total=shown,
+        scalars=False,
+    )
+    records = records_by_ids(session, (row.id for row in keys.items))
+    page = replace(keys, items=[records[row.id] for row in keys.items if row.id in records])
+    return page, later
+
+
 def count_of_settlement(
     session: Session, settlement_id: int, as_of: date, known_on: date | None = None
 ) -> tuple[int, int]:
@@ -218,6 +378,24 @@ def latest_approved(
     if known_on is not None:
         stmt = stmt.where(Claim.published_on <= known_on)
     return session.scalars(stmt).all()
+
+
+def latest_approved_records(
+    session: Session, as_of: date, limit: int = 10, *, known_on: date | None = None
+) -> list[ClaimRecord]:
+    """``latest_approved`` as plain records (the dashboard's feed): the ids by the same index
+    walk, the claims from ``records_by_ids``."""
+    stmt = (
+        select(Claim.id)
+        .where(Claim.review_state == ReviewState.approved, Claim.as_of <= as_of)
+        .order_by(Claim.as_of.desc(), Claim.id.desc())
+        .limit(limit)
+    )
+    if known_on is not None:
+        stmt = stmt.where(Claim.published_on <= known_on)
+    ids = list(session.scalars(stmt))
+    records = records_by_ids(session, ids)
+    return [records[i] for i in ids if i in records]
 
 
 def newest_claim_day(session: Session, as_of: date, known_on: date | None = None) -> date | None:

@@ -94,7 +94,7 @@ def settlement_detail(
     )
     facts = status_service.settlement_facts(session, settlement.id, known_on)
     analysis = derive.explain(facts, as_of, window, known_on)
-    page, later = claims_service.listed_claims_of_settlement(
+    page, later = claims_service.listed_claim_records_of_settlement(
         session,
         settlement.id,
         as_of,
@@ -113,7 +113,9 @@ def settlement_detail(
             "settlement": settlement,
             "current": current,
             "analysis": analysis,
-            "window_claims": claims_service.by_ids(session, (c.id for c in analysis.window)),
+            "window_claims": claims_service.records_by_ids(
+                session, (c.id for c in analysis.window)
+            ),
             "stale_days": settings.stale_days,
             "timeline": timeline,
             "claims": claims,

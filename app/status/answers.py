@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from app.claims import service as claims_service
-from app.claims.models import Claim
+from app.claims.service import ClaimRecord
 from app.sources.models import Side
 from app.status.service import SettlementStatus
 
@@ -26,7 +26,7 @@ class Answer:
     """One settlement's status with the claims behind it, newest first."""
 
     row: SettlementStatus
-    claims: list[Claim]
+    claims: list[ClaimRecord]
 
     @property
     def disputed(self) -> bool:
@@ -36,7 +36,7 @@ class Answer:
         )
 
     @property
-    def by_side(self) -> list[tuple[Side, list[Claim]]]:
+    def by_side(self) -> list[tuple[Side, list[ClaimRecord]]]:
         """The claims grouped by their source's side, sides without claims left out."""
         grouped = [(side, [c for c in self.claims if c.source.side == side]) for side in SIDE_ORDER]
         return [(side, claims) for side, claims in grouped if claims]
@@ -51,7 +51,7 @@ def claim_ids_behind(row: SettlementStatus) -> tuple[int, ...]:
 
 def answers(session: Session, rows: Sequence[SettlementStatus]) -> list[Answer]:
     """An answer per row, with its claims: one query for all of them."""
-    claims = claims_service.by_ids(session, (i for r in rows for i in claim_ids_behind(r)))
+    claims = claims_service.records_by_ids(session, (i for r in rows for i in claim_ids_behind(r)))
     result = []
     for row in rows:
         behind = [claims[i] for i in claim_ids_behind(row) if i in claims]

@@ -90,7 +90,7 @@ def dashboard(
                 session, contested_rows, limit=DASHBOARD_CONTESTED
             ),
             "contested_total": len(contested_rows),
-            "latest_claims": claims_service.latest_approved(
+            "latest_claims": claims_service.latest_approved_records(
                 session, as_of, limit=6, known_on=known_on
             ),
             "window_days": settings.contest_window_days,

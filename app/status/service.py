@@ -28,6 +28,7 @@ from app.claims.models import (
     ReviewState,
     Verification,
 )
+from app.claims.service import ClaimRecord
 from app.config import Settings
 from app.db import AnySelect, as_driver_values, iso_date
 from app.settlements import service as settlements_service
@@ -902,7 +903,7 @@ class ContestedSettlement:
     """A contested settlement and the claims that make it so, grouped by the side that made them."""
 
     row: SettlementStatus
-    claims_by_side: dict[Side, list[Claim]]
+    claims_by_side: dict[Side, list[ClaimRecord]]
 
 
 def contested(
@@ -923,10 +924,10 @@ def contested(
         r.settlement.id: (r.derived.conflicting_claim_ids or r.derived.window_claim_ids)
         for r in shown
     }
-    claims = claims_service.by_ids(session, (i for ids in wanted.values() for i in ids))
+    claims = claims_service.records_by_ids(session, (i for ids in wanted.values() for i in ids))
     result = []
     for row in shown:
-        by_side: dict[Side, list[Claim]] = {side: [] for side in Side}
+        by_side: dict[Side, list[ClaimRecord]] = {side: [] for side in Side}
         for claim_id in wanted[row.settlement.id]:
             claim = claims[claim_id]
             by_side[claim.source.side].append(claim)
@@ -973,7 +974,7 @@ class Change:
 
     event: ChangeEvent
     settlement: SettlementRow | Settlement
-    claims: list[Claim]
+    claims: list[ClaimRecord]
 
 
 def changes(
@@ -1015,7 +1016,7 @@ def change_events(
 def changes_of(session: Session, events: Sequence[ChangeEvent]) -> list[Change]:
     """Changes with their settlements and the claims that made them (one query)."""
     settlements = settlements_service.directory(session).by_id
-    claims = claims_service.by_ids(session, (i for e in events for i in e.claim_ids))
+    claims = claims_service.records_by_ids(session, (i for e in events for i in e.claim_ids))
     return [
         Change(e, settlements[e.settlement_id], [claims[i] for i in e.claim_ids if i in claims])
         for e in events
