@@ -149,7 +149,28 @@ def page_of_rows(
     The rows are sorted here, so the order never depends on how a database sorted text.
     """
     ordered = sorted(rows, key=key)
-    keys = [key(row) for row in ordered]
+    return page_of_ordered(
+        ordered,
+        [key(row) for row in ordered],
+        kinds,
+        after=after,
+        offset=offset,
+        size=size,
+        field=field,
+    )
+
+
+def page_of_ordered(
+    ordered: Sequence[T],
+    keys: Sequence[Key],
+    kinds: Sequence[type],
+    *,
+    after: str | None = None,
+    offset: int = 0,
+    size: int = PAGE_SIZE,
+    field: str = "after",
+) -> Page[T]:
+    """``page_of_rows`` for rows already in order, with the key of each (kept sorted lists)."""
     if after:
         start = bisect_right(keys, decode_cursor(after, kinds, field))
     else:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -21,14 +20,13 @@ from app.deps import (
     SettingsDep,
     query_enum,
 )
-from app.paging import PAGE_SIZE, Key, page_of_rows
+from app.paging import PAGE_SIZE, Key, page_of_ordered, page_of_rows
 from app.settlements import service as settlements_service
 from app.sources.models import Side
 from app.status import answers as answers_service
 from app.status import map_svg, worked_cases
 from app.status import service as status_service
 from app.status.history import ChangeEvent
-from app.status.service import SettlementStatus
 from app.templating import human_date, render
 
 router = APIRouter(dependencies=DATED_PAGE)
@@ -62,9 +60,10 @@ def dashboard(
     q: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
     rows = status_service.status_table_for(session, settings, as_of, known_on=known_on)
+    summary = status_service.table_summary_for(session, settings, as_of, known_on=known_on)
     history = status_service.change_log(session, settings.contest_window_days, known_on)
     figures = status_service.area_figures(session, as_of, known_on)
-    contested_rows = status_service.contested_rows_of(rows)
+    contested_rows = summary.contested_rows
     found = status_service.search_rows(session, rows, q) if q.strip() else []
     if q.strip():
         carded = found if len(found) <= ANSWER_CARDS else []
@@ -81,8 +80,8 @@ def dashboard(
             "latest_changes": status_service.changes(session, history, as_of, limit=LATEST_CHANGES),
             "tile_url": settings.tile_url,
             "tile_attribution": settings.tile_attribution,
-            "counts": status_service.count_by_status(rows),
-            "stale_counts": status_service.count_stale(rows),
+            "counts": summary.counts,
+            "stale_counts": summary.stale_counts,
             "stale_days": settings.stale_days,
             "newest_claim": claims_service.newest_claim_day(session, as_of, known_on),
             "total": len(rows),
@@ -113,12 +112,12 @@ def contested(
     district: DistrictDep,
     paging: PageRequestDep,
 ) -> Response:
-    rows = status_service.status_table_for(
+    summary = status_service.table_summary_for(
         session, settings, as_of, known_on=known_on, district=district
     )
-    page = page_of_rows(
-        status_service.contested_rows_of(rows),
-        _contested_key,
+    page = page_of_ordered(
+        summary.contested_rows,
+        summary.contested_keys,
         (int, int, str, int),
         after=paging.after,
         offset=paging.offset(CONTESTED_PAGE),
@@ -138,12 +137,6 @@ def contested(
         },
         fragments={"contested-list": "contested_list"},
     )
-
-
-def _contested_key(row: SettlementStatus) -> Key:
-    """The contested page's order (contested_rows_of's), ending on the settlement's id."""
-    since = row.since or date.min
-    return (int(row.evidence.stale), -since.toordinal(), row.settlement.name, row.settlement.id)
 
 
 def _change_key(event: ChangeEvent) -> Key:

@@ -31,6 +31,7 @@ from app.claims.models import (
 from app.claims.service import ClaimRecord
 from app.config import Settings
 from app.db import AnySelect, as_driver_values, iso_date
+from app.paging import Key
 from app.settlements import service as settlements_service
 from app.settlements.models import Settlement
 from app.settlements.service import SettlementRow
@@ -820,6 +821,33 @@ def status_table(
     would otherwise look up thousands of settlements in the history on every request.
     ``stale`` keeps only the rows whose evidence is (True) or is not (False) stale.
     """
+    _key, _revision, cached = _table(
+        session,
+        as_of,
+        window_days,
+        known_on=known_on,
+        stale_days=stale_days,
+        q=q,
+        district=district,
+        status=status,
+    )
+    if stale is None:
+        return list(cached)
+    return [r for r in cached if r.evidence.stale is stale]
+
+
+def _table(
+    session: Session,
+    as_of: date,
+    window_days: int,
+    *,
+    known_on: date | None,
+    stale_days: int,
+    q: str,
+    district: str,
+    status: ControlStatus | None,
+) -> tuple[Any, int, tuple[SettlementStatus, ...]]:
+    """The kept status table, with its cache key and the revision it holds."""
     known_on = knowledge_date(known_on)
     key = (database_key(session), window_days, stale_days, as_of, known_on, q, district, status)
     revision = revisions.current(session)
@@ -856,9 +884,77 @@ def status_table(
             evidence = evidence_of(derived, as_of, window_days, stale_days)
             rows.append(SettlementStatus(settlement, derived, since, evidence))
         cached = _tables.put(key, revision, tuple(rows))
-    if stale is None:
-        return list(cached)
-    return [r for r in cached if r.evidence.stale is stale]
+    return key, revision, cached
+
+
+@dataclass(frozen=True, slots=True)
+class TableSummary:
+    """What pages count and list of one status table, kept beside it for the revision: plain
+    numbers and the table's own rows (no words, so every language shares it)."""
+
+    counts: dict[ControlStatus, int]
+    stale_counts: dict[ControlStatus, int]
+    # The contested rows in contested_rows_of's order, and each one's contested_key.
+    contested_rows: tuple[SettlementStatus, ...]
+    contested_keys: tuple[Key, ...]
+
+
+_summaries: RevisionCache[TableSummary] = RevisionCache(size=16)
+
+
+def table_summary(
+    session: Session,
+    as_of: date,
+    window_days: int,
+    *,
+    known_on: date | None = None,
+    stale_days: int = DEFAULT_STALE_DAYS,
+    q: str = "",
+    district: str = "",
+    status: ControlStatus | None = None,
+) -> TableSummary:
+    """The counts and the contested rows of ``status_table``'s table, kept per revision: an
+    uncached dashboard or contested page would otherwise count and sort 5,000 rows."""
+    key, revision, rows = _table(
+        session,
+        as_of,
+        window_days,
+        known_on=known_on,
+        stale_days=stale_days,
+        q=q,
+        district=district,
+        status=status,
+    )
+    summary = _summaries.get(key, revision)
+    if summary is None:
+        contested_rows = contested_rows_of(rows)
+        summary = _summaries.put(
+            key,
+            revision,
+            TableSummary(
+                count_by_status(rows),
+                count_stale(rows),
+                tuple(contested_rows),
+                tuple(contested_key(r) for r in contested_rows),
+            ),
+        )
+    return summary
+
+
+def table_summary_for(
+    session: Session, settings: Settings, as_of: date, **filters: Any
+) -> TableSummary:
+    """``table_summary`` with the rule's window and staleness horizon from the settings."""
+    return table_summary(
+        session, as_of, settings.contest_window_days, stale_days=settings.stale_days, **filters
+    )
+
+
+def contested_key(row: SettlementStatus) -> Key:
+    """contested_rows_of's order as a key, ending on the settlement's id (the contested page's
+    cursor)."""
+    since = row.since or date.min
+    return (int(row.evidence.stale), -since.toordinal(), row.settlement.name, row.settlement.id)
 
 
 def status_table_for(
