@@ -92,6 +92,21 @@ VERIFICATION_LABELS = {
     Verification.refuted: N_("Refuted"),
 }
 
+_jinja_max = env.filters["max"]
+
+
+@pass_context
+def numbers_max(
+    context: Context, value: Any, case_sensitive: bool = False, attribute: str | int | None = None
+) -> Any:
+    """Jinja's ``max``, answered directly for a plain list of numbers (a timeline's bar widths:
+    hundreds per settlement page), where Jinja's case folding and key function only cost."""
+    plain = attribute is None and isinstance(value, list) and value
+    if plain and all(type(v) is int or type(v) is float for v in value):
+        return max(value)
+    return _jinja_max(context.environment, value, case_sensitive, attribute)
+
+
 # 8 Apr 2025, 8 квітня 2025 р.: unambiguous for readers anywhere.
 human_date = i18n.format_date
 
@@ -206,6 +221,7 @@ env.filters["number"] = i18n.format_number
 env.filters["area"] = i18n.format_area
 env.filters["day_month"] = i18n.format_day_month
 env.filters["month_year"] = i18n.format_month_year
+env.filters["max"] = numbers_max
 env.tests["safe_url"] = is_safe_url
 env.globals["url_for_page"] = url_for_page
 env.globals["static_url"] = static_url
