@@ -14,6 +14,8 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy.orm import Session
 
+from app import revisions
+
 T = TypeVar("T")
 
 
@@ -77,3 +79,15 @@ class RevisionCache(Generic[T]):
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+
+def kept(cache: RevisionCache[T], session: Session, key: Any, build: Callable[[], T]) -> T:
+    """``build()`` kept in ``cache`` for the session's content revision, per database and
+    ``key``. For small, cheap entries of plain data (no ORM objects, no words): two readers
+    may both build one; the second keeps its own."""
+    full_key = (database_key(session), key)
+    revision = revisions.current(session)
+    entry = cache.latest(full_key)
+    if entry is not None and entry.revision == revision:
+        return entry.value
+    return cache.put(full_key, revision, build())

@@ -15,7 +15,7 @@ from sqlalchemy.sql.expression import Exists
 from app import revisions
 from app.accounts import audit
 from app.accounts.models import AuditEvent, User
-from app.cache import RevisionCache, database_key
+from app.cache import RevisionCache, database_key, kept
 from app.claims.models import Claim, ControlStatus, ReviewState, Verification
 from app.claims.schemas import ClaimIn
 from app.dates import EARLIEST_DATE, today
@@ -393,13 +393,27 @@ def latest_approved_records(
     )
     if known_on is not None:
         stmt = stmt.where(Claim.published_on <= known_on)
-    ids = list(session.scalars(stmt))
+    ids = kept(_latest_ids, session, (as_of, known_on, limit), lambda: tuple(session.scalars(stmt)))
     records = records_by_ids(session, ids)
     return [records[i] for i in ids if i in records]
 
 
+_latest_ids: RevisionCache[tuple[int, ...]] = RevisionCache(size=16)
+_newest_days: RevisionCache[date | None] = RevisionCache(size=16)
+
+
 def newest_claim_day(session: Session, as_of: date, known_on: date | None = None) -> date | None:
-    """The date of the newest approved claim dated up to ``as_of`` (published by ``known_on``)."""
+    """The date of the newest approved claim dated up to ``as_of`` (published by ``known_on``),
+    kept per revision."""
+    return kept(
+        _newest_days,
+        session,
+        (as_of, known_on),
+        lambda: _newest_claim_day(session, as_of, known_on),
+    )
+
+
+def _newest_claim_day(session: Session, as_of: date, known_on: date | None) -> date | None:
     stmt = select(func.max(Claim.as_of)).where(
         Claim.review_state == ReviewState.approved, Claim.as_of <= as_of
     )

@@ -18,7 +18,7 @@ from sqlalchemy.sql.elements import Label
 from sqlalchemy.sql.expression import Join
 
 from app import dates, revisions
-from app.cache import Entry, RevisionCache, database_key
+from app.cache import Entry, RevisionCache, database_key, kept
 from app.claims import service as claims_service
 from app.claims.models import (
     STATUS_OF,
@@ -418,16 +418,38 @@ class PersistedChanges:
             batch = _EVENT_BATCH
 
     def previous_change(self, day: date) -> date | None:
-        return self.session.scalar(select(func.max(StatusChange.day)).where(StatusChange.day < day))
+        days = self._days()
+        i = bisect_left(days, day)
+        return days[i - 1] if i > 0 else None
 
     def next_change(self, day: date) -> date | None:
-        return self.session.scalar(select(func.min(StatusChange.day)).where(StatusChange.day > day))
+        days = self._days()
+        i = bisect_right(days, day)
+        return days[i] if i < len(days) else None
 
     @property
     def change_days(self) -> list[date]:
-        return list(
-            self.session.scalars(select(StatusChange.day).distinct().order_by(StatusChange.day))
+        return list(self._days())
+
+    def _days(self) -> tuple[date, ...]:
+        """The days some status changed, in order, kept per revision: every dated page's date
+        bar steps to the nearest ones (two queries a page before; one index scan a revision)."""
+        return kept(
+            _change_days,
+            self.session,
+            "days",
+            lambda: tuple(
+                iso_date(day)
+                for (day,) in self.session.connection().execute(
+                    as_driver_values(select(StatusChange.day).distinct().order_by(StatusChange.day))
+                )
+            ),
         )
+
+
+_change_days: RevisionCache[tuple[date, ...]] = RevisionCache(size=4)
+# The dashboard's latest changes (as known now), per date shown and how many.
+_latest_events: RevisionCache[tuple[ChangeEvent, ...]] = RevisionCache(size=16)
 
 
 def _event_of(row: StatusChange) -> ChangeEvent:
@@ -1095,6 +1117,26 @@ def change_events(
     limit: int | None = None,
 ) -> list[ChangeEvent]:
     """The changes of status up to ``as_of``, newest first, filtered; no claims read."""
+    if isinstance(history, PersistedChanges) and not district and side is None and limit:
+        # The dashboard's few latest changes: plain events, kept per revision.
+        latest: tuple[ChangeEvent, ...] = kept(
+            _latest_events,
+            session,
+            (as_of, limit),
+            lambda: tuple(_change_events(session, history, as_of, "", None, limit)),
+        )
+        return list(latest)
+    return _change_events(session, history, as_of, district, side, limit)
+
+
+def _change_events(
+    session: Session,
+    history: ChangeLog,
+    as_of: date,
+    district: str,
+    side: Side | None,
+    limit: int | None,
+) -> list[ChangeEvent]:
     wanted = (
         {s.id for s in settlements_service.search(session, district=district)} if district else None
     )
