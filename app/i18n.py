@@ -158,7 +158,12 @@ def format_month_year(value: date) -> str:
 
 def format_number(value: int | float) -> str:
     """1,234 in English; 1 234 in Ukrainian and Russian (a no-break space)."""
-    return format_decimal(value, locale=_locale(_language.get()))
+    language = _language.get()
+    if language == DEFAULT_LANGUAGE and type(value) is int:
+        # What Babel writes for English, without its pattern machinery (a list page writes
+        # a number per row: "12 days before the date shown").
+        return f"{value:,}"
+    return format_decimal(value, locale=_locale(language))
 
 
 def format_area(square_km: int | float) -> str:

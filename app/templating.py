@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -222,7 +223,15 @@ env.filters["area"] = i18n.format_area
 env.filters["day_month"] = i18n.format_day_month
 env.filters["month_year"] = i18n.format_month_year
 env.filters["max"] = numbers_max
-env.tests["safe_url"] = is_safe_url
+# Kept per address (a yes or no, no words): a page of claims asks it of each claim's link.
+_is_safe_url_kept = lru_cache(maxsize=8192)(is_safe_url)
+
+
+def safe_url(value: str | None) -> bool:
+    return _is_safe_url_kept(value)
+
+
+env.tests["safe_url"] = safe_url
 env.globals["url_for_page"] = url_for_page
 env.globals["static_url"] = static_url
 env.globals["ControlStatus"] = ControlStatus
