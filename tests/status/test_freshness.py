@@ -23,6 +23,7 @@ from app.status import service as status_service
 from app.status.models import StatusChange
 from tests.helpers import (
     WINDOW,
+    add_claim,
     assert_persisted_changes_match_history,
     history_from_scratch,
 )
@@ -113,3 +114,48 @@ def test_a_rolled_back_write_leaves_the_status_changes_as_they_were(fresh_db):
     with fresh_db.read_session() as session:
         assert session.scalar(select(func.count()).select_from(StatusChange)) == stored
     assert stored
+
+
+def test_reader_pages_show_claims_and_sources_as_of_the_latest_write(fresh_client, fresh_db):
+    """The plain claim records, counts, contested rows, date bar steps and latest claims that
+    uncached pages keep per revision: a write is on the next page, with or without the page
+    cache (an editor's request renders, a reader's is keyed on the revision)."""
+    pages = ["/", "/contested", "/settlements/sudzha", "/settlements/guyevo"]
+    before = {page: fresh_client.get(page).text for page in pages}
+    with fresh_db.read_session() as session:
+        summaries = "\n".join(session.scalars(select(Claim.summary)))
+        # Names that only a source's own mention can put on a page (none is in a summary).
+        names = [n for n in session.scalars(select(Source.name)) if n not in summaries]
+    shown = {page: [n for n in names if n in text] for page, text in before.items()}
+    assert all(shown.values()), shown  # each page names some source
+    with fresh_db.writing() as session:
+        for source in session.scalars(select(Source)):
+            source.name = f"{source.name} (renamed)"
+        sudzha = session.scalar(select(Settlement).where(Settlement.slug == "sudzha"))
+        newest = session.scalars(
+            select(Claim)
+            .where(Claim.settlement_id == sudzha.id)
+            .order_by(Claim.as_of.desc(), Claim.id.desc())
+        ).first()
+        newest.summary = "Edited in place after the page was kept."
+    for page in pages:
+        text = fresh_client.get(page).text
+        for name in shown[page]:
+            assert f"{name} (renamed)" in text, (page, name)
+    assert (
+        "Edited in place after the page was kept." in fresh_client.get("/settlements/sudzha").text
+    )
+
+    # A new approved claim: the dashboard's latest claims and its date bar's steps.
+    today = date.today()
+    add_claim(
+        fresh_db,
+        settlement="guyevo",
+        source="reuters",
+        status="ukrainian_control",
+        as_of=today,
+        summary="The newest word on Guyevo.",
+    )
+    assert "The newest word on Guyevo." in fresh_client.get("/").text
+    assert "The newest word on Guyevo." in fresh_client.get("/settlements/guyevo").text
+    assert_everything_fresh(fresh_client, fresh_db)
