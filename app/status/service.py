@@ -198,6 +198,10 @@ def window_facts(
     """
     conditions = _candidate_conditions(known_on)
     calendar_start = conditions[_CALENDAR_START]
+    if known_on is not None:
+        # Candidates as known on K are dated by K (published_on >= as_of): each anchor's
+        # walk down its settlement's index starts there, not at claims K had not seen.
+        on = min(on, known_on)
     # Per settlement, its claims newest first along (settlement, review state, as_of) until
     # the first candidate: a few rows each, where a GROUP BY would read every claim.
     anchor = (
@@ -527,8 +531,14 @@ class ChangesAsKnownOn:
                 else:
                     before[int(sid)] = ControlStatus(after)
             span = timedelta(days=window_days)
+            # Dated by K too (a claim is never published before its date): with both bounds
+            # the claims of a few weeks are read, not every claim dated since the first day.
             facts = _facts_by_settlement(
-                session, settlement_ids=first, known_on=known_on, after=min(first.values()) - span
+                session,
+                known_on,
+                settlement_ids=first,
+                known_on=known_on,
+                after=min(first.values()) - span,
             )
             for settlement_id, day in first.items():
                 window = [f for f in facts.get(settlement_id, []) if f.as_of > day - span]
