@@ -387,7 +387,9 @@ def latest_approved_records(
     walk, the claims from ``records_by_ids``."""
     stmt = (
         select(Claim.id)
-        .where(Claim.review_state == ReviewState.approved, Claim.as_of <= as_of)
+        .where(
+            Claim.review_state == ReviewState.approved, Claim.as_of <= _dated_by(as_of, known_on)
+        )
         .order_by(Claim.as_of.desc(), Claim.id.desc())
         .limit(limit)
     )
@@ -415,11 +417,18 @@ def newest_claim_day(session: Session, as_of: date, known_on: date | None = None
 
 def _newest_claim_day(session: Session, as_of: date, known_on: date | None) -> date | None:
     stmt = select(func.max(Claim.as_of)).where(
-        Claim.review_state == ReviewState.approved, Claim.as_of <= as_of
+        Claim.review_state == ReviewState.approved, Claim.as_of <= _dated_by(as_of, known_on)
     )
     if known_on is not None:
         stmt = stmt.where(Claim.published_on <= known_on)
     return session.scalar(stmt)
+
+
+def _dated_by(as_of: date, known_on: date | None) -> date:
+    """The latest date a claim shown on ``as_of`` as known on ``known_on`` can bear: a claim
+    is never published before its date, so one published by K is dated by K. Said in SQL,
+    a walk down the date index starts there instead of skipping what K had not seen."""
+    return as_of if known_on is None else min(as_of, known_on)
 
 
 def export_query(filters: ClaimFilters = NO_FILTERS) -> AnySelect:
