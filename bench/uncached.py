@@ -1,0 +1,148 @@
+"""Uncached renders: what every request costs when nothing rendered is kept (an editor's view).
+
+Starts the tracker on the benchmark's dataset with the page cache off, one worker, several
+times (``--runs``), and in each run:
+
+1. asks ``/`` once (in-process derived data warm), then dashboards "as reported then" for
+   (as_of, known_on) pairs no request asked for before: wall and server CPU seconds of each
+   (the first such request of a process also pays the publication scan, once per revision:
+   it is timed on its own);
+2. loads each uncached page with wrk (16 connections) after one warm request: requests per
+   second, p50 and p95, and the server's CPU milliseconds per request (its CPU time over the
+   load divided by the requests answered: on a shared machine this says more than req/s).
+
+Prints the median of the runs per figure, and writes its section into bench/RESULTS.md
+between markers unless ``--print``.
+
+    .venv/bin/python bench/uncached.py [--runs 3] [--seconds 8] [--print]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import urllib.request
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.cold_start import cpu_seconds, met, timed_cpu  # noqa: E402
+from bench.generate import HOT_SPOT  # noqa: E402
+from bench.run import FULL, dataset, load, tracker, write_section  # noqa: E402
+
+BEGIN, END = "<!-- uncached: begin -->", "<!-- uncached: end -->"
+PAGES = [
+    ("/ dashboard", "/", 150.0),
+    (f"/settlements/{HOT_SPOT} (1,000 claims)", f"/settlements/{HOT_SPOT}", 200.0),
+    ("/contested", "/contested", 150.0),
+]
+# The first "as reported then" request of a process: it pays the scan of publication days.
+FIRST_REPORTED = ("2025-01-10", "2025-01-10")
+PAIRS = [
+    ("2024-10-27", "2024-10-27"),
+    ("2025-05-15", "2025-05-15"),
+    ("2025-06-01", "2025-05-20"),
+    ("2025-09-01", "2025-08-01"),
+]
+
+
+def dashboard_query(as_of: str, known_on: str) -> str:
+    return f"/?as_of={as_of}&known_on={known_on}"
+
+
+def one_run(url: str, seconds: float) -> dict[str, tuple[float, ...]]:
+    figures: dict[str, tuple[float, ...]] = {}
+    with tracker(url, page_cache=False) as (base, proc):
+        timed_cpu(base + "/", proc.pid)
+        figures["first reported"] = timed_cpu(base + dashboard_query(*FIRST_REPORTED), proc.pid)
+        for as_of, known_on in PAIRS:
+            figures[f"pair {as_of} {known_on}"] = timed_cpu(
+                base + dashboard_query(as_of, known_on), proc.pid
+            )
+        for name, page, _target in PAGES:
+            with urllib.request.urlopen(base + page, timeout=600) as response:
+                response.read()
+            before = cpu_seconds(proc.pid)
+            result = load(name, base + page, seconds)
+            cpu = cpu_seconds(proc.pid) - before
+            requests = (result.rps or 0) * seconds
+            figures[page] = (
+                result.rps or 0.0,
+                result.p50 or 0.0,
+                result.p95 or 0.0,
+                1000 * cpu / requests if requests else 0.0,
+            )
+            print(f"  {name}: {figures[page]}", flush=True)
+    return figures
+
+
+def median_of(runs: list[dict[str, tuple[float, ...]]], key: str) -> tuple[float, ...]:
+    return tuple(statistics.median(run[key][i] for run in runs) for i in range(len(runs[0][key])))
+
+
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--print", action="store_true", help="print instead of writing")
+    parser.add_argument("--label", default="", help="what code this is (printed)")
+    parser.add_argument("--work", type=Path, default=ROOT / "bench" / "work")
+    parser.add_argument("--output", type=Path, default=ROOT / "bench" / "RESULTS.md")
+    args = parser.parse_args()
+    path = dataset(args.work, FULL.settlements, FULL.claims)
+    url = f"sqlite:///{path}"
+    loads = [load_average()]
+    runs = []
+    for i in range(args.runs):
+        print(f"run {i + 1} of {args.runs} (load average {load_average()})", flush=True)
+        runs.append(one_run(url, args.seconds))
+        loads.append(load_average())
+    lines = [
+        BEGIN,
+        "## Uncached renders, measured\n",
+        f"{FULL.settlements:,} settlements, {FULL.claims:,} claims, SQLite, page cache off, one "
+        f"worker, {date.today().isoformat()}{', ' + args.label if args.label else ''}. Median "
+        f"of {args.runs} runs (a fresh server each); wrk with 16 connections for "
+        f"{args.seconds:.0f} s per page. Load average (1, 5, 15 min) at each run's start and "
+        f"at the end: {'; '.join(loads)}. `bench/uncached.py`.\n",
+        "| uncached page | req/s | p50 ms | p95 ms | server CPU ms per request | target |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, page, target in PAGES:
+        rps, p50, p95, cpu = median_of(runs, page)
+        lines.append(
+            f"| {name} | {rps:,.0f} | {p50:.1f} | {p95:.1f} | {cpu:.1f} | "
+            f">= {target:.0f} req/s: {met(rps >= target)}; p95 < 150 ms: {met(p95 < 150)} |"
+        )
+    lines += [
+        "\n| as_of | known_on | dashboard, first request: wall s · server CPU s | target < 0.3 s |",
+        "|---|---|---|---|",
+    ]
+    for label, (as_of, known_on) in [("first reported", FIRST_REPORTED)] + [
+        (f"pair {a} {k}", (a, k)) for a, k in PAIRS
+    ]:
+        wall, cpu = median_of(runs, label)
+        note = " (the process's first as reported then)" if label == "first reported" else ""
+        lines.append(
+            f"| {as_of} | {known_on}{note} | {wall:.3f} · {cpu:.2f} | "
+            f"wall {met(wall < 0.3)} · CPU {met(cpu < 0.3)} |"
+        )
+    lines.append(END)
+    section = "\n".join(lines)
+    print(section)
+    if not args.print:
+        write_section(args.output, section, BEGIN, END)
+        print(f"wrote {args.output}")
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    main()
