@@ -26,6 +26,7 @@ from app.filters import (
     district_param,
     enum_param,
 )
+from app.i18n import place_name
 from app.paging import MAX_CURSOR_LENGTH
 from app.settlements import service as settlements_service
 from app.settlements.models import Settlement
@@ -381,7 +382,7 @@ def load_settlement_date_nav(
         known_on,
         reported_then=request.state.reported_then,
     )
-    request.state.date_nav_of = settlement.name
+    request.state.date_nav_of = place_name(settlement)
 
 
 SETTLEMENT_DATED_PAGE = [Depends(load_settlement_date_nav)]

@@ -150,6 +150,10 @@ VIEW_PARAMETERS = frozenset(
 )
 
 
+# Not pages (no redirect to a language), but they speak the ``lang`` they are given.
+DRAWN_IN_READERS_LANGUAGE = frozenset({"/map.svg"})
+
+
 @pass_context
 def url_for_page(
     context: Context, path: str, kept: Mapping[str, str] | None = None, /, **params: Any
@@ -180,8 +184,13 @@ def url_for_page(
     merged.pop("view", None)
     # A page keeps the reader's language (downloads and the API speak English).
     merged.pop(LANGUAGE_PARAMETER, None)
+    language = context.get("lang") or i18n.current_language()
     if is_page(path.partition("?")[0]):
-        merged[LANGUAGE_PARAMETER] = context.get("lang") or i18n.current_language()
+        merged[LANGUAGE_PARAMETER] = language
+    elif path in DRAWN_IN_READERS_LANGUAGE and language != i18n.DEFAULT_LANGUAGE:
+        # The map image names the settlements in the language it is asked for; in English
+        # its address stays the one it always was.
+        merged[LANGUAGE_PARAMETER] = language
     # The dates first, then the rest, the language last: one view, one address.
     ordered = sorted(merged.items(), key=lambda item: item[0] not in ("as_of", "known_on"))
     query = {k: v for k, v in ordered if v not in (None, "")}

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import AuditEvent, User
 from app.domain import STATUS_OF, STATUS_PHRASES
+from app.i18n import place_name
 from app.settlements.models import Settlement
 from app.sources.models import Source
 
@@ -63,9 +64,12 @@ def _names(session: Session, events: Sequence[AuditEvent]) -> _Names:
         users = {user_id: username for user_id, username in rows}
     if slugs:
         rows_s = session.execute(
-            select(Settlement.slug, Settlement.name).where(Settlement.slug.in_(slugs))
+            select(Settlement.slug, Settlement.name, Settlement.name_uk, Settlement.name_ru).where(
+                Settlement.slug.in_(slugs)
+            )
         )
-        settlements = {slug: name for slug, name in rows_s}
+        # In the reader's language: the sentences are made for the page being shown.
+        settlements = {row.slug: place_name(row) for row in rows_s}
     if source_ids:
         rows = session.execute(select(Source.id, Source.name).where(Source.id.in_(source_ids)))
         sources = {source_id: name for source_id, name in rows}

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 from app.domain import ControlStatus
+from app.i18n import place_name
 
 if TYPE_CHECKING:
     from app.status.service import SettlementStatus
@@ -85,10 +86,11 @@ NO_GEOGRAPHY = Geography()
 
 
 def points_of(rows: Iterable[SettlementStatus]) -> list[MapPoint]:
-    """The settlements that have a position, as markers."""
+    """The settlements that have a position, as markers, named in the language the image
+    is asked for (``lang=``; English without it)."""
     return [
         MapPoint(
-            name=row.settlement.name,
+            name=place_name(row.settlement),
             lat=row.settlement.lat,
             lon=row.settlement.lon,
             status=row.status,

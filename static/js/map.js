@@ -29,6 +29,16 @@
   // From this zoom on every marker stands alone (villages a few km apart are apart).
   const NO_CLUSTERS_FROM_ZOOM = 12;
 
+  // Settlement names in the page's language: name_uk or name_ru from the GeoJSON, the English
+  // name where the translation is missing.
+  const LANGUAGE = document.documentElement.lang;
+
+  function inPageLanguage(properties) {
+    const localized = properties["name_" + LANGUAGE];
+    if (LANGUAGE === "en" || !localized) return properties;
+    return Object.assign({}, properties, { name: localized });
+  }
+
   function el(tag, className, text) {
     const node = document.createElement(tag);
     if (className) node.className = className;
@@ -345,7 +355,7 @@
         const bounds = [];
         const markers = [];
         data.features.forEach(function (feature) {
-          const p = feature.properties;
+          const p = inPageLanguage(feature.properties);
           const lon = feature.geometry.coordinates[0];
           const lat = feature.geometry.coordinates[1];
           bounds.push([lat, lon]);
