@@ -21,7 +21,9 @@ from app.language import PARAMETER as LANGUAGE_PARAMETER
 from app.language import is_page, with_language
 from app.sources.models import Side
 from app.static_files import static_url
+from app.status.derive import FIGHTING_REPORTED, NOTE_TEXT, REASON_TEXT, Confidence, Derived
 from app.status.history import CHART_GROUPS, STALE_SUFFIX
+from app.status.models import Holder
 from app.urls import absolute_url
 from app.validation import is_safe_url
 
@@ -91,6 +93,65 @@ VERIFICATION_LABELS = {
     Verification.confirmed: N_("Independently confirmed"),
     Verification.refuted: N_("Refuted"),
 }
+
+# The short words of a claim's verification, as its tag shows them ("geolocated").
+VERIFICATION_WORDS = {
+    Verification.unverified: N_("unverified"),
+    Verification.geolocated: N_("geolocated"),
+    Verification.confirmed: N_("confirmed"),
+    Verification.refuted: N_("refuted"),
+}
+CONFIDENCE_LABELS = {
+    Confidence.high: N_("high"),
+    Confidence.medium: N_("medium"),
+    Confidence.low: N_("low"),
+}
+HOLDER_LABELS = {Holder.russia: N_("Russia"), Holder.ukraine: N_("Ukraine")}
+
+
+def explanation(derived: Derived) -> str:
+    """Why a status is what it is, in the reader's language (the API keeps the English)."""
+    return derived.explained(gettext)
+
+
+def plural_forms(singular: str, plural: str) -> dict[str, str]:
+    """A plural message for a script, by the categories of Intl.PluralRules: the script picks
+    the form for its number (one, few, many, other) without a catalog of its own."""
+    return {
+        category: ngettext(singular, plural, sample)
+        for category, sample in (("one", 1), ("few", 2), ("many", 5), ("other", 5))
+    }
+
+
+def map_words() -> dict[str, Any]:
+    """The words the map's script writes (popups, groups, markers), in the reader's language.
+    Values are %(name)s templates the script fills in."""
+    explanations = [*REASON_TEXT.values(), FIGHTING_REPORTED, *NOTE_TEXT.values()]
+    return {
+        "since": gettext("since %(date)s"),
+        "confidence": gettext("confidence %(level)s"),
+        "levels": {c.value: gettext(label) for c, label in CONFIDENCE_LABELS.items()},
+        "approximate": gettext("approximate position"),
+        "on_the_date_shown": gettext("on the date shown"),
+        "days_before": plural_forms(
+            "%(count)s day before the date shown", "%(count)s days before the date shown"
+        ),
+        "latest_claim": gettext("Latest claim %(age)s"),
+        "stale_latest_claim": gettext("Stale: latest claim %(age)s"),
+        "stale_mark": gettext("(stale)"),
+        "open": gettext("Open %(name)s and its claims →"),
+        "sides": {side.value: gettext(label) for side, label in SIDE_LABELS.items()},
+        "verifications": {v.value: gettext(w) for v, w in VERIFICATION_WORDS.items()},
+        "explanations": {words: gettext(words) for words in explanations},
+        "group": plural_forms(
+            "%(count)s settlement: %(words)s", "%(count)s settlements: %(words)s"
+        ),
+        "group_stale": gettext("%(count)s stale"),
+        "zoom_in": gettext("Zoom in to see them."),
+        "borders": gettext("Borders: Natural Earth"),
+        "load_failed": gettext("The map data could not be loaded (%(error)s)."),
+    }
+
 
 # 8 Apr 2025, 8 квітня 2025 р.: unambiguous for readers anywhere.
 human_date = i18n.format_date
@@ -211,6 +272,11 @@ env.filters["status_label"] = status_label
 env.filters["side_label"] = lambda side: gettext(SIDE_LABELS[Side(side)])
 env.filters["verification_label"] = lambda v: gettext(VERIFICATION_LABELS[Verification(v)])
 env.filters["place_name"] = i18n.place_name
+env.filters["explanation"] = explanation
+env.filters["confidence_label"] = lambda c: gettext(CONFIDENCE_LABELS[Confidence(c)])
+env.filters["verification_word"] = lambda v: gettext(VERIFICATION_WORDS[Verification(v)])
+env.filters["holder_label"] = lambda h: gettext(HOLDER_LABELS[Holder(h)])
+env.globals["map_words"] = map_words
 env.filters["number"] = i18n.format_number
 env.filters["area"] = i18n.format_area
 env.filters["day_month"] = i18n.format_day_month
