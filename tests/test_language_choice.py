@@ -157,7 +157,7 @@ def test_every_link_to_a_page_keeps_the_language(reader, path):
     links = [
         link.replace("&amp;", "&")
         for link in re.findall(r'<a [^>]*href="(/[^"#]*)"', html)
-        + re.findall(r'<form [^>]*action="(/[^"#]*)"', html)
+        + re.findall(r'<form [^>]*method="post"[^>]*action="(/[^"#]*)"', html)
     ]
     lost = [
         link

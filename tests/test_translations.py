@@ -19,10 +19,11 @@ ROOT = Path(__file__).resolve().parent.parent
 TRANSLATED = [code for code in LANGUAGES if code != DEFAULT_LANGUAGE]
 
 # Words that take a side: a settlement under one side's control is neither "liberated" nor
-# "occupied" (docs/GLOSSARY.md). Stems, so that every case and gender is caught.
+# "occupied" (docs/GLOSSARY.md). Stems, so that every case and gender is caught ("free some
+# disk space", звільніть місце / освободите место, is another verb's form and passes).
 SIDE_TAKING_STEMS = {
-    "uk": ("звільн", "окуп", "визвол"),
-    "ru": ("освобожд", "освобод", "оккуп"),
+    "uk": ("звільнен", "звільнил", "окуп", "визвол"),
+    "ru": ("освобожд", "освободил", "оккуп"),
 }
 PLACEHOLDER = re.compile(r"%\((\w+)\)s|%s|%d")
 
