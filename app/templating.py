@@ -316,6 +316,51 @@ def team_member(context: Context, user: Any, role_words: str) -> str:
 env.globals["team_member"] = team_member
 
 
+@pass_context
+def in_language(context: Context, path: str) -> str:
+    """A link or a form's action on the team's pages, in the page's language: as it is in
+    English (the address a visitor without a language gets), with ``lang`` in any other, so
+    that a form posted from a Ukrainian page answers in Ukrainian."""
+    language = context.get("lang") or i18n.current_language()
+    if language == i18n.DEFAULT_LANGUAGE:
+        return path
+    return with_language(path, language)
+
+
+env.globals["in_language"] = in_language
+
+# A source's kind in words (the form's options, the sources' pages).
+KIND_LABELS = {
+    "government": N_("government"),
+    "military": N_("military"),
+    "state_media": N_("state media"),
+    "independent_media": N_("independent media"),
+    "osint": N_("osint"),
+    "other": N_("other"),
+}
+env.filters["kind_label"] = lambda kind: gettext(KIND_LABELS.get(str(kind), str(kind)))
+IMPORT_STATE_LABELS = {
+    "uploaded": N_("uploaded"),
+    "checked": N_("checked"),
+    "committed": N_("committed"),
+    "refused": N_("refused"),
+}
+env.filters["import_state_label"] = lambda state: gettext(
+    IMPORT_STATE_LABELS.get(str(state), str(state))
+)
+
+
+def stored_message(message: object) -> str:
+    """A sentence stored in English (an import's row errors and warnings), in the reader's
+    language when it is a message of the catalogs as it stands; as stored otherwise (most
+    carry values, such as a line number, that were written into the sentence)."""
+    text = str(message or "")
+    return gettext(text) if text else text
+
+
+env.filters["stored_message"] = stored_message
+
+
 def is_htmx(request: Request) -> bool:
     # A history restore (back button after a cache miss) needs the whole page.
     return (
