@@ -57,8 +57,11 @@ locales: $(MO_FILES)
 
 # After adding or changing messages in code or templates: refresh the template catalog and
 # every language's catalog from it (new messages arrive untranslated; docs/TRANSLATING.md).
+# Babel skips folders whose names start with "_" unless told which to skip: templates/_partials
+# holds messages too.
 messages: setup-dev
 	$(BIN)/pybabel extract --mapping-file babel.cfg --no-location --sort-by-file --omit-header \
+		--ignore-dirs '.* __pycache__ node_modules' \
 		--keywords N_ --output-file app/locales/messages.pot .
 	$(BIN)/pybabel update --domain messages --input-file app/locales/messages.pot \
 		--output-dir app/locales --ignore-obsolete --no-fuzzy-matching

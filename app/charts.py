@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import TypeVar
 
+from app.i18n import N_, format_date, format_day_month, format_month_year, format_number
 from app.status.history import CHART_GROUPS, ChartGroup
 from app.status.models import AreaFigure, Holder
 
@@ -117,7 +118,7 @@ def time_ticks(start: date, end: date, most: int = MAX_X_LABELS) -> list[Tick]:
             days = [start + timedelta(days=i) for i in range(0, span + 1, step)]
             # The year once, on the first label.
             return [
-                Tick(at(d), f"{d.day} {d:%b}" + (f" {d.year}" if i == 0 else ""))
+                Tick(at(d), format_day_month(d) + (f" {d.year}" if i == 0 else ""))
                 for i, d in enumerate(days)
             ]
     for step in (1, 2, 3, 6, 12):
@@ -129,8 +130,8 @@ def time_ticks(start: date, end: date, most: int = MAX_X_LABELS) -> list[Tick]:
             months.append(first)
             first = _add_months(first, step)
         if 2 <= len(months) <= most:
-            return [Tick(at(m), f"{m:%b %Y}") for m in months]
-    return [Tick(at(start), f"{start.day} {start:%b %Y}"), Tick(at(end), f"{end.day} {end:%b %Y}")]
+            return [Tick(at(m), format_month_year(m)) for m in months]
+    return [Tick(at(start), format_date(start)), Tick(at(end), format_date(end))]
 
 
 def stacked_status_chart(
@@ -172,7 +173,7 @@ def stacked_status_chart(
         for i, (day, counts) in enumerate(series)
     ]
     y_ticks = [Tick(y(v), str(v)) for v in sorted({0, total // 2, total})]
-    frame = Frame(time_ticks(start, end), y_ticks, "Settlements", start, end)
+    frame = Frame(time_ticks(start, end), y_ticks, N_("Settlements"), start, end)
     return StackedChart(frame, bands, columns, every_nth)
 
 
@@ -268,7 +269,9 @@ def area_chart(figures: Sequence[AreaFigure], end: date) -> AreaChart | None:
         zip(
             (id(p) for p in every),
             place_labels(
-                [(p.x, p.y, f"{p.figure.area_km2:,.0f}") for p in every], WIDTH - RIGHT, TOP
+                [(p.x, p.y, format_number(round(p.figure.area_km2))) for p in every],
+                WIDTH - RIGHT,
+                TOP,
             ),
             strict=True,
         )
@@ -278,8 +281,9 @@ def area_chart(figures: Sequence[AreaFigure], end: date) -> AreaChart | None:
         labelled = [replace(p, label=labels[id(p)]) for p in points]
         path = "M" + " L".join(f"{p.x},{p.y}" for p in labelled)
         series.append(AreaSeries(holder, labelled, path))
-    y_ticks = [Tick(y(v), f"{v:,.0f}") for v in (0, top_value / 2, top_value)]
-    return AreaChart(Frame(time_ticks(start, end), y_ticks, "Area held (km²)", start, end), series)
+    y_ticks = [Tick(y(v), format_number(round(v))) for v in (0, top_value / 2, top_value)]
+    frame = Frame(time_ticks(start, end), y_ticks, N_("Area held (km²)"), start, end)
+    return AreaChart(frame, series)
 
 
 def _nice_ceiling(value: float) -> float:

@@ -26,6 +26,7 @@ from app.filters import (
     district_param,
     enum_param,
 )
+from app.i18n import N_, gettext, place_name
 from app.paging import MAX_CURSOR_LENGTH
 from app.settlements import service as settlements_service
 from app.settlements.models import Settlement
@@ -72,6 +73,10 @@ class LoginRequired(Exception):
     """Raised for a write without a session: pages redirect to /login, the API answers 401."""
 
 
+# The roles as a sentence names them (docs/GLOSSARY.md).
+ROLE_WORDS = {Role.editor: N_("editor"), Role.reviewer: N_("reviewer"), Role.admin: N_("admin")}
+
+
 def require_role(role: Role) -> Callable[[User | None], User]:
     def dependency(user: OptionalUserDep) -> User:
         if user is None:
@@ -79,7 +84,8 @@ def require_role(role: Role) -> Callable[[User | None], User]:
         if not user.has_role(role):
             raise HTTPException(
                 status_code=403,
-                detail=f"This needs the {role.value} role; you are logged in as {user.role.value}.",
+                detail=gettext("This needs the %(role)s role; you are logged in as %(current)s.")
+                % {"role": gettext(ROLE_WORDS[role]), "current": gettext(ROLE_WORDS[user.role])},
             )
         return user
 
@@ -330,7 +336,10 @@ PageRequestDep = Annotated[PageRequest, Depends(get_page_request)]
 def get_settlement(slug: str, session: SessionDep) -> Settlement:
     settlement = settlements_service.get_by_slug(session, slug.strip().lower())
     if settlement is None:
-        raise HTTPException(status_code=404, detail=f"There is no settlement “{slug}” here.")
+        raise HTTPException(
+            status_code=404,
+            detail=gettext("There is no settlement “%(slug)s” here.") % {"slug": slug},
+        )
     return settlement
 
 
@@ -381,7 +390,7 @@ def load_settlement_date_nav(
         known_on,
         reported_then=request.state.reported_then,
     )
-    request.state.date_nav_of = settlement.name
+    request.state.date_nav_of = place_name(settlement)
 
 
 SETTLEMENT_DATED_PAGE = [Depends(load_settlement_date_nav)]

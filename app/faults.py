@@ -14,6 +14,8 @@ from enum import StrEnum
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from app.i18n import N_, gettext
+
 
 class FaultKind(StrEnum):
     disk_full = "disk_full"
@@ -24,19 +26,21 @@ class FaultKind(StrEnum):
 
 
 # What happened, as the start of a sentence; and what the reader can do about it.
+# Marked for the catalogs: a page says them in the reader's language (the command line and
+# the JSON API set no language, so they keep the English).
 REASONS = {
-    FaultKind.disk_full: "The disk that holds the database is full",
-    FaultKind.read_only: "The database is read-only at the moment",
-    FaultKind.locked: "The database stayed busy with another write for too long",
-    FaultKind.unreachable: "The database cannot be reached right now",
-    FaultKind.not_migrated: "The database schema is out of date",
+    FaultKind.disk_full: N_("The disk that holds the database is full"),
+    FaultKind.read_only: N_("The database is read-only at the moment"),
+    FaultKind.locked: N_("The database stayed busy with another write for too long"),
+    FaultKind.unreachable: N_("The database cannot be reached right now"),
+    FaultKind.not_migrated: N_("The database schema is out of date"),
 }
 ADVICE = {
-    FaultKind.disk_full: "Ask the operator to free some space, then try again.",
-    FaultKind.read_only: "Ask the operator to make it writable again, then try again.",
-    FaultKind.locked: "Please try again in a minute.",
-    FaultKind.unreachable: "Please try again in a minute.",
-    FaultKind.not_migrated: "The operator should run `kursk-tracker db upgrade`.",
+    FaultKind.disk_full: N_("Ask the operator to free some space, then try again."),
+    FaultKind.read_only: N_("Ask the operator to make it writable again, then try again."),
+    FaultKind.locked: N_("Please try again in a minute."),
+    FaultKind.unreachable: N_("Please try again in a minute."),
+    FaultKind.not_migrated: N_("The operator should run `kursk-tracker db upgrade`."),
 }
 # The same for whoever runs the command line, who is the operator.
 OPERATOR_ADVICE = {
@@ -74,9 +78,14 @@ class DatabaseFault(Exception):
 
     def sentence(self, *, writing: bool = True, operator: bool = False) -> str:
         """E.g. "The disk that holds the database is full, so nothing was stored. Ask …"."""
-        stored = ", so nothing was stored." if writing else "."
-        advice = (OPERATOR_ADVICE if operator else ADVICE)[self.kind]
-        return f"{REASONS[self.kind]}{stored} {advice}"
+        reason = gettext(REASONS[self.kind])
+        advice = OPERATOR_ADVICE[self.kind] if operator else gettext(ADVICE[self.kind])
+        if writing:
+            return gettext("%(reason)s, so nothing was stored. %(advice)s") % {
+                "reason": reason,
+                "advice": advice,
+            }
+        return gettext("%(reason)s. %(advice)s") % {"reason": reason, "advice": advice}
 
 
 # SQLite primary result codes (the low byte of an extended code).

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from app import dates
 from app.claims.models import ControlStatus, Verification
+from app.i18n import gettext
 from app.settlements import service as settlements_service
 from app.sources import service as sources_service
 from app.sources.models import Side
@@ -55,7 +56,9 @@ def enum_param(field: str, value: str | None, enum_cls: type[E]) -> E | None:
         return enum_cls(value.strip())
     except ValueError:
         allowed = ", ".join(m.value for m in enum_cls)
-        raise FilterError(field, f"must be one of: {allowed}") from None
+        raise FilterError(
+            field, gettext("must be one of: %(choices)s") % {"choices": allowed}
+        ) from None
 
 
 def knowledge_param(value: str | date | None) -> date | None:
@@ -68,7 +71,9 @@ def stale_param(value: str | None) -> bool | None:
     if value in (None, ""):
         return None
     if value not in ("0", "1"):
-        raise FilterError("stale", "must be 1 (only stale statuses) or 0 (only fresh ones)")
+        raise FilterError(
+            "stale", gettext("must be 1 (only stale statuses) or 0 (only fresh ones)")
+        )
     return value == "1"
 
 
@@ -84,7 +89,9 @@ def district_param(session: Session, value: str | None) -> str:
     for district in settlements_service.districts(session):
         if district.casefold() == wanted.casefold():
             return district
-    raise FilterError("district", f"there is no district called “{wanted}”")
+    raise FilterError(
+        "district", gettext("there is no district called “%(name)s”") % {"name": wanted}
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,13 +155,18 @@ class ClaimFilters:
             row = settlements_service.directory(session).by_slug.get(settlement.lower())
             if row is None:
                 raise FilterError(
-                    "settlement", f"there is no settlement with the slug “{settlement}”"
+                    "settlement",
+                    gettext("there is no settlement with the slug “%(slug)s”")
+                    % {"slug": settlement},
                 )
             settlement = row.slug
         if source:
             found = sources_service.get_by_slug(session, source, public_only=True)
             if found is None:
-                raise FilterError("source", f"there is no source with the slug “{source}”")
+                raise FilterError(
+                    "source",
+                    gettext("there is no source with the slug “%(slug)s”") % {"slug": source},
+                )
             source = found.slug
         if district:
             district = district_param(session, district)

@@ -32,6 +32,7 @@ from app.faults import DatabaseFault, FaultKind, database_fault
 from app.filters import FilterError
 from app.health import HealthOut, WriteCheck, health
 from app.http_cache import NO_STORE
+from app.i18n import N_, gettext, ngettext
 from app.interchange.feeds import router as feeds_router
 from app.interchange.import_router import router as import_router
 from app.interchange.router import router as export_router
@@ -84,17 +85,21 @@ def error_page(
 
 
 ERROR_TITLES = {
-    400: "Bad request",
-    401: "Please log in",
-    403: "Not allowed",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    413: "Too large",
-    422: "Please check the address",
-    429: "Too many attempts",
-    503: "Temporarily unavailable",
+    400: N_("Bad request"),
+    401: N_("Please log in"),
+    403: N_("Not allowed"),
+    404: N_("Not found"),
+    405: N_("Method not allowed"),
+    409: N_("Conflict"),
+    413: N_("Too large"),
+    422: N_("Please check the address"),
+    429: N_("Too many attempts"),
+    503: N_("Temporarily unavailable"),
 }
+SOMETHING_WENT_WRONG = N_("Something went wrong")
+# The framework's own words for an error it raises itself (an address with no page behind
+# it), so that its error page speaks the reader's language too.
+FRAMEWORK_DETAILS = (N_("Not Found"), N_("Method Not Allowed"))
 
 
 async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -103,8 +108,10 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
     )
     if not wants_html(request):
         return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
-    title = ERROR_TITLES.get(exc.status_code, "Something went wrong")
-    return error_page(request, exc.status_code, title, detail)
+    title = gettext(ERROR_TITLES.get(exc.status_code, SOMETHING_WENT_WRONG))
+    # A message in the catalog is shown in the reader's language; any other as it was given.
+    # (Never the empty message: gettext("") is the catalog's header.)
+    return error_page(request, exc.status_code, title, gettext(detail) if detail else detail)
 
 
 async def validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -114,12 +121,12 @@ async def validation_error(request: Request, exc: RequestValidationError) -> Res
             {"detail": [{"field": k, "message": v} for k, v in errors.items()]}, status_code=422
         )
     # The lead says what is wrong in general; the list below it says each parameter once.
-    message = (
-        "One part of the address cannot be used:"
-        if len(errors) == 1
-        else f"{len(errors)} parts of the address cannot be used:"
-    )
-    return error_page(request, 422, ERROR_TITLES[422], message, errors=errors)
+    message = ngettext(
+        "One part of the address cannot be used:",
+        "%(num)s parts of the address cannot be used:",
+        len(errors),
+    ) % {"num": len(errors)}
+    return error_page(request, 422, gettext(ERROR_TITLES[422]), message, errors=errors)
 
 
 async def filter_error(request: Request, exc: FilterError) -> Response:
@@ -142,11 +149,11 @@ async def login_required(request: Request, exc: LoginRequired) -> Response:
 
 
 FAULT_TITLES = {
-    FaultKind.disk_full: "The disk is full",
-    FaultKind.read_only: "Read-only for now",
-    FaultKind.locked: "Busy",
+    FaultKind.disk_full: N_("The disk is full"),
+    FaultKind.read_only: N_("Read-only for now"),
+    FaultKind.locked: N_("Busy"),
     FaultKind.unreachable: ERROR_TITLES[503],
-    FaultKind.not_migrated: "Database not migrated",
+    FaultKind.not_migrated: N_("Database not migrated"),
 }
 
 
@@ -159,12 +166,12 @@ async def database_fault_page(request: Request, exc: Exception) -> Response:
     headers = {"Retry-After": "30"} if fault.status_code == 503 else {}
     if not wants_html(request):
         return JSONResponse({"detail": message}, status_code=fault.status_code, headers=headers)
-    response = error_page(request, fault.status_code, FAULT_TITLES[fault.kind], message)
+    response = error_page(request, fault.status_code, gettext(FAULT_TITLES[fault.kind]), message)
     response.headers.update(headers)
     return response
 
 
-INTERNAL_ERROR = "Something went wrong on our side. It has been logged; please try again later."
+INTERNAL_ERROR = N_("Something went wrong on our side. It has been logged; please try again later.")
 
 
 async def internal_error(request: Request, exc: Exception) -> Response:
@@ -176,7 +183,9 @@ async def internal_error(request: Request, exc: Exception) -> Response:
     response: Response
     if wants_html(request):
         try:
-            response = error_page(request, 500, "Something went wrong", INTERNAL_ERROR)
+            response = error_page(
+                request, 500, gettext(SOMETHING_WENT_WRONG), gettext(INTERNAL_ERROR)
+            )
         except Exception:  # the error page itself failed: say it plainly
             logger.exception("the error page could not be rendered")
             response = PlainTextResponse(INTERNAL_ERROR, status_code=500)

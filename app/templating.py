@@ -22,7 +22,9 @@ from app.language import PARAMETER as LANGUAGE_PARAMETER
 from app.language import is_page, with_language
 from app.sources.models import Side
 from app.static_files import static_url
+from app.status.derive import FIGHTING_REPORTED, NOTE_TEXT, REASON_TEXT, Confidence, Derived
 from app.status.history import CHART_GROUPS, STALE_SUFFIX
+from app.status.models import Holder
 from app.urls import absolute_url
 from app.validation import is_safe_url
 
@@ -108,6 +110,65 @@ def numbers_max(
     return _jinja_max(context.environment, value, case_sensitive, attribute)
 
 
+# The short words of a claim's verification, as its tag shows them ("geolocated").
+VERIFICATION_WORDS = {
+    Verification.unverified: N_("unverified"),
+    Verification.geolocated: N_("geolocated"),
+    Verification.confirmed: N_("confirmed"),
+    Verification.refuted: N_("refuted"),
+}
+CONFIDENCE_LABELS = {
+    Confidence.high: N_("high"),
+    Confidence.medium: N_("medium"),
+    Confidence.low: N_("low"),
+}
+HOLDER_LABELS = {Holder.russia: N_("Russia"), Holder.ukraine: N_("Ukraine")}
+
+
+def explanation(derived: Derived) -> str:
+    """Why a status is what it is, in the reader's language (the API keeps the English)."""
+    return derived.explained(gettext)
+
+
+def plural_forms(singular: str, plural: str) -> dict[str, str]:
+    """A plural message for a script, by the categories of Intl.PluralRules: the script picks
+    the form for its number (one, few, many, other) without a catalog of its own."""
+    return {
+        category: ngettext(singular, plural, sample)
+        for category, sample in (("one", 1), ("few", 2), ("many", 5), ("other", 5))
+    }
+
+
+def map_words() -> dict[str, Any]:
+    """The words the map's script writes (popups, groups, markers), in the reader's language.
+    Values are %(name)s templates the script fills in."""
+    explanations = [*REASON_TEXT.values(), FIGHTING_REPORTED, *NOTE_TEXT.values()]
+    return {
+        "since": gettext("since %(date)s"),
+        "confidence": gettext("confidence %(level)s"),
+        "levels": {c.value: gettext(label) for c, label in CONFIDENCE_LABELS.items()},
+        "approximate": gettext("approximate position"),
+        "on_the_date_shown": gettext("on the date shown"),
+        "days_before": plural_forms(
+            "%(count)s day before the date shown", "%(count)s days before the date shown"
+        ),
+        "latest_claim": gettext("Latest claim %(age)s"),
+        "stale_latest_claim": gettext("Stale: latest claim %(age)s"),
+        "stale_mark": gettext("(stale)"),
+        "open": gettext("Open %(name)s and its claims →"),
+        "sides": {side.value: gettext(label) for side, label in SIDE_LABELS.items()},
+        "verifications": {v.value: gettext(w) for v, w in VERIFICATION_WORDS.items()},
+        "explanations": {words: gettext(words) for words in explanations},
+        "group": plural_forms(
+            "%(count)s settlement: %(words)s", "%(count)s settlements: %(words)s"
+        ),
+        "group_stale": gettext("%(count)s stale"),
+        "zoom_in": gettext("Zoom in to see them."),
+        "borders": gettext("Borders: Natural Earth"),
+        "load_failed": gettext("The map data could not be loaded (%(error)s)."),
+    }
+
+
 # 8 Apr 2025, 8 квітня 2025 р.: unambiguous for readers anywhere.
 human_date = i18n.format_date
 
@@ -166,6 +227,10 @@ VIEW_PARAMETERS = frozenset(
 )
 
 
+# Not pages (no redirect to a language), but they speak the ``lang`` they are given.
+DRAWN_IN_READERS_LANGUAGE = frozenset({"/map.svg"})
+
+
 @pass_context
 def url_for_page(
     context: Context, path: str, kept: Mapping[str, str] | None = None, /, **params: Any
@@ -196,8 +261,13 @@ def url_for_page(
     merged.pop("view", None)
     # A page keeps the reader's language (downloads and the API speak English).
     merged.pop(LANGUAGE_PARAMETER, None)
+    language = context.get("lang") or i18n.current_language()
     if is_page(path.partition("?")[0]):
-        merged[LANGUAGE_PARAMETER] = context.get("lang") or i18n.current_language()
+        merged[LANGUAGE_PARAMETER] = language
+    elif path in DRAWN_IN_READERS_LANGUAGE and language != i18n.DEFAULT_LANGUAGE:
+        # The map image names the settlements in the language it is asked for; in English
+        # its address stays the one it always was.
+        merged[LANGUAGE_PARAMETER] = language
     # The dates first, then the rest, the language last: one view, one address.
     ordered = sorted(merged.items(), key=lambda item: item[0] not in ("as_of", "known_on"))
     query = {k: v for k, v in ordered if v not in (None, "")}
@@ -218,6 +288,11 @@ env.filters["status_label"] = status_label
 env.filters["side_label"] = lambda side: gettext(SIDE_LABELS[Side(side)])
 env.filters["verification_label"] = lambda v: gettext(VERIFICATION_LABELS[Verification(v)])
 env.filters["place_name"] = i18n.place_name
+env.filters["explanation"] = explanation
+env.filters["confidence_label"] = lambda c: gettext(CONFIDENCE_LABELS[Confidence(c)])
+env.filters["verification_word"] = lambda v: gettext(VERIFICATION_WORDS[Verification(v)])
+env.filters["holder_label"] = lambda h: gettext(HOLDER_LABELS[Holder(h)])
+env.globals["map_words"] = map_words
 env.filters["number"] = i18n.format_number
 env.filters["area"] = i18n.format_area
 env.filters["day_month"] = i18n.format_day_month
@@ -264,6 +339,51 @@ def team_member(context: Context, user: Any, role_words: str) -> str:
 
 
 env.globals["team_member"] = team_member
+
+
+@pass_context
+def in_language(context: Context, path: str) -> str:
+    """A link or a form's action on the team's pages, in the page's language: as it is in
+    English (the address a visitor without a language gets), with ``lang`` in any other, so
+    that a form posted from a Ukrainian page answers in Ukrainian."""
+    language = context.get("lang") or i18n.current_language()
+    if language == i18n.DEFAULT_LANGUAGE:
+        return path
+    return with_language(path, language)
+
+
+env.globals["in_language"] = in_language
+
+# A source's kind in words (the form's options, the sources' pages).
+KIND_LABELS = {
+    "government": N_("government"),
+    "military": N_("military"),
+    "state_media": N_("state media"),
+    "independent_media": N_("independent media"),
+    "osint": N_("osint"),
+    "other": N_("other"),
+}
+env.filters["kind_label"] = lambda kind: gettext(KIND_LABELS.get(str(kind), str(kind)))
+IMPORT_STATE_LABELS = {
+    "uploaded": N_("uploaded"),
+    "checked": N_("checked"),
+    "committed": N_("committed"),
+    "refused": N_("refused"),
+}
+env.filters["import_state_label"] = lambda state: gettext(
+    IMPORT_STATE_LABELS.get(str(state), str(state))
+)
+
+
+def stored_message(message: object) -> str:
+    """A sentence stored in English (an import's row errors and warnings), in the reader's
+    language when it is a message of the catalogs as it stands; as stored otherwise (most
+    carry values, such as a line number, that were written into the sentence)."""
+    text = str(message or "")
+    return gettext(text) if text else text
+
+
+env.filters["stored_message"] = stored_message
 
 
 def is_htmx(request: Request) -> bool:

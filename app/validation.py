@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from app import dates
-from app.domain import ASSERTABLE_STATUSES, STATUS_PHRASES
+from app.i18n import N_, format_number, gettext
 
 URL_MAX_LENGTH = 2000
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
@@ -22,14 +22,14 @@ def check_http_url(value: str) -> str:
     if not value:
         return ""
     if len(value) > URL_MAX_LENGTH:
-        raise ValueError(f"must be at most {URL_MAX_LENGTH} characters")
+        raise ValueError(gettext("must be at most %(max)s characters") % {"max": URL_MAX_LENGTH})
     if _CONTROL_CHARS.search(value) or " " in value:
-        raise ValueError("must not contain spaces or control characters")
+        raise ValueError(gettext("must not contain spaces or control characters"))
     parts = urlsplit(value)
     if parts.scheme.lower() not in ("http", "https"):
-        raise ValueError("must start with http:// or https://")
+        raise ValueError(gettext("must start with http:// or https://"))
     if not parts.hostname:
-        raise ValueError("must name a host, as in https://example.org/page")
+        raise ValueError(gettext("must name a host, as in https://example.org/page"))
     return value
 
 
@@ -55,7 +55,9 @@ def parse_iso_date(value: str) -> date:
     try:
         parsed = date.fromisoformat(value)
     except ValueError:
-        raise ValueError(dates.date_rule(f"{value} is not a real calendar date")) from None
+        raise ValueError(
+            dates.date_rule(gettext("%(date)s is not a real calendar date") % {"date": value})
+        ) from None
     return dates.check_in_range(parsed)
 
 
@@ -76,25 +78,37 @@ def check_text(value: str, *, max_length: int | None = None, multiline: bool = F
     "\r\n"). Raises ValueError with a message meant to stand beside the field.
     """
     if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
+        raise ValueError(gettext("must not contain NUL characters"))
     if multiline:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
     value = unicodedata.normalize("NFC", value)
     controls = _CONTROLS_MULTI_LINE if multiline else _CONTROLS_ONE_LINE
     found = controls.search(value)
     if found:
-        allowed = " (line breaks and tabs are fine)" if multiline else ""
+        code = f"U+{ord(found.group()):04X}"
         raise ValueError(
-            f"must not contain control characters such as U+{ord(found.group()):04X}{allowed}"
+            gettext(
+                "must not contain control characters such as %(code)s "
+                "(line breaks and tabs are fine)"
+            )
+            % {"code": code}
+            if multiline
+            else gettext("must not contain control characters such as %(code)s") % {"code": code}
         )
     found = _BIDI_CONTROLS.search(value)
     if found:
         raise ValueError(
-            f"must not contain bidirectional override characters such as "
-            f"U+{ord(found.group()):04X} (they make text display as something it is not)"
+            gettext(
+                "must not contain bidirectional override characters such as %(code)s "
+                "(they make text display as something it is not)"
+            )
+            % {"code": f"U+{ord(found.group()):04X}"}
         )
     if max_length is not None and len(value) > max_length:
-        raise ValueError(f"must be at most {max_length:,} characters (got {len(value):,})")
+        raise ValueError(
+            gettext("must be at most %(max)s characters (got %(length)s)")
+            % {"max": format_number(max_length), "length": format_number(len(value))}
+        )
     return value
 
 
@@ -108,55 +122,69 @@ def text_field(value: object) -> object:
     return check_text(value.strip()) if isinstance(value, str) else value
 
 
-def _one_of(choices: Sequence[str]) -> str:
-    """ "a, b, or c": the choices as a sentence lists them."""
-    return (
-        ", ".join(choices[:-1]) + f", or {choices[-1]}"
-        if len(choices) > 2
-        else " or ".join(choices)
-    )
-
-
 # What to say beside a field that offers a choice, when the choice is missing or not one of
 # those offered. The form shows these choices as words, so the message names them as words.
+# Whole sentences, looked up in the reader's language when they are said (choice_message).
 CHOICE_MESSAGES = {
-    "status": "Choose a status: "
-    + _one_of([STATUS_PHRASES[status] for status in ASSERTABLE_STATUSES]),
-    "verification": "Choose how it was verified: "
-    + _one_of(
-        [
-            "unverified",
-            "geolocated (place verified, not time)",
-            "independently confirmed",
-            "refuted",
-        ]
+    "status": N_("Choose a status: under Russian control, under Ukrainian control, or contested"),
+    "verification": N_(
+        "Choose how it was verified: unverified, geolocated (place verified, not time), "
+        "independently confirmed, or refuted"
     ),
-    "side": "Choose the source's side: Russian, Ukrainian, or neutral",
-    "reliability": "Choose a grade from A (completely reliable) to F (not yet judged)",
+    "side": N_("Choose the source's side: Russian, Ukrainian, or neutral"),
+    "reliability": N_("Choose a grade from A (completely reliable) to F (not yet judged)"),
 }
 # The same choices as a file's cells spell them (an import names these after the words).
 CHOICE_VALUES = {
-    "status": _one_of([status.value for status in ASSERTABLE_STATUSES]),
+    "status": "russian_control, ukrainian_control, or contested",
     "verification": "unverified, geolocated, confirmed, or refuted",
     "side": "russia, ukraine, or neutral",
 }
 
 
+def choice_message(field: str) -> str:
+    """The message beside a choice field (CHOICE_MESSAGES), in the reader's language."""
+    return gettext(CHOICE_MESSAGES[field])
+
+
 def for_a_file(column: str, message: str) -> str:
     """A field's message as an import reports it: a choice also names the values to write."""
-    if column in CHOICE_VALUES and message.startswith(CHOICE_MESSAGES[column]):
-        return f"{message}; in the file write {CHOICE_VALUES[column]}"
+    if column in CHOICE_VALUES and message.startswith(choice_message(column)):
+        return gettext("%(message)s; in the file write %(values)s") % {
+            "message": message,
+            "values": CHOICE_VALUES[column],
+        }
     return message
 
 
 # What to say beside a required field left empty.
 REQUIRED_MESSAGES = {
-    "settlement": "Give the settlement: its name in any spelling, or its short name from the list",
-    "source": "Choose the source: who said it",
-    "as_of": dates.date_rule(),
-    "name": "Give a name",
-    "slug": "Give a short name (slug): lower-case letters, digits and hyphens, as in guyevo",
+    "settlement": N_(
+        "Give the settlement: its name in any spelling, or its short name from the list"
+    ),
+    "source": N_("Choose the source: who said it"),
+    "name": N_("Give a name"),
+    "slug": N_("Give a short name (slug): lower-case letters, digits and hyphens, as in guyevo"),
 }
+
+
+def required_message(field: str) -> str:
+    """The message beside a required field left empty, in the reader's language."""
+    if field == "as_of":
+        return dates.date_rule()
+    if field in REQUIRED_MESSAGES:
+        return gettext(REQUIRED_MESSAGES[field])
+    return gettext("is required")
+
+
+def _one_of(choices: Sequence[str]) -> str:
+    """ "a, b, or c": the choices as a sentence lists them (the choices are values)."""
+    if len(choices) > 2:
+        return gettext("%(choices)s, or %(last)s") % {
+            "choices": ", ".join(choices[:-1]),
+            "last": choices[-1],
+        }
+    return gettext(" or ").join(choices)
 
 
 def _human_message(error: dict[str, Any]) -> str:
@@ -167,22 +195,26 @@ def _human_message(error: dict[str, Any]) -> str:
     field = str(loc[-1]) if isinstance(loc, tuple | list) and loc else ""
     empty = kind in ("string_too_short", "too_short") and ctx.get("min_length") == 1
     if (kind == "missing" or empty or kind == "enum") and field in CHOICE_MESSAGES:
-        return CHOICE_MESSAGES[field]
+        return choice_message(field)
     if kind == "missing" or empty:
-        return REQUIRED_MESSAGES.get(field, "is required")
+        return required_message(field)
     if kind == "string_too_long":
-        return f"must be at most {ctx.get('max_length'):,} characters"
+        return gettext("must be at most %(max)s characters") % {
+            "max": format_number(int(ctx.get("max_length") or 0))
+        }
     if kind == "enum":
         expected = str(ctx.get("expected", "")).replace(" or ", ", ").replace("'", "")
         choices = [choice.strip().replace("_", " ") for choice in expected.split(",")]
-        return "Choose one of: " + _one_of(choices)
+        return gettext("Choose one of: %(choices)s") % {"choices": _one_of(choices)}
     if kind in ("float_parsing", "int_parsing", "float_type", "int_type"):
-        return "must be a number"
+        return gettext("must be a number")
     if kind == "greater_than_equal":
-        return f"must be at least {ctx.get('ge')}"
+        return gettext("must be at least %(minimum)s") % {"minimum": ctx.get("ge")}
     if kind == "less_than_equal":
-        return f"must be at most {ctx.get('le')}"
-    return str(error.get("msg", "is not valid")).removeprefix("Value error, ")
+        return gettext("must be at most %(maximum)s") % {"maximum": ctx.get("le")}
+    if "msg" not in error:
+        return gettext("is not valid")
+    return str(error["msg"]).removeprefix("Value error, ")
 
 
 def field_errors(errors: Sequence[Any]) -> dict[str, str]:
@@ -199,7 +231,9 @@ def check_slug(value: str) -> str:
     """A slug as the URLs use it: lower-case ASCII letters, digits and hyphens."""
     value = value.strip().lower()
     if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", value):
-        raise ValueError("must be lower-case ASCII letters, digits and hyphens, as in guyevo")
+        raise ValueError(
+            gettext("must be lower-case ASCII letters, digits and hyphens, as in guyevo")
+        )
     return value
 
 
@@ -217,10 +251,16 @@ def parse_bounded_int(value: str, *, minimum: int = 1, maximum: int = INT32_MAX)
     """
     text = value
     if not text or not text.isascii() or not text.isdigit():
-        raise ValueError(f"must be a whole number from {minimum} to {maximum}, digits 0-9 only")
+        raise ValueError(
+            gettext("must be a whole number from %(minimum)s to %(maximum)s, digits 0-9 only")
+            % {"minimum": minimum, "maximum": maximum}
+        )
     # Longer than the maximum's digits is out of range: no need to build a huge int.
     if len(text.lstrip("0")) > len(str(maximum)) or not minimum <= int(text) <= maximum:
-        raise ValueError(f"must be a whole number from {minimum} to {maximum}")
+        raise ValueError(
+            gettext("must be a whole number from %(minimum)s to %(maximum)s")
+            % {"minimum": minimum, "maximum": maximum}
+        )
     return int(text)
 
 

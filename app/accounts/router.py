@@ -21,6 +21,7 @@ from app.deps import (
     SessionDep,
 )
 from app.faults import DatabaseFault
+from app.i18n import N_, gettext, ngettext
 from app.paging import PAGE_SIZE, Order, count_of, encode_cursor, page_of_query
 from app.templating import render
 from app.validation import INT32_MAX, bounded_int_validator
@@ -29,7 +30,7 @@ router = APIRouter()
 AUDIT_PAGE = PAGE_SIZE
 # Newest first.
 AUDIT_ORDER = (Order(AuditEvent.id, int, descending=True),)
-WRONG_CREDENTIALS = "Wrong username or password."
+WRONG_CREDENTIALS = N_("Wrong username or password.")
 
 
 def safe_next(target: str | None) -> str:
@@ -55,17 +56,13 @@ def login(request: Request, database: DatabaseDep, raw: FormDep) -> Response:
     target = safe_next(raw.get("next"))
     if not username.strip() or not password:
         # Not an attempt: nothing to check, so nothing counts towards the slow-down.
-        missing = " and ".join(
-            name
-            for name, value in (("username", username.strip()), ("password", password))
-            if not value
-        )
-        context = {
-            "as_of": dates.today(),
-            "next": target,
-            "username": username,
-            "error": f"Give your {missing} to log in.",
-        }
+        if not username.strip() and not password:
+            error = gettext("Give your username and password to log in.")
+        elif not password:
+            error = gettext("Give your password to log in.")
+        else:
+            error = gettext("Give your username to log in.")
+        context = {"as_of": dates.today(), "next": target, "username": username, "error": error}
         return render(request, "login.html", context, status_code=422)
     try:
         with database.writing() as session:
@@ -82,12 +79,16 @@ def login(request: Request, database: DatabaseDep, raw: FormDep) -> Response:
         if result.retry_after is not None:
             minutes = max(1, round(result.retry_after.total_seconds() / 60))
             error, status = (
-                f"Too many failed attempts for this username. Try again in {minutes} minute"
-                f"{'' if minutes == 1 else 's'}.",
+                ngettext(
+                    "Too many failed attempts for this username. Try again in %(num)s minute.",
+                    "Too many failed attempts for this username. Try again in %(num)s minutes.",
+                    minutes,
+                )
+                % {"num": minutes},
                 429,
             )
         else:
-            error, status = WRONG_CREDENTIALS, 401
+            error, status = gettext(WRONG_CREDENTIALS), 401
         context = {"as_of": dates.today(), "next": target, "username": username, "error": error}
         response = render(request, "login.html", context, status_code=status)
         if result.retry_after is not None:

@@ -26,6 +26,7 @@ from app.deps import (
 )
 from app.faults import DatabaseFault
 from app.flash import flash
+from app.i18n import gettext
 from app.paging import PAGE_SIZE
 from app.settlements import service as settlements_service
 from app.sources import service as sources_service
@@ -123,9 +124,10 @@ def submit_claim(
                 what = claims_service.describe(submitted.claim)
             flash(
                 request,
-                f"Submitted {what} for review."
+                gettext("Submitted %(claim)s for review.") % {"claim": what}
                 if supersedes is None
-                else f"Submitted {what}, correcting claim {supersedes.id}, for review.",
+                else gettext("Submitted %(claim)s, correcting claim %(corrected)s, for review.")
+                % {"claim": what, "corrected": supersedes.id},
             )
             # Said on the claim's page: the "new" source was one already recorded.
             filed = "?filed_under_existing_source=1" if submitted.existing_source else ""
@@ -162,7 +164,9 @@ def check_claim(request: Request, session: SessionDep, user: EditorDep, raw: For
         form.claim is not None
         and claims_service.resolve_settlement(session, form.claim.settlement) is None
     ):
-        form.errors["settlement"] = f"no settlement called “{raw.get('settlement', '')}”"
+        form.errors["settlement"] = gettext("no settlement called “%(name)s”") % {
+            "name": raw.get("settlement", "")
+        }
     touched = {name for name, value in raw.items() if value.strip()}
     touched.add(request.headers.get("HX-Trigger-Name", ""))
     errors = {k: v for k, v in form.errors.items() if k in touched}
@@ -180,10 +184,12 @@ def _supersedes(session: Any, raw_id: str, errors: dict[str, str]) -> Claim | No
     try:
         claim_id = parse_bounded_int(raw_id.strip(), maximum=INT32_MAX)
     except ValueError:
-        errors["supersedes"] = "must be a claim number"
+        errors["supersedes"] = gettext("must be a claim number")
         return None
     claim = claims_service.get(session, claim_id)
-    refusal = claims_service.correctable(session, claim) if claim else "there is no such claim"
+    refusal = (
+        claims_service.correctable(session, claim) if claim else gettext("there is no such claim")
+    )
     if refusal is not None:
         errors["supersedes"] = refusal
         return None
@@ -194,7 +200,9 @@ def _visible_claim(session: Any, claim_id: int, user: Any) -> Claim:
     """Approved claims are public; pending and rejected ones only for the team."""
     claim = claims_service.get(session, claim_id)
     if claim is None or (claim.review_state != ReviewState.approved and user is None):
-        raise HTTPException(404, f"There is no claim #{claim_id} here.")
+        raise HTTPException(
+            404, gettext("There is no claim #%(claim)s here.") % {"claim": claim_id}
+        )
     return claim
 
 
@@ -268,7 +276,7 @@ def _decide(
             session,
             _visible_claim(session, claim_id, user),
             status_code=422,
-            review_error=f"The review note {error}.",
+            review_error=gettext("The review note %(problem)s.") % {"problem": error},
             review_note=raw.get("review_note", "")[: REVIEW_NOTE_MAX_LENGTH + 100],
             next=raw.get("next") if raw.get("next") == "/review" else None,
         )
@@ -297,7 +305,11 @@ def _decide(
             review_note=note,
             next=raw.get("next") if raw.get("next") == "/review" else None,
         )
-    flash(request, f"{'Approved' if approve else 'Rejected'} {what}.")
+    flash(
+        request,
+        (gettext("Approved %(claim)s.") if approve else gettext("Rejected %(claim)s."))
+        % {"claim": what},
+    )
     return RedirectResponse(
         "/review" if raw.get("next") == "/review" else f"/claims/{claim_id}", 303
     )

@@ -17,11 +17,12 @@ from pydantic import (
 
 from app import dates
 from app.claims.models import ASSERTABLE_STATUSES, SUMMARY_MAX_LENGTH, ControlStatus, Verification
+from app.i18n import gettext
 from app.validation import (
-    CHOICE_MESSAGES,
     check_http_url,
     check_plain_text,
     check_text,
+    choice_message,
     parse_iso_date,
 )
 
@@ -77,8 +78,11 @@ class ClaimIn(BaseModel):
     def _asserted(cls, value: ControlStatus) -> ControlStatus:
         if value not in ASSERTABLE_STATUSES:
             raise ValueError(
-                f"{CHOICE_MESSAGES['status']} ({value.value} is what the tracker derives "
-                "when no source says anything)"
+                gettext(
+                    "%(choices)s (%(value)s is what the tracker derives "
+                    "when no source says anything)"
+                )
+                % {"choices": choice_message("status"), "value": value.value}
             )
         return value
 
@@ -90,7 +94,10 @@ class ClaimIn(BaseModel):
             return as_of
         if as_of is not None and value < as_of:
             raise ValueError(
-                f"A source cannot report a day ahead: give a date on or after {as_of.isoformat()}, "
-                "the day the status held on (or leave it empty)"
+                gettext(
+                    "A source cannot report a day ahead: give a date on or after %(date)s, "
+                    "the day the status held on (or leave it empty)"
+                )
+                % {"date": as_of.isoformat()}
             )
         return value

@@ -22,6 +22,7 @@ from app.dates import EARLIEST_DATE, today
 from app.db import AnySelect, as_driver_values, iso_date, utcnow
 from app.domain import SIDE_OF, STATUS_OF, STATUS_PHRASES, VERIFICATION_OF
 from app.filters import ClaimFilters
+from app.i18n import gettext, place_name
 from app.paging import PAGE_SIZE, Order, Page, count_of, page_of_query
 from app.settlements import service as settlements_service
 from app.settlements.models import Settlement
@@ -606,7 +607,11 @@ def claim_values(
 
 def describe(claim: Claim) -> str:
     """A claim in a sentence's words: "claim 41 (Gornal, contested)"."""
-    return f"claim {claim.id} ({claim.settlement.name}, {STATUS_PHRASES[claim.status]})"
+    return gettext("claim %(claim)s (%(settlement)s, %(status)s)") % {
+        "claim": claim.id,
+        "settlement": place_name(claim.settlement),
+        "status": gettext(STATUS_PHRASES[claim.status]),
+    }
 
 
 def snapshot(claim: Claim) -> dict[str, Any]:
@@ -703,13 +708,13 @@ def correcting(session: Session, claim_id: int) -> Claim | None:
 def correctable(session: Session, claim: Claim) -> str | None:
     """Why a claim cannot be corrected, or None when it can."""
     if claim.review_state != ReviewState.approved:
-        return "only an approved claim can be corrected; a pending one can be rejected"
+        return gettext("only an approved claim can be corrected; a pending one can be rejected")
     correction = correcting(session, claim.id)
     if correction is not None:
-        return (
-            f"claim #{claim.id} was already corrected by claim #{correction.id}: "
-            f"correct claim #{correction.id} instead"
-        )
+        return gettext(
+            "claim #%(claim)s was already corrected by claim #%(correction)s: "
+            "correct claim #%(correction)s instead"
+        ) % {"claim": claim.id, "correction": correction.id}
     return None
 
 
@@ -725,12 +730,16 @@ def submit(
     errors: dict[str, str] = {}
     settlement = resolve_settlement(session, data.settlement)
     if settlement is None:
-        errors["settlement"] = f"no settlement called “{data.settlement}”: pick one from the list"
+        errors["settlement"] = gettext(
+            "no settlement called “%(name)s”: pick one from the list"
+        ) % {"name": data.settlement}
     supersedes = None
     if supersedes_id is not None:
         supersedes = session.get(Claim, supersedes_id)
         refusal = (
-            correctable(session, supersedes) if supersedes else "there is no such claim to correct"
+            correctable(session, supersedes)
+            if supersedes
+            else gettext("there is no such claim to correct")
         )
         if refusal is not None:
             errors["supersedes"] = refusal
@@ -739,7 +748,7 @@ def submit(
             and supersedes is not None
             and supersedes.settlement_id != settlement.id
         ):
-            errors["settlement"] = (
+            errors["settlement"] = gettext(
                 "a correction is about the same settlement as the claim it corrects"
             )
     existing_source = None
@@ -753,7 +762,9 @@ def submit(
     else:
         source = sources_service.get_by_slug(session, data.source)
         if source is None:
-            errors["source"] = f"no source called “{data.source}”: pick one, or add a new one"
+            errors["source"] = gettext(
+                "no source called “%(name)s”: pick one, or add a new one"
+            ) % {"name": data.source}
     if errors:
         raise ClaimRefused(errors)
     assert settlement is not None and source is not None
@@ -767,7 +778,10 @@ def submit(
     )
     if duplicate is not None and (supersedes is None or duplicate.id != supersedes.id):
         raise ClaimRefused(
-            {"settlement": f"this claim is already recorded as claim #{duplicate.id}"},
+            {
+                "settlement": gettext("this claim is already recorded as claim #%(claim)s")
+                % {"claim": duplicate.id}
+            },
             duplicate_id=duplicate.id,
         )
     claim = add(
@@ -804,9 +818,9 @@ def decide(
     """Approve or reject a pending claim, once: the first decision wins, the second gets 409."""
     claim = session.get(Claim, claim_id)
     if claim is None:
-        raise ReviewRefused("There is no such claim.", 404)
+        raise ReviewRefused(gettext("There is no such claim."), 404)
     if claim.submitted_by_id == reviewer.id:
-        raise ReviewRefused("Nobody reviews their own claim: ask another reviewer.", 403)
+        raise ReviewRefused(gettext("Nobody reviews their own claim: ask another reviewer."), 403)
     if claim.review_state != ReviewState.pending or (
         version is not None and version != claim.version
     ):
@@ -817,9 +831,12 @@ def decide(
         earlier = correcting(session, claim.supersedes_id)
         if earlier is not None:
             raise ReviewRefused(
-                f"Claim #{claim.supersedes_id} was already corrected by claim #{earlier.id}, "
-                "so this correction cannot also be approved: reject it, or ask for a "
-                f"correction of claim #{earlier.id}.",
+                gettext(
+                    "Claim #%(claim)s was already corrected by claim #%(earlier)s, "
+                    "so this correction cannot also be approved: reject it, or ask for a "
+                    "correction of claim #%(earlier)s."
+                )
+                % {"claim": claim.supersedes_id, "earlier": earlier.id},
                 409,
             )
     before = snapshot(claim)
@@ -860,10 +877,19 @@ def decide(
 def _already_decided(session: Session, claim: Claim) -> str:
     session.refresh(claim)
     if claim.review_state == ReviewState.pending:
-        return "This claim changed since you opened it. Reload the page and review it again."
-    who = claim.reviewed_by.username if claim.reviewed_by else "someone"
-    state = claim.review_state.value
-    return f"This claim was already {state} by {who}; your decision was not recorded."
+        return gettext(
+            "This claim changed since you opened it. Reload the page and review it again."
+        )
+    who = claim.reviewed_by.username if claim.reviewed_by else gettext("someone")
+    if claim.review_state == ReviewState.approved:
+        message = gettext(
+            "This claim was already approved by %(who)s; your decision was not recorded."
+        )
+    else:
+        message = gettext(
+            "This claim was already rejected by %(who)s; your decision was not recorded."
+        )
+    return message % {"who": who}
 
 
 REVIEW_ORDER = (Order(Claim.created_at, datetime), Order(Claim.id, int))

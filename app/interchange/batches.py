@@ -21,6 +21,7 @@ from app.accounts.models import Role, User
 from app.accounts.service import NotAllowed, acting_user
 from app.db import Database, utcnow
 from app.faults import DatabaseFault, database_fault
+from app.i18n import format_number, gettext, ngettext
 from app.interchange.csv_io import read_stream
 from app.interchange.importer import (
     WEB_KINDS,
@@ -152,13 +153,36 @@ def confirmation(batch: ImportBatch) -> str:
     """What a committed import stored, in a sentence: "Imported 120 claims from gornal.csv …"."""
     summary = batch.summary or {}
     added, kind = summary.get("added", 0), summary.get("kind") or "rows"
-    noun = kind.removesuffix("s") if added == 1 else kind
-    state = ""
+    values = {"num": format_number(added), "file": batch.filename}
     if kind == "claims":
-        state = ", approved" if batch.approve else ", waiting for review"
+        imported = ngettext(
+            "Imported %(num)s claim from %(file)s", "Imported %(num)s claims from %(file)s", added
+        )
+        state = gettext(", approved") if batch.approve else gettext(", waiting for review")
+    elif kind == "settlements":
+        imported = ngettext(
+            "Imported %(num)s settlement from %(file)s",
+            "Imported %(num)s settlements from %(file)s",
+            added,
+        )
+        state = ""
+    else:
+        imported = ngettext(
+            "Imported %(num)s row from %(file)s", "Imported %(num)s rows from %(file)s", added
+        )
+        state = ""
     skipped = summary.get("skipped", 0)
-    tail = f"; {skipped:,} skipped as already recorded" if skipped else ""
-    return f"Imported {added:,} {noun} from {batch.filename}{state}{tail}."
+    tail = (
+        ngettext(
+            "; %(num)s skipped as already recorded",
+            "; %(num)s skipped as already recorded",
+            skipped,
+        )
+        % {"num": format_number(skipped)}
+        if skipped
+        else ""
+    )
+    return f"{imported % values}{state}{tail}."
 
 
 def required_role(batch: ImportBatch) -> Role:

@@ -12,6 +12,9 @@ from app.api.responses import AtomResponse, download, errors_by_reference
 from app.claims import service as claims_service
 from app.claims.models import Claim
 from app.deps import SessionDep, SettlementDep
+from app.i18n import current_language, gettext, place_name
+from app.language import PARAMETER as LANGUAGE_PARAMETER
+from app.language import with_language
 from app.templating import templates
 from app.urls import site_base
 
@@ -25,6 +28,10 @@ def _feed(
     request: Request, claims: Sequence[Claim], title: str, page: str, feed_id: str
 ) -> Response:
     newest = max((c.reviewed_at or c.created_at for c in claims), default=datetime.now(UTC))
+    # A feed speaks the ``lang`` it was asked in (English without one), and its links say so.
+    language = current_language()
+    asked = LANGUAGE_PARAMETER in request.query_params
+    path = request.url.path + (f"?{LANGUAGE_PARAMETER}={language}" if asked else "")
     response = templates.TemplateResponse(
         request,
         "feed.atom",
@@ -35,8 +42,8 @@ def _feed(
             # Ids that never change with the host name the feed was fetched under (RFC 4151).
             "tag": TAG_PREFIX,
             "feed_id": TAG_PREFIX + feed_id,
-            "path": request.url.path,
-            "page": page,
+            "path": path,
+            "page": with_language(page, language) if asked else page,
             "updated": newest.strftime("%Y-%m-%dT%H:%M:%SZ"),
         },
         media_type=ATOM,
@@ -52,7 +59,7 @@ def _feed(
 )
 def region_feed(request: Request, session: SessionDep) -> Response:
     claims = list(claims_service.recently_approved(session))
-    return _feed(request, claims, "Kursk Control Tracker: approved claims", "/", "feed")
+    return _feed(request, claims, gettext("Kursk Control Tracker: approved claims"), "/", "feed")
 
 
 @router.get(
@@ -66,7 +73,7 @@ def settlement_feed(request: Request, settlement: SettlementDep, session: Sessio
     return _feed(
         request,
         claims,
-        f"Kursk Control Tracker: {settlement.name}",
+        gettext("Kursk Control Tracker: %(settlement)s") % {"settlement": place_name(settlement)},
         f"/settlements/{settlement.slug}",
         f"settlement/{settlement.slug}/feed",
     )

@@ -45,6 +45,10 @@ def feature(row: SettlementStatus, claims: dict[int, Claim]) -> dict[str, Any]:
         for i in row.derived.window_claim_ids[:LATEST_CLAIMS]
         if i in claims
     ]
+    # The names in Ukrainian and Russian, last (the properties only ever grow): a map shows
+    # the reader's, the English ``name`` where one is missing.
+    properties["name_uk"] = row.settlement.name_uk
+    properties["name_ru"] = row.settlement.name_ru
     return {
         "type": "Feature",
         "id": row.settlement.slug,

@@ -12,9 +12,10 @@ from starlette.datastructures import UploadFile
 from app import dates
 from app.accounts.models import Role, User
 from app.accounts.service import acting_user
-from app.deps import DatabaseDep, EditorDep, SessionDep, SettingsDep
+from app.deps import ROLE_WORDS, DatabaseDep, EditorDep, SessionDep, SettingsDep
 from app.faults import DatabaseFault
 from app.flash import flash
+from app.i18n import gettext
 from app.interchange import batches
 from app.interchange.models import ImportBatch, ImportState
 from app.templating import render
@@ -33,7 +34,10 @@ async def read_upload(request: Request) -> dict[str, Any]:
         return {"content": None, "filename": "", **fields}
     content = await upload.read(limit + 1)
     if len(content) > limit:
-        raise HTTPException(413, f"The file is larger than {limit // (1024 * 1024)} MB.")
+        raise HTTPException(
+            413,
+            gettext("The file is larger than %(size)s MB.") % {"size": limit // (1024 * 1024)},
+        )
     return {"content": content, "filename": upload.filename or "upload.csv", **fields}
 
 
@@ -62,7 +66,7 @@ def upload(
         context = {
             "as_of": dates.today(),
             "recent": batches.recent(session, user),
-            "error": "Choose a CSV file to upload (it is empty or missing).",
+            "error": gettext("Choose a CSV file to upload (it is empty or missing)."),
         }
         return render(request, "import.html", context, status_code=422)
     try:
@@ -71,7 +75,10 @@ def upload(
         context = {
             "as_of": dates.today(),
             "recent": batches.recent(session, user),
-            "error": f"file: the file's name {error}; rename the file and upload it again.",
+            "error": gettext(
+                "file: the file's name %(problem)s; rename the file and upload it again."
+            )
+            % {"problem": error},
         }
         return render(request, "import.html", context, status_code=422)
     # Only an admin may have imported claims count at once; everyone else's wait for review.
@@ -90,7 +97,8 @@ def upload(
         context = {
             "as_of": dates.today(),
             "recent": batches.recent(session, user),
-            "error": f"{fault.sentence()} Choose the file again to upload it once that is fixed.",
+            "error": gettext("%(problem)s Choose the file again to upload it once that is fixed.")
+            % {"problem": fault.sentence()},
         }
         return render(request, "import.html", context, status_code=fault.status_code)
     batches.run(batches.check, database, batch_id, settings.region_bounds)
@@ -101,7 +109,7 @@ def _own_batch(session: Session, batch_id: str, user: User) -> ImportBatch:
     """The uploader's own batch (reviewers may see everyone's); 404 for anyone else."""
     batch = batches.get(session, batch_id)
     if batch is None or (batch.user_id != user.id and not user.has_role(Role.reviewer)):
-        raise HTTPException(404, "There is no such import.")
+        raise HTTPException(404, gettext("There is no such import."))
     return batch
 
 
@@ -136,20 +144,23 @@ def commit_batch(
 ) -> Response:
     batch = _own_batch(session, batch_id, user)
     if batch.user_id != user.id:
-        raise HTTPException(403, "Only the person who uploaded a file can commit it.")
+        raise HTTPException(403, gettext("Only the person who uploaded a file can commit it."))
     if not user.has_role(batches.required_role(batch)):
         # Uploaded to be approved at once by an admin who is no longer one: the approval is
         # not carried out with rights the user no longer has (the commit checks it again).
         raise HTTPException(
             403,
-            "This file was uploaded to be approved on import, which needs the admin role; "
-            f"you now have the {user.role.value} role. Nothing was stored: upload it again "
-            "without approval.",
+            gettext(
+                "This file was uploaded to be approved on import, which needs the admin role; "
+                "you now have the %(role)s role. Nothing was stored: upload it again "
+                "without approval."
+            )
+            % {"role": gettext(ROLE_WORDS[user.role])},
         )
     if batch.state == ImportState.committed:
-        raise HTTPException(409, "This file was already imported.")
+        raise HTTPException(409, gettext("This file was already imported."))
     if batch.state != ImportState.checked:
-        raise HTTPException(409, "This file has bad rows: fix them and upload it again.")
+        raise HTTPException(409, gettext("This file has bad rows: fix them and upload it again."))
     batches.run(batches.commit, database, batch_id, user.id, settings.region_bounds)
     with database.read_session() as fresh:
         # A large file is still being stored: its page reports the outcome when it is done.

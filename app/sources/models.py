@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, str_enum, utcnow
+from app.i18n import N_, gettext
 
 
 class SourceKind(enum.StrEnum):
@@ -38,16 +39,16 @@ class Reliability(enum.StrEnum):
     @property
     def meaning(self) -> str:
         """In words: a bare "F" reads as "fail", when it means "not yet judged"."""
-        return RELIABILITY_MEANINGS[self]
+        return gettext(RELIABILITY_MEANINGS[self])
 
 
 RELIABILITY_MEANINGS = {
-    Reliability.A: "completely reliable",
-    Reliability.B: "usually reliable",
-    Reliability.C: "fairly reliable",
-    Reliability.D: "not usually reliable",
-    Reliability.E: "unreliable",
-    Reliability.F: "not yet judged",
+    Reliability.A: N_("completely reliable"),
+    Reliability.B: N_("usually reliable"),
+    Reliability.C: N_("fairly reliable"),
+    Reliability.D: N_("not usually reliable"),
+    Reliability.E: N_("unreliable"),
+    Reliability.F: N_("not yet judged"),
 }
 
 

@@ -25,13 +25,14 @@ from app.deps import (
 )
 from app.faults import DatabaseFault
 from app.flash import flash
+from app.i18n import gettext
 from app.paging import PAGE_SIZE
 from app.sources import service as sources_service
 from app.sources.models import Reliability, Source
 from app.sources.track_record import HORIZON_DAYS, Outcome
 from app.status import service as status_service
 from app.templating import render
-from app.validation import CHOICE_MESSAGES
+from app.validation import choice_message
 
 router = APIRouter()
 FIRST_PAGE = PageRequest(None, 1)
@@ -139,7 +140,7 @@ def set_reliability(
             source,
             dates.today(),
             status_code=422,
-            grade_error=CHOICE_MESSAGES["reliability"] + ".",
+            grade_error=choice_message("reliability") + ".",
         )
     try:
         with database.writing() as write:
@@ -150,9 +151,11 @@ def set_reliability(
             )
             slug = source.slug
             confirmation = (
-                f"The grade of {source.name} is now {grade.value} (it was {before.value})."
+                gettext("The grade of %(source)s is now %(grade)s (it was %(before)s).")
+                % {"source": source.name, "grade": grade.value, "before": before.value}
                 if before != grade
-                else f"The grade of {source.name} stays {grade.value}."
+                else gettext("The grade of %(source)s stays %(grade)s.")
+                % {"source": source.name, "grade": grade.value}
             )
     except DatabaseFault as fault:
         # The source's page again, the grade not changed and the reason beside the form.

@@ -16,6 +16,7 @@ from app.accounts.models import Role, User
 from app.cache import Entry, RevisionCache, database_key
 from app.claims.models import STATUS_OF, VERIFICATION_OF, Claim, ReviewState
 from app.db import as_driver_values, iso_date
+from app.i18n import gettext
 from app.sources.models import Reliability, Source
 from app.sources.schemas import SourceIn
 from app.sources.track_record import (
@@ -98,8 +99,11 @@ def propose(session: Session, proposed: SourceIn, *, actor: User) -> tuple[Sourc
     if existing is not None:
         if existing.side != proposed.side:
             raise SourceConflict(
-                f"“{existing.name}” is already recorded as a {existing.side.value} source "
-                f"({existing.slug}); pick it from the list, or give this one another name"
+                gettext(
+                    "“%(name)s” is already recorded as a %(side)s source (%(slug)s); "
+                    "pick it from the list, or give this one another name"
+                )
+                % {"name": existing.name, "side": existing.side.value, "slug": existing.slug}
             )
         return existing, True
     values = proposed.model_dump()

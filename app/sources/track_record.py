@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from typing import NamedTuple
 
 from app.claims.models import ControlStatus, Verification
+from app.i18n import N_, gettext
 from app.status.derive import Derived
 
 HORIZON_DAYS = 30
@@ -34,15 +35,15 @@ class Outcome(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return OUTCOME_LABELS[self]
+        return gettext(OUTCOME_LABELS[self]) % {"days": HORIZON_DAYS}
 
 
 OUTCOME_LABELS = {
-    Outcome.confirmed: "confirmed",
-    Outcome.refuted: "refuted",
-    Outcome.borne_out: f"borne out {HORIZON_DAYS} days later",
-    Outcome.contradicted: f"contradicted {HORIZON_DAYS} days later",
-    Outcome.too_recent: "too recent to judge",
+    Outcome.confirmed: N_("confirmed"),
+    Outcome.refuted: N_("refuted"),
+    Outcome.borne_out: N_("borne out %(days)s days later"),
+    Outcome.contradicted: N_("contradicted %(days)s days later"),
+    Outcome.too_recent: N_("too recent to judge"),
 }
 
 

@@ -41,13 +41,14 @@ No step depends on the order in which claims were stored.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import combinations
 from typing import NamedTuple
 
 from app.domain import ASSERTABLE_STATUSES, ControlStatus, ReviewState, Side, Verification
+from app.i18n import N_
 
 DEFAULT_WINDOW_DAYS = 14
 DEFAULT_STALE_DAYS = 30
@@ -90,11 +91,13 @@ class Reason(enum.StrEnum):
 
 
 REASON_TEXT = {
-    Reason.no_claims: "no approved claims up to this date",
-    Reason.confirmed: "decided by independently confirmed claims",
-    Reason.conflict: "conflicting claims: sources of different sides disagree",
-    Reason.latest: "the latest claims stand",
+    Reason.no_claims: N_("no approved claims up to this date"),
+    Reason.confirmed: N_("decided by independently confirmed claims"),
+    Reason.conflict: N_("conflicting claims: sources of different sides disagree"),
+    Reason.latest: N_("the latest claims stand"),
 }
+# The words of a status that the latest claims themselves call contested.
+FIGHTING_REPORTED = N_("the latest claims themselves report fighting there")
 
 
 class Note(enum.StrEnum):
@@ -110,9 +113,11 @@ class Note(enum.StrEnum):
 
 
 NOTE_TEXT = {
-    Note.prelude: "earlier reports of fighting were the prelude to this capture, not a dispute",
-    Note.concession: "the sources of both Russia and Ukraine agree, overtaking an earlier report",
-    Note.admission: "sources of both Russia and Ukraine say so",
+    Note.prelude: N_("earlier reports of fighting were the prelude to this capture, not a dispute"),
+    Note.concession: N_(
+        "the sources of both Russia and Ukraine agree, overtaking an earlier report"
+    ),
+    Note.admission: N_("sources of both Russia and Ukraine say so"),
 }
 
 
@@ -148,13 +153,18 @@ class Derived(NamedTuple):
 
     @property
     def explanation(self) -> str:
+        return self.explained(lambda words: words)
+
+    def explained(self, translate: Callable[[str], str]) -> str:
+        """The explanation, each of its parts passed through ``translate`` (the pages pass
+        the reader's gettext; the API and exports keep the English)."""
         if self.reason == Reason.latest and self.status == ControlStatus.contested:
-            text = "the latest claims themselves report fighting there"
+            text = translate(FIGHTING_REPORTED)
         else:
-            text = self.reason.explanation
+            text = translate(self.reason.explanation)
         for note in self.notes:
             if note is not Note.admission:
-                text += f"; {note.explanation}"
+                text += f"; {translate(note.explanation)}"
         return text
 
 

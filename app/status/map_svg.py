@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 from app.domain import ControlStatus
+from app.i18n import gettext, ngettext, place_name
 
 if TYPE_CHECKING:
     from app.status.service import SettlementStatus
@@ -85,10 +86,11 @@ NO_GEOGRAPHY = Geography()
 
 
 def points_of(rows: Iterable[SettlementStatus]) -> list[MapPoint]:
-    """The settlements that have a position, as markers."""
+    """The settlements that have a position, as markers, named in the language the image
+    is asked for (``lang=``; English without it)."""
     return [
         MapPoint(
-            name=row.settlement.name,
+            name=place_name(row.settlement),
             lat=row.settlement.lat,
             lon=row.settlement.lon,
             status=row.status,
@@ -176,7 +178,9 @@ def _fmt(value: float) -> str:
 
 
 def marker_label(point: MapPoint) -> str:
-    return f"{point.name} · {point.status.label}" + (" (stale)" if point.stale else "")
+    return f"{point.name} · {point.status.label}" + (
+        " " + gettext("(stale)") if point.stale else ""
+    )
 
 
 def _shape(status: ControlStatus, x: float, y: float, size: float = 7.0) -> str:
@@ -280,11 +284,18 @@ def _group_svg(x: float, y: float, counts: Counter[ControlStatus]) -> str:
         width = GROUP_CELL_W - 4
         left = x - width / 2
     pieces = [
-        f'<g class="group"><title>{total} settlements: {escape(", ".join(parts))}</title>',
+        '<g class="group"><title>'
+        + escape(
+            ngettext("%(count)s settlement: %(words)s", "%(count)s settlements: %(words)s", total)
+            % {"count": total, "words": ", ".join(parts)}
+        )
+        + "</title>",
         f'<rect x="{_fmt(left)}" y="{_fmt(top)}" width="{_fmt(width)}" height="34" rx="6" '
         'fill="#fff" fill-opacity=".92" stroke="#1b1f24" stroke-width="1"/>',
         f'<text x="{_fmt(x)}" y="{_fmt(top + 12)}" font-size="10.5" font-weight="700" '
-        f'text-anchor="middle" fill="#1b1f24">{total} settlements</text>',
+        'text-anchor="middle" fill="#1b1f24">'
+        + escape(ngettext("%(num)s settlement", "%(num)s settlements", total) % {"num": total})
+        + "</text>",
     ]
     cursor = left + 8
     for status, text in row:
@@ -312,9 +323,22 @@ def status_map_svg(
     stale = sum(1 for p in points if p.stale)
     summary = ", ".join(f"{counts[s]} {s.label.lower()}" for s in STATUS_ORDER if counts[s])
     description = (
-        f"{len(points)} settlements with a position"
+        ngettext(
+            "%(num)s settlement with a position", "%(num)s settlements with a position", len(points)
+        )
+        % {"num": len(points)}
         + (f": {summary}" if summary else "")
-        + (f"; {stale} of them stale (no recent claim)" if stale else "")
+        + (
+            "; "
+            + ngettext(
+                "%(num)s of them stale (no recent claim)",
+                "%(num)s of them stale (no recent claim)",
+                stale,
+            )
+            % {"num": stale}
+            if stale
+            else ""
+        )
         + "."
     )
     out = [

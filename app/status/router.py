@@ -21,6 +21,7 @@ from app.deps import (
     SettingsDep,
     query_enum,
 )
+from app.i18n import gettext
 from app.paging import PAGE_SIZE, Key, page_of_ordered, page_of_rows
 from app.settlements import service as settlements_service
 from app.sources.models import Side
@@ -243,7 +244,7 @@ def status_map_image(
     svg = map_svg.status_map_svg(
         map_svg.points_of(rows),
         map_svg.load_geography(GEOGRAPHY),
-        title=f"Map of the derived status on {human_date(as_of)}",
+        title=gettext("Map of the derived status on %(date)s") % {"date": human_date(as_of)},
     )
     # A few minutes in shared caches: the page that shows it is cached no longer than that.
     return Response(

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from app.domain import ControlStatus, Side, Verification
+from app.i18n import N_
 from app.status.derive import ClaimFact, Confidence, Note, Reason
 
 RU, UA, CONTESTED = (
@@ -63,27 +64,29 @@ class WorkedCase:
 
 CASES = (
     WorkedCase(
-        "Fighting, then a capture",
+        N_("Fighting, then a capture"),
         (CaseClaim(N, CONTESTED, on(1, 10), GEO), CaseClaim(U, UA, on(1, 11))),
         on(1, 20),
         UA,
         Reason.latest,
         Confidence.low,
-        "The report of fighting came before Ukraine claimed control: a prelude, not a "
-        "dispute. Ukraine's word stands, unverified, so confidence is low.",
+        N_(
+            "The report of fighting came before Ukraine claimed control: a prelude, not a "
+            "dispute. Ukraine's word stands, unverified, so confidence is low."
+        ),
         notes=frozenset({Note.prelude}),
     ),
     WorkedCase(
-        "Two sides claim control",
+        N_("Two sides claim control"),
         (CaseClaim(R, RU, on(1, 10)), CaseClaim(U, UA, on(1, 12))),
         on(1, 15),
         CONTESTED,
         Reason.conflict,
         Confidence.low,
-        "Russia's word and Ukraine's word differ within the window: a conflict.",
+        N_("Russia's word and Ukraine's word differ within the window: a conflict."),
     ),
     WorkedCase(
-        "A same-day denial",
+        N_("A same-day denial"),
         (
             CaseClaim(R, RU, on(4, 26)),
             CaseClaim(U, CONTESTED, on(4, 26)),
@@ -93,11 +96,13 @@ CASES = (
         CONTESTED,
         Reason.conflict,
         Confidence.low,
-        "Ukraine reported fighting on the very day Russia first claimed control: that is a "
-        "denial, not a prelude.",
+        N_(
+            "Ukraine reported fighting on the very day Russia first claimed control: that is a "
+            "denial, not a prelude."
+        ),
     ),
     WorkedCase(
-        "Ukraine concedes",
+        N_("Ukraine concedes"),
         (
             CaseClaim(N, RU, on(3, 12)),
             CaseClaim(U, CONTESTED, on(3, 12)),
@@ -108,12 +113,14 @@ CASES = (
         RU,
         Reason.latest,
         Confidence.high,
-        "Ukraine's later claim replaces its earlier word; every side now says Russian "
-        "control, and both belligerents agreeing makes confidence high.",
+        N_(
+            "Ukraine's later claim replaces its earlier word; every side now says Russian "
+            "control, and both belligerents agreeing makes confidence high."
+        ),
         notes=frozenset({Note.admission}),
     ),
     WorkedCase(
-        "Both belligerents overtake a third report",
+        N_("Both belligerents overtake a third report"),
         (
             CaseClaim(U, RU, on(3, 9)),
             CaseClaim(N, CONTESTED, on(3, 9)),
@@ -123,21 +130,26 @@ CASES = (
         RU,
         Reason.latest,
         Confidence.high,
-        "Russia and Ukraine agree; the neutral report of fighting is older than their agreement.",
+        N_(
+            "Russia and Ukraine agree; the neutral report of fighting is older than their "
+            "agreement."
+        ),
         notes=frozenset({Note.concession, Note.admission}),
     ),
     WorkedCase(
-        "Confirmed claims disagree",
+        N_("Confirmed claims disagree"),
         (CaseClaim(R, RU, on(1, 10), CONF), CaseClaim(U, UA, on(1, 10), CONF)),
         on(1, 15),
         CONTESTED,
         Reason.conflict,
         Confidence.high,
-        "Two independently confirmed claims of the same date disagree: contested, with high "
-        "confidence that it is.",
+        N_(
+            "Two independently confirmed claims of the same date disagree: contested, with high "
+            "confidence that it is."
+        ),
     ),
     WorkedCase(
-        "A confirmation is overtaken",
+        N_("A confirmation is overtaken"),
         (
             CaseClaim(N, UA, on(1, 10), CONF),
             CaseClaim(R, RU, on(1, 12)),
@@ -147,12 +159,14 @@ CASES = (
         RU,
         Reason.latest,
         Confidence.high,
-        "A confirmation vouches for its own date: two days later both belligerents say "
-        "Russian control.",
+        N_(
+            "A confirmation vouches for its own date: two days later both belligerents say "
+            "Russian control."
+        ),
         notes=frozenset({Note.concession, Note.admission}),
     ),
     WorkedCase(
-        "A confirmation vouches for its own date only",
+        N_("A confirmation vouches for its own date only"),
         (
             CaseClaim(N, RU, on(3, 19), CONF),
             CaseClaim(U, UA, on(3, 25)),
@@ -162,10 +176,10 @@ CASES = (
         CONTESTED,
         Reason.conflict,
         Confidence.low,
-        "Later claims say otherwise than the confirmed one, and the sides' words differ.",
+        N_("Later claims say otherwise than the confirmed one, and the sides' words differ."),
     ),
     WorkedCase(
-        "The belligerents agree on something else",
+        N_("The belligerents agree on something else"),
         (
             CaseClaim(R, CONTESTED, on(1, 1)),
             CaseClaim(U, CONTESTED, on(1, 1)),
@@ -175,48 +189,55 @@ CASES = (
         RU,
         Reason.latest,
         Confidence.low,
-        "Both belligerents reported fighting before the neutral report of Russian control: a "
-        "prelude. Confidence is not high, since they agreed on fighting, not on control.",
+        N_(
+            "Both belligerents reported fighting before the neutral report of Russian control: a "
+            "prelude. Confidence is not high, since they agreed on fighting, not on control."
+        ),
         notes=frozenset({Note.prelude}),
     ),
     WorkedCase(
-        "Corroboration never lowers confidence",
+        N_("Corroboration never lowers confidence"),
         (CaseClaim(N, RU, on(3, 8), GEO), CaseClaim(R, RU, on(3, 9))),
         on(3, 10),
         RU,
         Reason.latest,
         Confidence.medium,
-        "Both claims assert the status; one is geolocated, so confidence is medium.",
+        N_("Both claims assert the status; one is geolocated, so confidence is medium."),
     ),
     WorkedCase(
-        "Not yet reported",
+        N_("Not yet reported"),
         (CaseClaim(R, RU, on(1, 10), published_on=on(1, 14)),),
         on(1, 12),
         ControlStatus.unknown,
         Reason.no_claims,
         None,
-        "As reported by 12 January, nobody had said anything yet: the claim was published on "
-        "14 January.",
+        N_(
+            "As reported by 12 January, nobody had said anything yet: the claim was published on "
+            "14 January."
+        ),
         known_on=on(1, 12),
     ),
     WorkedCase(
-        "Old evidence of control",
+        N_("Old evidence of control"),
         (CaseClaim(R, RU, on(1, 10), GEO),),
         on(3, 1),
         RU,
         Reason.latest,
         Confidence.low,
-        "50 days without a claim: stale (more than 30 days), and confidence drops one level.",
+        N_("50 days without a claim: stale (more than 30 days), and confidence drops one level."),
         stale=True,
     ),
     WorkedCase(
-        "Old evidence of fighting",
+        N_("Old evidence of fighting"),
         (CaseClaim(N, CONTESTED, on(1, 10)),),
         on(2, 1),
         CONTESTED,
         Reason.latest,
         Confidence.low,
-        "Fighting reported 22 days earlier and nothing since: stale (more than the 14-day window).",
+        N_(
+            "Fighting reported 22 days earlier and nothing since: stale (more than the 14-day "
+            "window)."
+        ),
         stale=True,
     ),
 )

@@ -15,6 +15,45 @@
     const holder = document.querySelector("[data-status-labels]");
     return holder ? JSON.parse(holder.dataset.statusLabels) : {};
   })();
+  // The rest of the map's words, likewise: %(name)s templates, plural forms by category.
+  const WORDS = (function () {
+    const holder = document.querySelector("[data-map-words]");
+    return holder ? JSON.parse(holder.dataset.mapWords) : {};
+  })();
+  const LANG = document.documentElement.lang || "en";
+  const PLURAL = window.Intl && Intl.PluralRules ? new Intl.PluralRules(LANG) : null;
+
+  function fill(template, values) {
+    return String(template).replace(/%\((\w+)\)s/g, function (_, key) { return String(values[key]); });
+  }
+
+  // A word of WORDS, or the English it stands for when the page passed none.
+  function word(key, english) {
+    return WORDS[key] !== undefined ? WORDS[key] : english;
+  }
+
+  function plural(key, count, english, values) {
+    const forms = WORDS[key];
+    const form = forms ? forms[PLURAL ? PLURAL.select(count) : "other"] || forms.other : english;
+    return fill(form, values);
+  }
+
+  // A date of the GeoJSON (ISO) as the page writes dates; English pages keep it as it is.
+  function day(iso) {
+    if (LANG === "en" || !window.Intl) return iso;
+    const parts = String(iso).split("-").map(Number);
+    if (parts.length !== 3 || parts.some(isNaN)) return iso;
+    const value = new Date(Date.UTC(parts[0], parts[1] - 1, parts[2]));
+    return new Intl.DateTimeFormat(LANG, { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" }).format(value);
+  }
+
+  // The rule's explanation comes in English from the GeoJSON (a data contract): each of its
+  // parts is looked up in the page's words.
+  function explained(text) {
+    const known = WORDS.explanations || {};
+    return String(text).split("; ").map(function (part) { return known[part] || part; }).join("; ");
+  }
+
   const STATUS_ORDER = ["russian_control", "ukrainian_control", "contested", "unknown"];
   const APPROXIMATE_RADIUS_M = 2500;
   // Markers closer than this (in pixels) are grouped: their shapes and names would overlap,
@@ -28,6 +67,16 @@
   const DRAWN_BEYOND_VIEW = 0.1;
   // From this zoom on every marker stands alone (villages a few km apart are apart).
   const NO_CLUSTERS_FROM_ZOOM = 12;
+
+  // Settlement names in the page's language: name_uk or name_ru from the GeoJSON, the English
+  // name where the translation is missing.
+  const LANGUAGE = document.documentElement.lang;
+
+  function inPageLanguage(properties) {
+    const localized = properties["name_" + LANGUAGE];
+    if (LANGUAGE === "en" || !localized) return properties;
+    return Object.assign({}, properties, { name: localized });
+  }
 
   function el(tag, className, text) {
     const node = document.createElement(tag);
@@ -50,27 +99,35 @@
     line.appendChild(badge(p.status));
     box.appendChild(line);
     const facts = [];
-    if (p.since) facts.push("since " + p.since);
-    if (p.confidence) facts.push("confidence " + p.confidence);
-    if (p.location_precision === "approximate") facts.push("approximate position");
+    if (p.since) facts.push(fill(word("since", "since %(date)s"), { date: day(p.since) }));
+    if (p.confidence) {
+      const level = (WORDS.levels || {})[p.confidence] || p.confidence;
+      facts.push(fill(word("confidence", "confidence %(level)s"), { level: level }));
+    }
+    if (p.location_precision === "approximate") facts.push(word("approximate", "approximate position"));
     box.appendChild(el("div", "popup__facts", facts.join(" · ")));
     if (p.days_since_latest_claim !== null && p.days_since_latest_claim !== undefined) {
-      const age = p.days_since_latest_claim === 0 ? "on the date shown" : p.days_since_latest_claim + " days before the date shown";
-      box.appendChild(el("div", "popup__age" + (p.stale ? " popup__age--stale" : ""), (p.stale ? "Stale: latest claim " : "Latest claim ") + age));
+      const days = p.days_since_latest_claim;
+      const age = days === 0 ? word("on_the_date_shown", "on the date shown")
+        : plural("days_before", days, "%(count)s days before the date shown", { count: days });
+      const line = p.stale ? word("stale_latest_claim", "Stale: latest claim %(age)s") : word("latest_claim", "Latest claim %(age)s");
+      box.appendChild(el("div", "popup__age" + (p.stale ? " popup__age--stale" : ""), fill(line, { age: age })));
     }
-    if (p.explanation) box.appendChild(el("div", "popup__reason", p.explanation));
+    if (p.explanation) box.appendChild(el("div", "popup__reason", explained(p.explanation)));
     if (p.latest_claims && p.latest_claims.length) {
       const list = el("ul", "popup__claims");
       p.latest_claims.forEach(function (c) {
         const item = el("li");
-        item.appendChild(el("span", "popup__date", c.as_of + " "));
-        item.appendChild(document.createTextNode(c.source + " (" + c.source_side + ", " + c.verification + "): "));
+        item.appendChild(el("span", "popup__date", day(c.as_of) + " "));
+        const side = (WORDS.sides || {})[c.source_side] || c.source_side;
+        const verification = (WORDS.verifications || {})[c.verification] || c.verification;
+        item.appendChild(document.createTextNode(c.source + " (" + side + ", " + verification + "): "));
         item.appendChild(el("span", null, LABELS[c.status] || c.status));
         list.appendChild(item);
       });
       box.appendChild(list);
     }
-    const link = el("a", "popup__link", "Open " + p.name + " and its claims →");
+    const link = el("a", "popup__link", fill(word("open", "Open %(name)s and its claims →"), { name: p.name }));
     link.href = "/settlements/" + encodeURIComponent(p.settlement) + "?as_of=" + encodeURIComponent(asOf) +
       (knownOn ? "&known_on=" + encodeURIComponent(knownOn) : "");
     box.appendChild(link);
@@ -78,7 +135,7 @@
   }
 
   function markerLabel(p) {
-    return p.name + " · " + (LABELS[p.status] || p.status) + (p.stale ? " (stale)" : "");
+    return p.name + " · " + (LABELS[p.status] || p.status) + (p.stale ? " " + word("stale_mark", "(stale)") : "");
   }
 
   function markerIcon(p) {
@@ -119,7 +176,8 @@
       words.push(counts[status] + " " + LABELS[status].toLowerCase());
     });
     node.appendChild(row);
-    const text = total + " settlements: " + words.join(", ") + (stale ? "; " + stale + " stale" : "") + ". Zoom in to see them.";
+    const text = plural("group", total, "%(count)s settlements: %(words)s", { count: total, words: words.join(", ") }) +
+      (stale ? "; " + fill(word("group_stale", "%(count)s stale"), { count: stale }) : "") + ". " + word("zoom_in", "Zoom in to see them.");
     node.dataset.stale = String(stale);
     node.title = text;
     node.setAttribute("aria-label", text);
@@ -300,7 +358,7 @@
           }).addTo(map);
         });
         if (geography.properties && geography.properties.source) {
-          map.attributionControl.addAttribution("Borders: Natural Earth");
+          map.attributionControl.addAttribution(word("borders", "Borders: Natural Earth"));
         }
       })
       .catch(function () {
@@ -345,7 +403,7 @@
         const bounds = [];
         const markers = [];
         data.features.forEach(function (feature) {
-          const p = feature.properties;
+          const p = inPageLanguage(feature.properties);
           const lon = feature.geometry.coordinates[0];
           const lat = feature.geometry.coordinates[1];
           bounds.push([lat, lon]);
@@ -398,7 +456,7 @@
         container.dataset.markers = String(data.features.length);
       })
       .catch(function (error) {
-        container.appendChild(el("p", "map__fallback", "The map data could not be loaded (" + error.message + ")."));
+        container.appendChild(el("p", "map__fallback", fill(word("load_failed", "The map data could not be loaded (%(error)s)."), { error: error.message })));
       });
   }
 

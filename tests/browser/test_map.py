@@ -97,7 +97,7 @@ def test_the_map_without_javascript_is_the_server_drawn_svg(browser, demo_server
         assert 300 < loaded <= 375
         # The text alternative: every settlement by status, one link away.
         expect(page.locator(".map-legend a", has_text="settlement list")).to_have_attribute(
-            "href", "/settlements?as_of=2025-04-08"
+            "href", "/settlements?as_of=2025-04-08&lang=en"
         )
     finally:
         context.close()

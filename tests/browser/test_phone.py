@@ -69,7 +69,7 @@ def test_a_step_moves_focus_to_the_heading_and_the_arrows_show_dates(
     phone.evaluate("window.__still_same_page = true")
     step.focus()
     phone.keyboard.press("Enter")
-    expect(phone).to_have_url(f"{demo_server}/settlements/sudzha?as_of=2025-03-15")
+    expect(phone).to_have_url(f"{demo_server}/settlements/sudzha?as_of=2025-03-15&lang=en")
     assert phone.evaluate("window.__still_same_page") is True  # swapped in, not reloaded
     heading = phone.locator("#main h1")
     expect(heading).to_have_text("Sudzha")

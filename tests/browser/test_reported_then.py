@@ -41,7 +41,7 @@ def test_stepping_as_reported_then_shows_a_claim_only_once_published(
     page.locator(".date-control__view input").check()
     page.locator(".date-control button[type=submit]").click()
     expect(page.locator(".timebar__date")).to_contain_text("As reported by 13 Jan 2026")
-    expect(page).to_have_url(f"{fresh_server}/settlements/sudzha?as_of=2026-01-13&view=reported")
+    expect(page).to_have_url(f"{fresh_server}/settlements/sudzha?as_of=2026-01-13&view=reported&lang=en")
     expect(page.locator(".status-card .badge").first).to_have_text("Ukrainian control")
     expect(page.locator(".claims")).not_to_contain_text("russia-mod says")
     page.screenshot(path=str(artifacts_dir / "reported-then-before.png"), full_page=True)
@@ -49,7 +49,7 @@ def test_stepping_as_reported_then_shows_a_claim_only_once_published(
     page.locator(".timebar a[rel=next]").click()  # the next day something was published
     expect(page.locator(".timebar__date")).to_contain_text("As reported by 15 Jan 2026")
     expect(page).to_have_url(
-        f"{fresh_server}/settlements/sudzha?as_of=2026-01-15&known_on=2026-01-15"
+        f"{fresh_server}/settlements/sudzha?as_of=2026-01-15&known_on=2026-01-15&lang=en"
     )
     expect(page.locator(".claims")).to_contain_text("russia-mod says russian_control")
     expect(page.locator(".status-card .badge").first).to_have_text("Contested")

@@ -17,7 +17,7 @@ def test_date_control_moves_the_dashboard_and_the_url(page, demo_server, artifac
 
     page.locator(".timebar a[rel=next]").click()  # the next change of status
     expect(page.locator("#headline-title")).to_have_text("On 21 Aug 2024")
-    expect(page).to_have_url(f"{demo_server}/?as_of=2024-08-21")
+    expect(page).to_have_url(f"{demo_server}/?as_of=2024-08-21&lang=en")
     assert page.evaluate("window.__still_same_page") is True  # swapped, not reloaded
     expect(page).to_have_title(
         "Who controls the Kursk region · 21 Aug 2024 · Kursk Control Tracker"
@@ -26,7 +26,7 @@ def test_date_control_moves_the_dashboard_and_the_url(page, demo_server, artifac
     page.fill("#as_of", "2025-04-08")
     page.locator(".date-control button[type=submit]").click()
     expect(page.locator("#headline-title")).to_have_text("On 8 Apr 2025")
-    expect(page).to_have_url(f"{demo_server}/?as_of=2025-04-08")
+    expect(page).to_have_url(f"{demo_server}/?as_of=2025-04-08&lang=en")
     expect(page.locator(".headline__lead")).to_contain_text("58 km²")
     wait_for_script(page, MAP_READY)
     counts = map_counts(page)
@@ -57,7 +57,7 @@ def test_map_shows_markers_and_the_slider_moves_it(page, demo_server, artifacts_
     slider = page.locator("#map-slider")
     slider.focus()
     slider.press("Home")  # the first date on which a status changed
-    expect(page).to_have_url(f"{demo_server}/map?as_of=2024-08-06")
+    expect(page).to_have_url(f"{demo_server}/map?as_of=2024-08-06&lang=en")
     expect(page.locator("h1")).to_have_text("Map on 6 Aug 2024")
     wait_for_script(page, "document.querySelector('.map').dataset.ready === '1'")
     counts = map_counts(page)
@@ -107,6 +107,6 @@ def test_map_labels_never_print_over_each_other(page, demo_server, width):
 
 def test_timeline_chart_click_moves_the_date(page, demo_server):
     page.goto(f"{demo_server}/timeline?as_of=2025-04-27")
-    page.locator('.chart__slice[data-href="/timeline?as_of=2025-03-13"]').click()
-    expect(page).to_have_url(f"{demo_server}/timeline?as_of=2025-03-13")
+    page.locator('.chart__slice[data-href="/timeline?as_of=2025-03-13&lang=en"]').click()
+    expect(page).to_have_url(f"{demo_server}/timeline?as_of=2025-03-13&lang=en")
     expect(page.locator(".timebar__date")).to_contain_text("13 Mar 2025")
