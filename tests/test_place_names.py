@@ -198,7 +198,7 @@ def test_review_queue_claim_and_audit_name_the_settlement_in_the_readers_languag
     assert link_texts(claim, "korenevo") >= {"Коренево"}
     decide(reviewer, claim_id, "approve")
     audit = reviewer.get("/audit?lang=uk").text
-    assert f"claim {claim_id} (Коренєво" in re.sub(r"<[^>]+>", "", audit)
+    assert f"{claim_id} (Коренєво" in re.sub(r"<[^>]+>", "", audit)
     assert f"claim {claim_id} (Korenevo" in re.sub(
         r"<[^>]+>", "", reviewer.get("/audit?lang=en").text
     )

@@ -41,7 +41,9 @@ def test_stepping_as_reported_then_shows_a_claim_only_once_published(
     page.locator(".date-control__view input").check()
     page.locator(".date-control button[type=submit]").click()
     expect(page.locator(".timebar__date")).to_contain_text("As reported by 13 Jan 2026")
-    expect(page).to_have_url(f"{fresh_server}/settlements/sudzha?as_of=2026-01-13&view=reported&lang=en")
+    expect(page).to_have_url(
+        f"{fresh_server}/settlements/sudzha?as_of=2026-01-13&view=reported&lang=en"
+    )
     expect(page.locator(".status-card .badge").first).to_have_text("Ukrainian control")
     expect(page.locator(".claims")).not_to_contain_text("russia-mod says")
     page.screenshot(path=str(artifacts_dir / "reported-then-before.png"), full_page=True)
