@@ -321,6 +321,10 @@ async def _httpx_load(
     return result
 
 
+FULL_RUN_BEGIN = "<!-- full run: begin -->"
+FULL_RUN_END = "<!-- full run: end -->"
+
+
 def write_section(output: Path, section: str, begin: str, end: str) -> None:
     """Put a script's section into the results file: in place of its earlier run (between its
     ``begin`` and ``end`` markers), else at the end, leaving every other section as it is."""
@@ -545,6 +549,9 @@ def machine() -> list[str]:
     return [
         f"- Machine: {os.cpu_count()} cores ({cpu}), {mem:,} MB RAM, {platform.system()} {platform.release()}",
         f"- Versions: {', '.join(versions)}; tracker at commit {commit or 'unknown'}",
+        # The machine may be shared: what else ran on it says how far the figures can be read.
+        "- Load average at the start (1, 5, 15 min): "
+        + ", ".join(f"{load:.1f}" for load in os.getloadavg()),
     ]
 
 
@@ -570,7 +577,8 @@ def main() -> None:
 
     main_db = dataset(args.work, sizes.settlements, sizes.claims)
     url = f"sqlite:///{main_db}"
-    report.add(f"# Benchmark results ({sizes.label} run, {date.today().isoformat()})\n")
+    report.add(FULL_RUN_BEGIN)
+    report.add(f"## The {sizes.label} run ({date.today().isoformat()})\n")
     for line in machine():
         report.add(line)
     report.add(
@@ -685,7 +693,9 @@ def main() -> None:
     for line in process_lines:
         report.add(line)
     report.add(f"\nThe whole run took {(time.perf_counter() - started) / 60:.1f} minutes.")
-    args.output.write_text("\n".join(report.lines) + "\n", encoding="utf-8")
+    report.add(FULL_RUN_END)
+    # In place of the previous full run: the sections other scripts measured stay as they are.
+    write_section(args.output, "\n".join(report.lines), FULL_RUN_BEGIN, FULL_RUN_END)
     print(f"\nwrote {args.output}")
 
 
