@@ -52,12 +52,11 @@ def _at_once(bases: list[str], name: str, path: str, seconds: float) -> Load:
     """Load every server at once, CONNECTIONS split between them; the sum of their req/s."""
     each = CONNECTIONS // len(bases)
     results: list[Load] = []
-    threads = [
-        threading.Thread(
-            target=lambda base=base: results.append(load(name, base + path, seconds, each))
-        )
-        for base in bases
-    ]
+
+    def load_one(base: str) -> None:
+        results.append(load(name, base + path, seconds, connections=each))
+
+    threads = [threading.Thread(target=load_one, args=(base,)) for base in bases]
     for thread in threads:
         thread.start()
     for thread in threads:
