@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import gettext as gettext_module
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date
@@ -186,3 +186,34 @@ def place_name(place: object) -> str:
         if localized:
             return localized
     return field("name")
+
+
+# Letters that Unicode numbers out of their alphabet's order: Ukrainian ґ, є, і, ї come after
+# г, е, и (and і before ї) in the alphabet, Russian ё after е, but all after я in Unicode.
+# Each is written as its alphabet neighbour followed by the highest code point, which sorts it
+# after every word that continues with that neighbour and before the next letter.
+_LAST = "\U0010ffff"
+_RUSSIAN_LETTERS: dict[str, str | None] = {"ё": "е" + _LAST}
+_ALPHABET_ORDER: dict[str, Mapping[int, str | None]] = {
+    "uk": str.maketrans(
+        {
+            "ґ": "г" + _LAST,
+            "є": "е" + _LAST,
+            "і": "и" + _LAST,
+            "ї": "и" + _LAST * 2,
+            "'": None,
+            "’": None,
+            "ʼ": None,
+        }
+    ),
+    "ru": str.maketrans(_RUSSIAN_LETTERS),
+}
+
+
+def alphabetical_key(name: str) -> str:
+    """A name's place in the reader's alphabet: Ґалицьке after Гуєве, Ємці before Жадань in
+    Ukrainian; Ёлкино after Елки in Russian. English names sort as they are written."""
+    language = _language.get()
+    if language == DEFAULT_LANGUAGE:
+        return name
+    return name.casefold().translate(_ALPHABET_ORDER.get(language, {}))

@@ -202,3 +202,30 @@ def test_review_queue_claim_and_audit_name_the_settlement_in_the_readers_languag
     assert f"claim {claim_id} (Korenevo" in re.sub(
         r"<[^>]+>", "", reviewer.get("/audit?lang=en").text
     )
+
+
+UKRAINIAN_ALPHABET = "абвгґдеєжзиіїйклмнопрстуфхцчшщьюя"
+RUSSIAN_ALPHABET = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
+
+
+def names_in_the_list(html: str) -> list[str]:
+    table = html[html.index('<table class="table table--settlements">') :]
+    return re.findall(r'<th scope="row">\s*<a href="/settlements/[^"]+">([^<]+)</a>', table)
+
+
+@pytest.mark.parametrize(
+    ("language", "alphabet"), [("uk", UKRAINIAN_ALPHABET), ("ru", RUSSIAN_ALPHABET)]
+)
+def test_the_settlement_list_is_in_the_readers_alphabet(client, language, alphabet):
+    names = names_in_the_list(client.get(f"/settlements?lang={language}").text)
+    assert len(names) >= 40
+
+    def letters(name: str) -> list[int]:
+        return [alphabet.index(c) if c in alphabet else -1 for c in name.lower() if c.isalpha()]
+
+    assert names == sorted(names, key=letters)
+
+
+def test_the_english_list_is_in_english_order(client):
+    names = names_in_the_list(client.get("/settlements?lang=en").text)
+    assert names == sorted(names)

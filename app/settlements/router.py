@@ -19,6 +19,7 @@ from app.deps import (
     SettingsDep,
     SettlementDep,
 )
+from app.i18n import alphabetical_key, place_name
 from app.paging import PAGE_SIZE, Key, page_of_rows
 from app.settlements import service as settlements_service
 from app.status import derive
@@ -30,12 +31,17 @@ router = APIRouter(dependencies=DATED_PAGE)
 
 
 def _directory_key(row: SettlementStatus) -> Key:
-    return (row.settlement.name, row.settlement.id)
+    # In the reader's alphabet, by the name the reader sees (Суджа among the С in Ukrainian).
+    return (alphabetical_key(place_name(row.settlement)), row.settlement.id)
 
 
 def _oldest_evidence_key(row: SettlementStatus) -> Key:
     # Where fresh claims are most needed: the oldest evidence first.
-    return (-(row.evidence.days or 0), row.settlement.name, row.settlement.id)
+    return (
+        -(row.evidence.days or 0),
+        alphabetical_key(place_name(row.settlement)),
+        row.settlement.id,
+    )
 
 
 @router.get("/settlements", include_in_schema=False)
