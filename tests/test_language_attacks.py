@@ -506,3 +506,33 @@ def test_over_a_real_connection(demo_server, target, headers, status, location):
     assert head.split(b" ")[1] == status, head
     locations = [line for line in head.split(b"\r\n") if line.lower().startswith(b"location:")]
     assert locations == ([b"location: " + location] if location else []), head
+
+
+# --- as a translator reads them ---------------------------------------------------------------
+
+READ_PAGES = [
+    "/",
+    "/timeline",
+    "/contested",
+    "/settlements/sudzha",
+    "/?as_of=2024-08-20&known_on=2024-09-01",
+]
+
+
+def text_of_page(html_text: str) -> str:
+    without_code = re.sub(r"<script.*?</script>|<style.*?</style>", " ", html_text, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", without_code)).replace("&#34;", '"')
+
+
+@pytest.mark.parametrize("path", READ_PAGES)
+@pytest.mark.parametrize("language", ["uk", "ru"])
+def test_a_sentence_never_ends_in_a_dates_abbreviation_and_a_full_stop(reader, path, language):
+    # A long date ends in "р." / "г." (2026 р.): a sentence must not put its own full stop
+    # right after one ("2026 р..").
+    separator = "&" if "?" in path else "?"
+    text = text_of_page(reader.get(f"{path}{separator}lang={language}").text)
+    assert not re.search(r"\d{4} (р|г)\.\s*\.", text), re.search(r".{80}\d{4} (р|г)\.\s*\.", text)
+    # Nor two colons in the date control's titles ("Попередня зміна: Суджа: 15 березня").
+    assert not re.search(
+        r'title="[^"]*: [^"]*: [^"]*"', reader.get(f"{path}{separator}lang={language}").text
+    )
