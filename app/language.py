@@ -16,7 +16,8 @@ page) keeps the reader's language on its way.
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+import math
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -32,6 +33,9 @@ COOKIE_MAX_AGE = 365 * 24 * 60 * 60
 PARAMETER = "lang"
 # Always English: the data contract (exports, API, its schema) and the machinery.
 ENGLISH_ONLY_PREFIXES = ("/api/", "/export/", "/static/", "/healthz", "/openapi.json")
+# How many of a browser's languages are looked at: a real one names a handful.
+MOST_ACCEPTED_LANGUAGES = 20
+PRINTABLE_ASCII = "".join(chr(code) for code in range(33, 127))
 
 
 def is_page(path: str) -> bool:
@@ -43,26 +47,40 @@ def is_page(path: str) -> bool:
 
 
 def from_accept_language(header: str) -> str | None:
-    """The first of the browser's languages, by weight, that the site speaks."""
+    """The first of the browser's languages, by weight, that the site speaks.
+
+    A weight is a number from 0 to 1 (RFC 9110 12.4.2); an entry whose weight is anything
+    else (``q=NaN``, ``q=1e309``, ``q=-1``, ``q=high``) is ignored, as is a header that names
+    more languages than MOST_ACCEPTED_LANGUAGES past that many."""
     choices: list[tuple[float, int, str]] = []
-    for position, part in enumerate(header.split(",")[:20]):
-        tag, _, params = part.strip().partition(";")
+    for position, part in enumerate(header.split(",", MOST_ACCEPTED_LANGUAGES)):
+        if position == MOST_ACCEPTED_LANGUAGES:
+            break
+        tag, *params = part.split(";")
         weight = 1.0
-        if params.strip().startswith("q="):
-            try:
-                weight = float(params.strip()[2:])
-            except ValueError:
-                continue
+        for param in params:
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                weight = accepted_weight(value.strip())
         primary = tag.strip().lower().split("-")[0]
         if primary in LANGUAGES and weight > 0:
             choices.append((-weight, position, primary))
     return min(choices)[2] if choices else None
 
 
+def accepted_weight(text: str) -> float:
+    """A ``q=`` value as a weight; 0 (not accepted) when it is not a number from 0 to 1."""
+    try:
+        weight = float(text)
+    except ValueError:
+        return 0.0
+    return weight if math.isfinite(weight) and 0 <= weight <= 1 else 0.0
+
+
 def negotiated(scope: Scope) -> str:
     """The visitor's language when the address names none: remembered, asked for, or English."""
     cookie_language = None
-    accept_language = ""
+    accept_languages: list[str] = []
     for name, value in scope["headers"]:
         if name == b"cookie":
             for pair in value.decode("latin-1").split(";"):
@@ -70,16 +88,28 @@ def negotiated(scope: Scope) -> str:
                 if key == COOKIE and cookie_value in LANGUAGES:
                     cookie_language = cookie_value
         elif name == b"accept-language":
-            accept_language = value.decode("latin-1")
-    return cookie_language or from_accept_language(accept_language) or DEFAULT_LANGUAGE
+            # Several header lines are one list (RFC 9110 5.3).
+            accept_languages.append(value.decode("latin-1"))
+    return cookie_language or from_accept_language(", ".join(accept_languages)) or DEFAULT_LANGUAGE
 
 
-def with_language(address: str, language: str) -> str:
-    """``address`` (a path with its query) with ``lang`` set to ``language``, last."""
-    parts = urlsplit(address)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != PARAMETER]
+def with_language(address: str, language: str, *, encoding: str = "utf-8") -> str:
+    """``address`` (a path with its query) with ``lang`` set to ``language``, last.
+
+    Everything else in the address means what it meant, and the result is plain ASCII, fit
+    for a Location header. ``encoding`` is the one the address's text was decoded with:
+    "latin-1" for an address as it arrived, so that every byte is kept as it came (``q=%FF``,
+    not UTF-8, stays for the page to refuse by name, rather than becoming another word)."""
+    # Characters outside printable ASCII (a raw byte, a space, a Cyrillic letter) become
+    # escapes of their bytes; escapes already there are then read byte for byte.
+    parts = urlsplit(quote(address, safe=PRINTABLE_ASCII, encoding=encoding))
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True, encoding="latin-1")
+        if k != PARAMETER
+    ]
     query.append((PARAMETER, language))
-    return urlunsplit(("", "", parts.path or "/", urlencode(query), ""))
+    return urlunsplit(("", "", parts.path or "/", urlencode(query, encoding="latin-1"), ""))
 
 
 def is_local_path(address: str) -> bool:
@@ -127,8 +157,11 @@ class LanguageMiddleware:
             if page and language != DEFAULT_LANGUAGE and is_local_path(path):
                 await self._send_to_language(scope, send, language)
                 return
-            if scope["method"] in ("GET", "HEAD") and not page:
-                language = DEFAULT_LANGUAGE  # a feed or an image without lang: the same for all
+            if scope["method"] in ("GET", "HEAD"):
+                # A feed or an image without lang, or an address that cannot be sent on
+                # (``//host``): the same for all, English, as the page cache keeps it under
+                # an address that names no language.
+                language = DEFAULT_LANGUAGE
         set_language(language)
         state["language"] = language
         # A page at an address without ``lang`` is English for this visitor only: a shared
@@ -145,14 +178,17 @@ class LanguageMiddleware:
             headers = MutableHeaders(scope=message)
             headers["Content-Language"] = language
             if vary_by_visitor:
-                headers.add_vary_header("Accept-Language")
-                headers.add_vary_header("Cookie")
+                named = {v.strip().lower() for v in headers.get("vary", "").split(",")}
+                for header in ("Accept-Language", "Cookie"):
+                    if header.lower() not in named:
+                        headers.add_vary_header(header)
             if keep_in_redirects and 300 <= message["status"] < 400:
                 location = headers.get("location")
                 if location and is_local_path(location):
                     target = urlsplit(location)
                     if is_page(target.path) and PARAMETER not in dict(parse_qsl(target.query)):
-                        headers["location"] = with_language(location, language)
+                        # A header is latin-1 text: its bytes are kept as they came.
+                        headers["location"] = with_language(location, language, encoding="latin-1")
             await send(message)
 
         await self.app(scope, receive, send_keeping_language)
@@ -162,7 +198,9 @@ class LanguageMiddleware:
         address = raw_path.decode("latin-1")
         if scope["query_string"]:
             address += "?" + scope["query_string"].decode("latin-1")
-        response = RedirectResponse(with_language(address, language), status_code=302)
+        # The address as it arrived, bytes and all (latin-1 keeps every byte as it is).
+        location = with_language(address, language, encoding="latin-1")
+        response = RedirectResponse(location, status_code=302)
         # Where one is sent depends on the cookie and the browser's languages: nobody may keep
         # this answer for someone else.
         response.headers["Cache-Control"] = NO_STORE
@@ -177,10 +215,14 @@ async def _receive_nothing() -> Message:
 def check_language(request: Request) -> None:
     """Every request: an unknown or repeated ``lang`` is a 422 naming it, like any parameter."""
     if request.scope.get("state", {}).get("language_error"):
-        choices = ", ".join(f"{code} ({name})" for code, name in LANGUAGES.items())
-        raise FilterError(
-            PARAMETER, gettext("lang must be one of: %(choices)s") % {"choices": choices}
-        )
+        raise language_refused()
+
+
+def language_refused() -> FilterError:
+    choices = ", ".join(f"{code} ({name})" for code, name in LANGUAGES.items())
+    return FilterError(
+        PARAMETER, gettext("lang must be one of: %(choices)s") % {"choices": choices}
+    )
 
 
 router = APIRouter()
@@ -188,13 +230,17 @@ router = APIRouter()
 
 @router.get("/language", include_in_schema=False)
 def choose_language(request: Request, lang: str = DEFAULT_LANGUAGE, next: str = "/") -> Response:
-    """The switch in the header: remember the reader's choice, and show the same page in it."""
-    language = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+    """The switch in the header: remember the reader's choice, and show the same page in it.
+
+    An unknown or repeated ``lang`` is refused by name, as on every page, and nothing is
+    remembered; a ``next`` that is not a page of this site leads to the home page."""
+    if len(request.query_params.getlist(PARAMETER)) > 1 or lang not in LANGUAGES:
+        raise language_refused()
     target = next if is_local_path(next) and is_page(urlsplit(next).path) else "/"
-    response = RedirectResponse(with_language(target, language), status_code=303)
+    response = RedirectResponse(with_language(target, lang), status_code=303)
     response.set_cookie(
         COOKIE,
-        language,
+        lang,
         max_age=COOKIE_MAX_AGE,
         httponly=True,
         samesite="lax",

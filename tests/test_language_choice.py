@@ -116,10 +116,11 @@ def test_the_switch_never_leaves_the_site_nor_the_pages(visitor, next_address):
     assert response.headers["location"] == "/?lang=uk"
 
 
-def test_the_switch_refuses_an_unknown_language_by_speaking_english(visitor):
+def test_the_switch_refuses_an_unknown_language_by_name_and_remembers_nothing(visitor):
     response = visitor.get("/language", params={"lang": "de", "next": "/map"})
-    assert response.headers["location"] == "/map?lang=en"
-    assert response.headers["set-cookie"].startswith("kt_lang=en;")
+    assert response.status_code == 422
+    assert "<code>lang</code>" in response.text
+    assert "set-cookie" not in response.headers
 
 
 @pytest.mark.parametrize(
