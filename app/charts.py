@@ -10,7 +10,9 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import TypeVar
 
+from app.domain import ControlStatus
 from app.i18n import N_, format_date, format_day_month, format_month_year, format_number
+from app.status.derive import Interval
 from app.status.history import CHART_GROUPS, ChartGroup
 from app.status.models import AreaFigure, Holder
 
@@ -293,3 +295,28 @@ def _nice_ceiling(value: float) -> float:
         if value <= factor * magnitude:
             return factor * magnitude
     return value
+
+
+@dataclass(frozen=True, slots=True)
+class StripBar:
+    """One interval of a settlement's timeline strip, on a 1000-unit axis: ``end`` None means
+    still so on the last day drawn."""
+
+    status: ControlStatus
+    start: date
+    end: date | None
+    x: float
+    width: float
+
+
+def strip_bars(timeline: Sequence[Interval], start: date, end: date) -> list[StripBar]:
+    """Each interval's rectangle from ``start`` to ``end``: at least 3 units wide, 4 when it
+    starts on the last day (a change on the date shown stays visible)."""
+    span = (end - start).days or 1
+    bars = []
+    for interval in timeline:
+        x0 = round((interval.start - start).days / span * 1000, 2)
+        stop = interval.end or end
+        x1 = round((stop - start).days / span * 1000, 2) if stop > interval.start else x0 + 4
+        bars.append(StripBar(interval.status, interval.start, interval.end, x0, max(x1 - x0, 3)))
+    return bars

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -230,6 +231,9 @@ def serve(
     """Serve the tracker with uvicorn."""
     import uvicorn
 
+    if reload:
+        # Templates are read once per process otherwise (app/templating.py).
+        os.environ["KT_RELOAD_TEMPLATES"] = "true"
     typer.echo(f"Kursk Control Tracker on http://{host}:{port}/")
     uvicorn.run(
         "app.main:create_app",

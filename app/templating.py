@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
@@ -12,6 +13,7 @@ from fastapi.responses import Response
 from jinja2 import Environment, FileSystemLoader, pass_context
 from jinja2.runtime import Context
 from jinja2_fragments.fastapi import Jinja2Blocks
+from markupsafe import Markup
 
 from app import dates, flash, i18n
 from app.accounts.csrf import csrf_token
@@ -34,6 +36,9 @@ env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
     extensions=["jinja2.ext.do", "jinja2.ext.i18n"],
+    # Checking every template file for changes on each render costs a stat per template on
+    # every page; only development asks for it (``kursk-tracker serve --reload``).
+    auto_reload=os.environ.get("KT_RELOAD_TEMPLATES", "") == "true",
 )
 # {% trans %} blocks are extracted and looked up with their whitespace folded, so a message
 # may be wrapped across lines in a template without the catalog seeing the indentation.
@@ -41,6 +46,33 @@ env.policies["ext.i18n.trimmed"] = True
 # Newstyle: ``_("%(n)s claims", n=3)`` formats after translating, and escapes what it inserts.
 env.install_gettext_callables(  # type: ignore[attr-defined]
     i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext
+)
+
+
+# Jinja's newstyle callables take the template's context, only to ask whether it escapes
+# (always, here: autoescape=True and no template turns it off). Called inside a loop or a
+# block that sets a variable, a function taking the context gets a copy of the whole context
+# made for it: hundreds per long page. These do the same without the context: the message
+# is markup (as Jinja's are), and the values put into it are escaped.
+def newstyle_gettext(__string: str, **variables: Any) -> str:
+    return Markup(i18n.gettext(__string)) % variables
+
+
+def newstyle_ngettext(__singular: str, __plural: str, __num: int, **variables: Any) -> str:
+    variables.setdefault("num", __num)
+    return Markup(i18n.ngettext(__singular, __plural, __num)) % variables
+
+
+def newstyle_pgettext(__string_ctx: str, __string: str, **variables: Any) -> str:
+    variables.setdefault("context", __string_ctx)
+    return Markup(i18n.pgettext(__string_ctx, __string)) % variables
+
+
+env.globals.update(
+    _=newstyle_gettext,
+    gettext=newstyle_gettext,
+    ngettext=newstyle_ngettext,
+    pgettext=newstyle_pgettext,
 )
 
 
@@ -274,6 +306,27 @@ def url_for_page(
     return path + ("?" + urlencode(query) if query else "")
 
 
+@pass_context
+def page_under(context: Context, prefix: str) -> Callable[[str], str]:
+    """``url_for_page(prefix ~ name)`` for the many names of a list (a page of claims links
+    each claim's source): the query of a page's address does not depend on which page it is,
+    so it is built once and each link is the path and that query."""
+    sample = prefix + "-"
+    query = url_for_page(context, sample).removeprefix(sample)
+
+    def link(name: str) -> str:
+        path = prefix + name
+        return path + query if is_page(path) else url_for_page(context, path)
+
+    return link
+
+
+def per_value(macro: Callable[..., str], values: Iterable[Any], *args: Any) -> dict[Any, str]:
+    """A macro's markup for each value, written once per page: a list then looks it up for
+    each row (a badge per claim), as a macro call costs more than the rest of the row."""
+    return {value: macro(value, *args) for value in values}
+
+
 def view_params(params: Mapping[str, str], *dropped: str) -> dict[str, str]:
     """The view-state parameters of an address (VIEW_PARAMETERS), minus ``dropped``."""
     return {k: v for k, v in params.items() if k in VIEW_PARAMETERS and k not in dropped}
@@ -308,6 +361,9 @@ def safe_url(value: str | None) -> bool:
 
 env.tests["safe_url"] = safe_url
 env.globals["url_for_page"] = url_for_page
+env.globals["page_under"] = page_under
+env.globals["per_value"] = per_value
+env.globals["Verification"] = Verification
 env.globals["static_url"] = static_url
 env.globals["ControlStatus"] = ControlStatus
 # The status words for scripts (the map), from the one list of labels.

@@ -7,6 +7,7 @@ from datetime import timedelta
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from app import charts
 from app.claims import service as claims_service
 from app.deps import (
     DATED_PAGE,
@@ -124,6 +125,7 @@ def settlement_detail(
             ),
             "stale_days": settings.stale_days,
             "timeline": timeline,
+            "strip_bars": charts.strip_bars(timeline, timeline[0].start, as_of) if timeline else [],
             "claims": claims,
             "claims_total": shown,
             "page": page,
