@@ -41,7 +41,7 @@ from bench.run import (  # noqa: E402
 
 BEGIN, END = "<!-- processes: begin -->", "<!-- processes: end -->"
 PAGES = [
-    ("/healthz (framework ceiling)", "/healthz", True),
+    ("/healthz (a database read and a write check)", "/healthz", True),
     ("/ dashboard", "/", True),
     (f"/settlements/{HOT_SPOT} (1,000 claims)", f"/settlements/{HOT_SPOT}", True),
     ("/ dashboard, no page cache", "/", False),

@@ -690,12 +690,13 @@ def main() -> None:
         )
     most = max(max(r[2], r[4], r[6]) for r in status_rows)
     report.add(f"\nAt most {most} SQL statements at any size (target ≤ 5: {verdict(most <= 5)}).")
-    for line in process_lines:
-        report.add(line)
     report.add(f"\nThe whole run took {(time.perf_counter() - started) / 60:.1f} minutes.")
     report.add(FULL_RUN_END)
     # In place of the previous full run: the sections other scripts measured stay as they are.
     write_section(args.output, "\n".join(report.lines), FULL_RUN_BEGIN, FULL_RUN_END)
+    if process_lines:
+        # In its own section, which bench/processes.py also writes when run alone.
+        write_section(args.output, "\n".join(process_lines), process_lines[0], process_lines[-1])
     print(f"\nwrote {args.output}")
 
 
