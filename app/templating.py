@@ -22,6 +22,7 @@ from app.domain import STATUS_LABELS, ControlStatus, Verification
 from app.i18n import N_, gettext, ngettext
 from app.language import PARAMETER as LANGUAGE_PARAMETER
 from app.language import is_page, with_language
+from app.settlements.place_words import place_word
 from app.sources.models import Side
 from app.static_files import static_url
 from app.status.derive import FIGHTING_REPORTED, NOTE_TEXT, REASON_TEXT, Confidence, Derived
@@ -341,6 +342,17 @@ env.filters["status_label"] = status_label
 env.filters["side_label"] = lambda side: gettext(SIDE_LABELS[Side(side)])
 env.filters["verification_label"] = lambda v: gettext(VERIFICATION_LABELS[Verification(v)])
 env.filters["place_name"] = i18n.place_name
+env.filters["place_word"] = place_word
+
+
+def full_stop(text: str) -> str:
+    """A sentence with its full stop: none added after one already there (a Ukrainian or
+    Russian date ends in "р." or "г.")."""
+    text = str(text).rstrip()
+    return text if text.endswith(".") else text + "."
+
+
+env.filters["full_stop"] = full_stop
 env.filters["explanation"] = explanation
 env.filters["confidence_label"] = lambda c: gettext(CONFIDENCE_LABELS[Confidence(c)])
 env.filters["verification_word"] = lambda v: gettext(VERIFICATION_WORDS[Verification(v)])

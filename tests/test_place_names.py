@@ -229,3 +229,19 @@ def test_the_settlement_list_is_in_the_readers_alphabet(client, language, alphab
 def test_the_english_list_is_in_english_order(client):
     names = names_in_the_list(client.get("/settlements?lang=en").text)
     assert names == sorted(names)
+
+
+@pytest.mark.parametrize(
+    ("language", "words", "option"),
+    [
+        ("en", "Sudzhansky district, Kursk region", '<option value="Sudzhansky" >Sudzhansky'),
+        ("uk", "Суджанський район, Курська область", '<option value="Sudzhansky" >Суджанський'),
+        ("ru", "Суджанский район, Курская область", '<option value="Sudzhansky" >Суджанский'),
+    ],
+)
+def test_districts_and_the_region_are_named_in_the_readers_language(
+    client, language, words, option
+):
+    assert words in client.get(f"/settlements/sudzha?lang={language}").text
+    # The filter's values stay the stored names (addresses are the same in every language).
+    assert option in client.get(f"/settlements?lang={language}").text
