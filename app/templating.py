@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -44,10 +44,9 @@ env = Environment(
 # {% trans %} blocks are extracted and looked up with their whitespace folded, so a message
 # may be wrapped across lines in a template without the catalog seeing the indentation.
 env.policies["ext.i18n.trimmed"] = True
-# Newstyle: ``_("%(n)s claims", n=3)`` formats after translating, and escapes what it inserts.
-env.install_gettext_callables(  # type: ignore[attr-defined]
-    i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext
-)
+# Newstyle: ``_("%(n)s claims", n=3)`` formats after translating, and escapes what it inserts;
+# {% trans %} blocks compile to the same calls. The callables are the newstyle_* below.
+env.newstyle_gettext = True  # type: ignore[attr-defined]
 
 
 # Jinja's newstyle callables take the template's context, only to ask whether it escapes
@@ -101,7 +100,8 @@ def _request_context(request: Request) -> dict[str, Any]:
     """What every page may use: the logged-in user, and a CSRF token made only when asked for."""
     return {
         "lang": i18n.current_language(),
-        "language_choices": lambda: language_choices(request),
+        # Built once however often the page asks (the head's alternates, two switches).
+        "language_choices": cache(lambda: language_choices(request)),
         "current_user": getattr(request.state, "user", None),
         "date_nav": getattr(request.state, "date_nav", (None, None)),
         # Whose changes the date control steps through: a settlement's name, or the region's.
