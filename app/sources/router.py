@@ -128,10 +128,8 @@ def set_reliability(
     user: ReviewerDep,
     raw: FormDep,
 ) -> Response:
-    try:
-        grade = Reliability(raw.get("reliability", "").strip().upper())
-    except ValueError:
-        # The source's page again, the message beside the grade; nothing changed.
+    def refused(status_code: int, message: str) -> Response:
+        # The source's page again, the reason beside the grade; nothing changed.
         source = _source_or_404(session, slug, public_only=False)
         return _source_page(
             request,
@@ -139,9 +137,14 @@ def set_reliability(
             settings,
             source,
             dates.today(),
-            status_code=422,
-            grade_error=choice_message("reliability") + ".",
+            status_code=status_code,
+            grade_error=message,
         )
+
+    try:
+        grade = Reliability(raw.get("reliability", "").strip().upper())
+    except ValueError:
+        return refused(422, choice_message("reliability") + ".")
     try:
         with database.writing() as write:
             source = _source_or_404(write, slug, public_only=False)
@@ -158,16 +161,6 @@ def set_reliability(
                 % {"source": source.name, "grade": grade.value}
             )
     except DatabaseFault as fault:
-        # The source's page again, the grade not changed and the reason beside the form.
-        source = _source_or_404(session, slug, public_only=False)
-        return _source_page(
-            request,
-            session,
-            settings,
-            source,
-            dates.today(),
-            status_code=fault.status_code,
-            grade_error=fault.sentence(),
-        )
+        return refused(fault.status_code, fault.sentence())
     flash(request, confirmation)
     return RedirectResponse(f"/sources/{slug}", status_code=303)
