@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.generate import HOT_SPOT, START  # noqa: E402
-from bench.run import FULL, QUICK, dataset, load, tracker, write_section  # noqa: E402
+from bench.run import FULL, QUICK, dataset, load, publish_section, tracker  # noqa: E402
 
 BEGIN, END = "<!-- cold_start: begin -->", "<!-- cold_start: end -->"
 UNCACHED = [
@@ -155,11 +155,7 @@ def main() -> None:
     )
     lines.append(END)
     section = "\n".join(lines)
-    if args.print:
-        print(section)
-        return
-    write_section(args.output, section, BEGIN, END)
-    print(f"wrote {args.output}")
+    publish_section(section, args.output, BEGIN, END, print_only=args.print)
 
 
 if __name__ == "__main__":

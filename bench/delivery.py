@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.generate import HOT_SPOT  # noqa: E402
-from bench.run import FULL, QUICK, Load, RssSampler, dataset, fmt, load, tracker, write_section  # noqa: E402
+from bench.run import FULL, QUICK, Load, RssSampler, dataset, fmt, load, publish_section, tracker  # noqa: E402
 
 BEGIN, END = "<!-- delivery: begin -->", "<!-- delivery: end -->"
 GZIP = {"Accept-Encoding": "gzip"}
@@ -160,11 +160,7 @@ def main() -> None:
     )
     lines.append(END)
     section = "\n".join(lines)
-    if args.print:
-        print(section)
-        return
-    write_section(args.output, section, BEGIN, END)
-    print(f"wrote {args.output}")
+    publish_section(section, args.output, BEGIN, END, print_only=args.print)
 
 
 if __name__ == "__main__":

@@ -34,9 +34,9 @@ from bench.run import (  # noqa: E402
     fmt,
     load,
     prepare_postgres,
+    publish_section,
     tracker,
     wait_for,
-    write_section,
 )
 
 BEGIN, END = "<!-- processes: begin -->", "<!-- processes: end -->"
@@ -132,11 +132,7 @@ def main() -> None:
         parser.error("--pg-url (or KT_BENCH_PG_URL) names the PostgreSQL server to use")
     sizes = QUICK if args.quick else FULL
     section = "\n".join(processes_section(prepare_postgres(args.pg_url, sizes), sizes))
-    if args.print:
-        print(section)
-        return
-    write_section(args.output, section, BEGIN, END)
-    print(f"wrote {args.output}")
+    publish_section(section, args.output, BEGIN, END, print_only=args.print)
 
 
 if __name__ == "__main__":

@@ -336,6 +336,15 @@ def write_section(output: Path, section: str, begin: str, end: str) -> None:
     output.write_text(text, encoding="utf-8")
 
 
+def publish_section(section: str, output: Path, begin: str, end: str, *, print_only: bool) -> None:
+    """A script's section: printed (its ``--print``), or written into the results file."""
+    if print_only:
+        print(section)
+        return
+    write_section(output, section, begin, end)
+    print(f"wrote {output}")
+
+
 def fmt(value: float | None, digits: int = 1) -> str:
     return "n/a" if value is None else f"{value:,.{digits}f}"
 
