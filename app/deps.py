@@ -33,12 +33,14 @@ from app.settlements.models import Settlement
 from app.validation import INT32_MAX, bounded_int_validator
 
 
-def get_database(request: Request) -> Database:
+# Dependencies that only read the request are ``async``: FastAPI runs a plain ``def`` one in
+# the thread pool, a hop between threads that costs more than the work (a page has several).
+async def get_database(request: Request) -> Database:
     database: Database = request.app.state.db
     return database
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -227,7 +229,7 @@ StatusFiltersDep = Annotated[StatusFilters, Depends(get_status_filters)]
 DistrictDep = Annotated[str, Depends(get_district)]
 
 
-def get_as_of(
+async def get_as_of(
     as_of: Annotated[
         str | None,
         Query(description="Show the data as it stood on this date (YYYY-MM-DD); default today."),
@@ -243,7 +245,7 @@ AsOfDep = Annotated[date, Depends(get_as_of)]
 REPORTED_VIEW = "reported"
 
 
-def get_known_on(
+async def get_known_on(
     request: Request,
     as_of: AsOfDep,
     known_on: Annotated[
@@ -317,7 +319,7 @@ class PageRequest:
         return (self.page - 1) * size
 
 
-def get_page_request(
+async def get_page_request(
     after: Annotated[
         str | None,
         Query(
@@ -379,7 +381,7 @@ def load_settlement_date_nav(
     known_on: KnownOnDep,
 ) -> None:
     """On a settlement's page the date control steps through that settlement's own changes
-    (runs after ``load_date_nav``, replacing the region's steps)."""
+    (instead of ``load_date_nav``'s steps through the region's)."""
     from app.status import service as status_service
 
     request.state.date_nav = status_service.settlement_date_nav(

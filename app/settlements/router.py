@@ -28,7 +28,9 @@ from app.status import service as status_service
 from app.status.service import SettlementStatus
 from app.templating import render
 
-router = APIRouter(dependencies=DATED_PAGE)
+# The date control: the region's steps on the list, the settlement's own on its page (never
+# both: the region's would be worked out only to be replaced).
+router = APIRouter()
 
 
 def _directory_key(row: SettlementStatus) -> Key:
@@ -45,7 +47,7 @@ def _oldest_evidence_key(row: SettlementStatus) -> Key:
     )
 
 
-@router.get("/settlements", include_in_schema=False)
+@router.get("/settlements", include_in_schema=False, dependencies=DATED_PAGE)
 def settlement_list(
     request: Request,
     session: SessionDep,
