@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from itertools import islice
+from itertools import islice, takewhile
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -70,8 +70,10 @@ def dashboard(
     if q.strip():
         carded = found if len(found) <= ANSWER_CARDS else []
     else:
-        # Fresh rows come first: stop at the cards' count instead of reading all 1,800.
-        carded = list(islice((r for r in contested_rows if not r.stale), CONTESTED_CARDS))
+        # Fresh rows come first and stale ones after them: the cards stop at the first stale
+        # row instead of reading all 1,800 when fewer than the cards' count are fresh.
+        fresh = takewhile(lambda row: not row.stale, contested_rows)
+        carded = list(islice(fresh, CONTESTED_CARDS))
     return render(
         request,
         "dashboard.html",
