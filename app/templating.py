@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from jinja2 import Environment, FileSystemLoader, pass_context
 from jinja2.runtime import Context
 from jinja2_fragments.fastapi import Jinja2Blocks
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from app import dates, flash, i18n
 from app.accounts.csrf import csrf_token
@@ -25,7 +25,15 @@ from app.language import is_page, with_language
 from app.settlements.place_words import place_word
 from app.sources.models import Side
 from app.static_files import static_url
-from app.status.derive import FIGHTING_REPORTED, NOTE_TEXT, REASON_TEXT, Confidence, Derived
+from app.status.derive import (
+    FIGHTING_REPORTED,
+    NOTE_TEXT,
+    REASON_TEXT,
+    Confidence,
+    Derived,
+    Note,
+    Reason,
+)
 from app.status.history import CHART_GROUPS, STALE_SUFFIX
 from app.status.models import Holder
 from app.urls import absolute_url
@@ -54,18 +62,24 @@ env.newstyle_gettext = True  # type: ignore[attr-defined]
 # block that sets a variable, a function taking the context gets a copy of the whole context
 # made for it: hundreds per long page. These do the same without the context: the message
 # is markup (as Jinja's are), and the values put into it are escaped.
+def _filled(message: str, variables: dict[str, Any]) -> Markup:
+    # What ``Markup(message) % variables`` makes, at a third of its cost (Markup's % wraps
+    # each value in a helper object; a long page formats hundreds of messages).
+    return Markup(message % {name: escape(value) for name, value in variables.items()})
+
+
 def newstyle_gettext(__string: str, **variables: Any) -> str:
-    return Markup(i18n.gettext(__string)) % variables
+    return _filled(i18n.gettext(__string), variables)
 
 
 def newstyle_ngettext(__singular: str, __plural: str, __num: int, **variables: Any) -> str:
     variables.setdefault("num", __num)
-    return Markup(i18n.ngettext(__singular, __plural, __num)) % variables
+    return _filled(i18n.ngettext(__singular, __plural, __num), variables)
 
 
 def newstyle_pgettext(__string_ctx: str, __string: str, **variables: Any) -> str:
     variables.setdefault("context", __string_ctx)
-    return Markup(i18n.pgettext(__string_ctx, __string)) % variables
+    return _filled(i18n.pgettext(__string_ctx, __string), variables)
 
 
 env.globals.update(
@@ -160,7 +174,14 @@ HOLDER_LABELS = {Holder.russia: N_("Russia"), Holder.ukraine: N_("Ukraine")}
 
 def explanation(derived: Derived) -> str:
     """Why a status is what it is, in the reader's language (the API keeps the English)."""
-    return derived.explained(gettext)
+    return _explanation(derived.status, derived.reason, derived.notes, i18n.current_language())
+
+
+@lru_cache(maxsize=512)
+def _explanation(status: ControlStatus, reason: Reason, notes: tuple[Note, ...], _lang: str) -> str:
+    # The words depend on these three and the language only; a settlement's timeline or the
+    # contested page asks for the same few explanations a hundred times.
+    return Derived(status=status, reason=reason, notes=notes).explained(gettext)
 
 
 def plural_forms(singular: str, plural: str) -> dict[str, str]:
