@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from app import charts
@@ -21,7 +22,7 @@ from app.deps import (
     SettlementDep,
 )
 from app.i18n import alphabetical_key, place_name
-from app.paging import PAGE_SIZE, Key, page_of_rows
+from app.paging import MAX_CURSOR_LENGTH, PAGE_SIZE, Key, page_of_rows
 from app.settlements import service as settlements_service
 from app.status import derive
 from app.status import service as status_service
@@ -96,6 +97,13 @@ def settlement_detail(
     as_of: AsOfDep,
     known_on: KnownOnDep,
     paging: PageRequestDep,
+    periods: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_CURSOR_LENGTH,
+            description="From the timeline's “next” link: the periods before the last one shown.",
+        ),
+    ] = None,
 ) -> Response:
     window = settings.contest_window_days
     timeline, current = status_service.settlement_status(
@@ -114,6 +122,7 @@ def settlement_detail(
     shown = page.total or 0
     claims = page.items
     latest = current.derived.latest_as_of
+    window_claims = claims_service.records_by_ids(session, (c.id for c in analysis.window))
     return render(
         request,
         "settlement.html",
@@ -122,11 +131,11 @@ def settlement_detail(
             "settlement": settlement,
             "current": current,
             "analysis": analysis,
-            "window_claims": claims_service.records_by_ids(
-                session, (c.id for c in analysis.window)
-            ),
+            "window_claims": window_claims,
+            "claim_roles": derive.claim_roles(current.derived, window_claims),
             "stale_days": settings.stale_days,
             "timeline": timeline,
+            "periods": status_service.periods_newest_first(timeline, after=periods),
             "strip_bars": charts.strip_bars(timeline, timeline[0].start, as_of) if timeline else [],
             "claims": claims,
             "claims_total": shown,
@@ -137,5 +146,5 @@ def settlement_detail(
             "superseded": claims_service.superseded_ids(session, (c.id for c in claims), known_on),
             "window_days": window,
         },
-        fragments={"settlement-claims": "claims_list"},
+        fragments={"settlement-claims": "claims_list", "settlement-periods": "periods_list"},
     )

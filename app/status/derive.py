@@ -556,6 +556,16 @@ def explain(
     return analyse(window_on(claims, as_of, window_days, known_on))
 
 
+def claim_roles(derived: Derived, window_ids: Iterable[int]) -> dict[int, str]:
+    """What each claim of the window does for the status: it ``decides`` it, is a
+    ``competing`` claim of a conflict, or is only ``in-window`` (claims outside have none)."""
+    roles = dict.fromkeys(window_ids, "in-window")
+    roles.update(dict.fromkeys(derived.conflicting_claim_ids, "competing"))
+    if derived.deciding_claim_id is not None:
+        roles[derived.deciding_claim_id] = "decides"
+    return roles
+
+
 def derive_history(
     claims: Iterable[ClaimFact],
     window_days: int = DEFAULT_WINDOW_DAYS,

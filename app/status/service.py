@@ -31,7 +31,7 @@ from app.claims.models import (
 from app.claims.service import ClaimRecord
 from app.config import Settings
 from app.db import AnySelect, as_driver_values, iso_date
-from app.paging import Key
+from app.paging import Key, Page, page_of_ordered
 from app.settlements import service as settlements_service
 from app.settlements.models import Settlement
 from app.settlements.service import SettlementRow
@@ -829,6 +829,21 @@ def settlement_status(
     window = settings.contest_window_days
     timeline = settlement_timeline(session, settlement, as_of, window, known_on)
     return timeline, status_from_timeline(settlement, timeline, as_of, window, settings.stale_days)
+
+
+# Periods per page of a settlement's timeline list: the newest first (a settlement fought over
+# for a year has well over a hundred).
+PERIODS_PAGE = 25
+
+
+def periods_newest_first(
+    timeline: Sequence[Interval], *, after: str | None = None, size: int = PERIODS_PAGE
+) -> Page[Interval]:
+    """A page of a settlement's periods, newest first (``after``: a "next" link's cursor, the
+    start of the last period it showed; periods of one timeline never share a start)."""
+    newest_first = list(reversed(timeline))
+    keys: list[Key] = [(-period.start.toordinal(),) for period in newest_first]
+    return page_of_ordered(newest_first, keys, (int,), after=after, size=size, field="periods")
 
 
 # Status tables by (database, window, date, filters): the dates and searches readers use most.

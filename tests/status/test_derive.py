@@ -16,6 +16,7 @@ from app.status.derive import (
     Confidence,
     Note,
     Reason,
+    claim_roles,
     derive_status,
     derive_timeline,
     evidence_of,
@@ -376,3 +377,18 @@ class TestTimeline:
                 assert expected.status == ControlStatus.unknown
                 continue
             assert timeline[-1].latest == expected, day
+
+
+def test_each_window_claim_has_its_role_in_the_status():
+    older = claim(RU, D - days(3), id=501)
+    decider = claim(UA, D, side=Side.ukraine, verification=Verification.confirmed, id=502)
+    derived = derive_status([older, decider], D)
+    assert claim_roles(derived, [501, 502]) == {501: "in-window", 502: "decides"}
+
+    russian = claim(RU, D, id=601)
+    ukrainian = claim(UA, D, side=Side.ukraine, id=602)
+    conflict = derive_status([russian, ukrainian], D)
+    assert conflict.status == CONTESTED
+    assert claim_roles(conflict, [601, 602]) == {601: "competing", 602: "competing"}
+    # A claim outside the window has no role.
+    assert 999 not in claim_roles(conflict, [601, 602])
