@@ -115,9 +115,14 @@ class TestSettlementPage:
         html = client.get("/settlements/sudzha?as_of=2025-04-08").text
         svg = html[html.index("<svg") : html.index("</svg>")]
         assert 'role="img"' in svg
-        assert "Ukrainian control from 15 Aug 2024" in svg
-        assert "Contested from 12 Mar 2025" in svg
-        assert "Russian control from 15 Mar 2025" in svg
+        # Its title says what it shows; the list of periods under it describes it.
+        assert "Derived status from 14 Aug 2024 to 8 Apr 2025: 4 periods (listed below)" in svg
+        assert 'aria-describedby="settlement-periods"' in svg
+        assert 'id="settlement-periods"' in html
+        # Each bar names its period.
+        assert "Ukrainian control: 15 Aug 2024 – 12 Mar 2025" in svg
+        assert "Contested: 12 Mar 2025 – 15 Mar 2025" in svg
+        assert "Russian control: 15 Mar 2025 – 8 Apr 2025" in svg
         assert 'class="seg seg--russian_control"' in svg
 
     def test_every_claim_is_listed_with_source_side_verification_and_link(self, client):
