@@ -34,8 +34,18 @@ class Claim(Base):
     __tablename__ = "claims"
     __table_args__ = (
         CheckConstraint("published_on >= as_of", name="published_not_before_as_of"),
-        # The derivation query: approved claims of a settlement up to a date.
-        Index("ix_claims_settlement_state_as_of", "settlement_id", "review_state", "as_of"),
+        # The derivation query: approved claims of a settlement up to a date, with what the
+        # rule reads of each (a settlement's window is read from the index alone).
+        Index(
+            "ix_claims_settlement_state_as_of",
+            "settlement_id",
+            "review_state",
+            "as_of",
+            "published_on",
+            "status",
+            "verification",
+            "source_id",
+        ),
         Index("ix_claims_source_as_of", "source_id", "as_of"),
         Index("ix_claims_review_state_created", "review_state", "created_at"),
         # Approved claims by date: exports, the API's pages and "latest claims" read this order.
