@@ -40,6 +40,13 @@ class Settings(BaseSettings):
     page_cache: bool = True
     # Derive the region's history when the server starts, not on the first request.
     warm_caches: bool = True
+    # Threads per process for the synchronous routes and dependencies (anyio's default is
+    # 40). Python runs one thread at a time and SQLite hands the interpreter over at every
+    # step of a query: with 16 requests in flight, 40 threads spent a third more CPU per
+    # page than 2 do (bench/RESULTS.md). Two keep a page answering while one request is slow
+    # (a large import); more help only when the database is far away (raise it for a
+    # PostgreSQL server over a network).
+    threads: int = Field(default=2, ge=1, le=256)
     # Largest CSV file accepted by the web import, in megabytes (the CLI has no limit).
     max_upload_mb: int = Field(default=20, ge=1, le=1024)
     # Where the site is published, e.g. https://tracker.example.org: absolute links (feeds,
