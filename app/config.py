@@ -38,7 +38,8 @@ class Settings(BaseSettings):
     sql_echo: bool = False
     # Keep rendered pages for readers without a session, per content revision (app.page_cache).
     page_cache: bool = True
-    # Derive the region's history when the server starts, not on the first request.
+    # No longer read: nothing is derived when the server starts (app/freshness.py). Kept so
+    # that an environment or a test still setting KT_WARM_CACHES is not refused.
     warm_caches: bool = True
     # Threads per process for the synchronous routes and dependencies (anyio's default is
     # 40). Python runs one thread at a time and SQLite hands the interpreter over at every
