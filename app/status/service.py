@@ -11,7 +11,17 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, literal, not_, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    exists,
+    func,
+    literal,
+    not_,
+    select,
+    tuple_,
+    type_coerce,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import Label
@@ -1226,14 +1236,19 @@ def _publications(session: Session) -> _Publications:
     revision (the date bar as reported then, and ``seen_otherwise``'s bound, need both)."""
 
     def build(_cached: Entry[_Publications] | None) -> _Publications:
+        approved: ColumnElement[bool] = Claim.review_state == ReviewState.approved
         if session.get_bind().dialect.name == "sqlite":  # dates are ISO text there
             delay: Any = func.julianday(Claim.published_on) - func.julianday(Claim.as_of)
+            # Tested on an expression, so that SQLite reads the windows' covering index
+            # whole instead of looking every approved claim up in the table by the
+            # review-state index (0.95 → 0.23 s at 500,000 claims). An index led by
+            # published_on would do better here, but SQLite then picks it for the lookups
+            # of corrections in the rule's queries, walking it once per claim.
+            approved = type_coerce(Claim.review_state, String).concat("") == ReviewState.approved
         else:
             delay = Claim.published_on - Claim.as_of
         stmt = as_driver_values(
-            select(Claim.published_on, func.max(delay))
-            .where(Claim.review_state == ReviewState.approved)
-            .group_by(Claim.published_on)
+            select(Claim.published_on, func.max(delay)).where(approved).group_by(Claim.published_on)
         )
         days: set[date] = set()
         longest = 0
