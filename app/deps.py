@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -10,6 +10,7 @@ from typing import Annotated, TypeVar
 from urllib.parse import parse_qsl
 
 from fastapi import Depends, HTTPException, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.orm import Session
 
@@ -45,9 +46,16 @@ async def get_settings_dep(request: Request) -> Settings:
     return settings
 
 
-def get_session(database: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
-    with database.read_session() as session:
+async def get_session(
+    database: Annotated[Database, Depends(get_database)],
+) -> AsyncIterator[Session]:
+    # Making a session touches no database; closing it does (its connection goes back to the
+    # pool): only that runs in a thread.
+    session = database.read_session()
+    try:
         yield session
+    finally:
+        await run_in_threadpool(session.close)
 
 
 DatabaseDep = Annotated[Database, Depends(get_database)]
@@ -55,16 +63,24 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_current_user(request: Request, session: SessionDep) -> User | None:
-    """The logged-in user, looked up once per request and kept on request.state for templates."""
+async def get_current_user(request: Request, session: SessionDep) -> User | None:
+    """The logged-in user, looked up once per request and kept on request.state for templates.
+    A request without a session cookie (most readers) needs no database, and no thread."""
     if not hasattr(request.state, "user"):
         session_id = request.session.get("sid") if "session" in request.scope else None
-        request.state.user = accounts_service.user_for_session(session, session_id)
-        # End this read transaction now: its connection goes back to the pool instead of
-        # being held while the request waits for a write connection (16 editors at once
-        # would otherwise hold every pooled connection and wait for one more).
-        session.commit()
+        request.state.user = (
+            await run_in_threadpool(_signed_in_user, session, session_id) if session_id else None
+        )
     user: User | None = request.state.user
+    return user
+
+
+def _signed_in_user(session: Session, session_id: str) -> User | None:
+    user = accounts_service.user_for_session(session, session_id)
+    # End this read transaction now: its connection goes back to the pool instead of being
+    # held while the request waits for a write connection (16 editors at once would
+    # otherwise hold every pooled connection and wait for one more).
+    session.commit()
     return user
 
 
@@ -213,13 +229,16 @@ def get_status_filters(
     return _checked_status_filters(session, as_of, known_on, district, status, q, stale)
 
 
-def get_district(
+async def get_district(
     session: SessionDep,
     district: Annotated[str, Query(max_length=200, description="One district.")] = "",
 ) -> str:
-    """A page's district filter: matched whatever its case; an unknown one is a 422."""
+    """A page's district filter: matched whatever its case; an unknown one is a 422. Only a
+    named district is looked up (in a thread: it reads the districts)."""
+    if not district.strip():
+        return ""
     try:
-        return district_param(session, district)
+        return await run_in_threadpool(district_param, session, district)
     except FilterError as error:
         raise as_request_error(error) from None
 
