@@ -47,9 +47,11 @@ CHANGES_PAGE = PAGE_SIZE
 LATEST_CHANGES = 8
 # The country borders, built from Natural Earth by the setup step (`make vendor`).
 GEOGRAPHY = PROJECT_ROOT / "static" / "vendor" / "geography" / "borders.geojson"
-# Contested settlements shown on the dashboard, and per page of /contested.
+# Contested settlements shown on the dashboard, and per page of /contested: each is a card
+# of every side's claims, so 25 already make a long page on a phone ("Next 25" adds more in
+# place), and half the cards halve the page's rendering (bench/RESULTS.md).
 DASHBOARD_CONTESTED = 15
-CONTESTED_PAGE = 50
+CONTESTED_PAGE = 25
 
 
 @router.get("/", include_in_schema=False)
