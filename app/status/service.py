@@ -299,6 +299,16 @@ def _grouped_facts(session: Session, stmt: AnySelect) -> dict[int, list[ClaimFac
     settlement, turned into enums and dates here from the driver's values."""
     grouped: dict[int, list[ClaimFact]] = defaultdict(list)
     statuses, verifications, sides = STATUS_OF, VERIFICATION_OF, SIDE_OF
+    approved = ReviewState.approved
+    # Tens of thousands of rows name a few hundred days: each day is parsed once.
+    days: dict[Any, date] = {}
+
+    def day_of(value: Any) -> date:
+        found = days.get(value)
+        if found is None:
+            found = days[value] = iso_date(value)
+        return found
+
     for (
         settlement_id,
         claim_id,
@@ -309,15 +319,17 @@ def _grouped_facts(session: Session, stmt: AnySelect) -> dict[int, list[ClaimFac
         side,
         withdrawn_on,
     ) in session.connection().execute(as_driver_values(stmt)):
+        # Positional: ClaimFact's fields in order (keywords cost a third more per row).
         grouped[int(settlement_id)].append(
             ClaimFact(
-                id=int(claim_id),
-                status=statuses[status],
-                as_of=iso_date(as_of),
-                published_on=iso_date(published_on),
-                verification=verifications[verification],
-                side=sides[side],
-                withdrawn_on=None if withdrawn_on is None else iso_date(withdrawn_on),
+                int(claim_id),
+                statuses[status],
+                day_of(as_of),
+                day_of(published_on),
+                verifications[verification],
+                sides[side],
+                approved,
+                None if withdrawn_on is None else day_of(withdrawn_on),
             )
         )
     return grouped
