@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -46,16 +46,20 @@ async def get_settings_dep(request: Request) -> Settings:
     return settings
 
 
-async def get_session(
-    database: Annotated[Database, Depends(get_database)],
-) -> AsyncIterator[Session]:
-    # Making a session touches no database; closing it does (its connection goes back to the
-    # pool): only that runs in a thread.
-    session = database.read_session()
-    try:
+def get_session(database: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
+    # A plain generator: FastAPI closes it in a thread of its own, shielded from cancellation,
+    # so a finished request never waits for a worker thread to give its connection back.
+    with database.read_session() as session:
         yield session
-    finally:
-        await run_in_threadpool(session.close)
+
+
+def done_reading(session: Session) -> None:
+    """End a dependency's read transaction: its connection goes back to the pool instead of
+    being held while the request waits for a thread for its next step. With few threads
+    (KT_THREADS) and a burst of requests, every pooled connection would otherwise be held by
+    a request waiting for a thread, and every thread by a request waiting for a connection.
+    (Read sessions keep their objects usable after a commit.)"""
+    session.commit()
 
 
 DatabaseDep = Annotated[Database, Depends(get_database)]
@@ -77,10 +81,9 @@ async def get_current_user(request: Request, session: SessionDep) -> User | None
 
 def _signed_in_user(session: Session, session_id: str) -> User | None:
     user = accounts_service.user_for_session(session, session_id)
-    # End this read transaction now: its connection goes back to the pool instead of being
-    # held while the request waits for a write connection (16 editors at once would
-    # otherwise hold every pooled connection and wait for one more).
-    session.commit()
+    # Also before a write: 16 editors at once would otherwise hold every pooled connection
+    # while each waits for a write connection.
+    done_reading(session)
     return user
 
 
@@ -192,7 +195,7 @@ def get_claim_filters(
 ) -> ClaimFilters:
     """The claims filters of an export or the API, with what they name checked against the data."""
     try:
-        return ClaimFilters.parse(
+        filters = ClaimFilters.parse(
             known_on=known_on,
             settlement=settlement,
             source=source,
@@ -206,6 +209,8 @@ def get_claim_filters(
         ).checked(session)
     except FilterError as error:
         raise as_request_error(error) from None
+    done_reading(session)
+    return filters
 
 
 def get_status_filters(
@@ -238,9 +243,15 @@ async def get_district(
     if not district.strip():
         return ""
     try:
-        return await run_in_threadpool(district_param, session, district)
+        return await run_in_threadpool(_district_read, session, district)
     except FilterError as error:
         raise as_request_error(error) from None
+
+
+def _district_read(session: Session, district: str) -> str:
+    found = district_param(session, district)
+    done_reading(session)
+    return found
 
 
 ClaimFiltersDep = Annotated[ClaimFilters, Depends(get_claim_filters)]
@@ -316,11 +327,13 @@ def _checked_status_filters(
     stale: str | None,
 ) -> StatusFilters:
     try:
-        return StatusFilters.parse(
+        filters = StatusFilters.parse(
             as_of=as_of, known_on=known_on, district=district, status=status, q=q, stale=stale
         ).checked(session)
     except FilterError as error:
         raise as_request_error(error) from None
+    done_reading(session)
+    return filters
 
 
 PageStatusFiltersDep = Annotated[StatusFilters, Depends(get_page_status_filters)]
@@ -361,6 +374,7 @@ def get_settlement(slug: str, session: SessionDep) -> Settlement:
             status_code=404,
             detail=gettext("There is no settlement “%(slug)s” here.") % {"slug": slug},
         )
+    done_reading(session)
     return settlement
 
 
@@ -386,6 +400,7 @@ def load_date_nav(
         request.state.date_nav = status_service.reported_date_nav(session, history, as_of)
     else:
         request.state.date_nav = status_service.date_nav(history, as_of)
+    done_reading(session)
 
 
 DATED_PAGE = [Depends(load_date_nav)]
@@ -412,6 +427,7 @@ def load_settlement_date_nav(
         reported_then=request.state.reported_then,
     )
     request.state.date_nav_of = place_name(settlement)
+    done_reading(session)
 
 
 SETTLEMENT_DATED_PAGE = [Depends(load_settlement_date_nav)]
