@@ -106,3 +106,42 @@ def test_the_periods_read_in_the_readers_language(fresh_client, flipping):
     page = fresh_client.get("/settlements/oleshnya?lang=uk").text
     assert "періодів" in PERIODS_COUNT.search(page).group(1)
     assert "(список нижче)" in page
+
+
+def test_without_javascript_each_list_keeps_where_the_other_stands(
+    fresh_client, flipping, fresh_db
+):
+    # Enough claims about Oleshnya for a second page of claims too: 60 more, one a day in
+    # 2022, all saying the same (one more period).
+    with fresh_db.writing() as session:
+        settlement = settlements_service.get_by_slug(session, "oleshnya")
+        source = sources_service.get_by_slug(session, "isw")
+        for i in range(60):
+            claims_service.add(
+                session,
+                ClaimIn(
+                    settlement="oleshnya",
+                    source="isw",
+                    status=ControlStatus.russian_control,
+                    as_of=date(2022, 1, 1) + timedelta(days=i),
+                ),
+                settlement=settlement,
+                source=source,
+                approve=True,
+            )
+    first = fresh_client.get("/settlements/oleshnya").text
+    periods_next = PERIODS_NEXT.search(first).group(1).split("#")[0].replace("&amp;", "&")
+    second_periods = fresh_client.get(periods_next).text
+    claims_next = re.search(
+        r'id="settlement-claims-pager".*?<a rel="next" class="pager__next" href="([^"]+)"',
+        second_periods,
+        re.S,
+    )
+    assert claims_next is not None
+    claims_url = claims_next.group(1).split("#")[0].replace("&amp;", "&")
+    # The claims' next page keeps the periods where they were, and the other way round.
+    assert "periods=" in claims_url and "after=" in claims_url
+    both = fresh_client.get(claims_url).text
+    assert periods_of(both) == periods_of(second_periods)
+    periods_again = PERIODS_NEXT.search(both).group(1).replace("&amp;", "&")
+    assert "after=" in periods_again
