@@ -276,6 +276,8 @@ VIEW_PARAMETERS = frozenset(
         "until",
         "page",
         "after",
+        # The settlement page's second list (its timeline's periods) has a cursor of its own.
+        "periods",
         "stale",
     }
 )
