@@ -38,9 +38,6 @@ class Settings(BaseSettings):
     sql_echo: bool = False
     # Keep rendered pages for readers without a session, per content revision (app.page_cache).
     page_cache: bool = True
-    # No longer read: nothing is derived when the server starts (app/freshness.py). Kept so
-    # that an environment or a test still setting KT_WARM_CACHES is not refused.
-    warm_caches: bool = True
     # Threads per process for the synchronous routes and dependencies (anyio's default is
     # 40). Python runs one thread at a time and SQLite hands the interpreter over at every
     # step of a query: with 16 requests in flight, 40 threads spent a third more CPU per

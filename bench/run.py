@@ -132,7 +132,6 @@ def tracker(url: str, *, page_cache: bool = True) -> Iterator[tuple[str, subproc
         "KT_DATABASE_URL": url,
         "KT_SECRET_KEY": "bench-only-secret",
         "KT_PAGE_CACHE": "true" if page_cache else "false",
-        "KT_WARM_CACHES": "false",
     }
     args = [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", "1"]
     with process(args, env) as proc:

@@ -48,7 +48,6 @@ class LiveServer:
             **os.environ,
             "KT_DATABASE_URL": self.database_url,
             "KT_SECRET_KEY": SECRET_KEY,
-            "KT_WARM_CACHES": "false",
             **self.settings,
         }
         with self.log.open("ab") as log:

@@ -99,7 +99,7 @@ def test_every_missing_thing_is_as_documented(spec, client):
 
 
 def test_every_outage_is_as_documented(spec):
-    with running_app(UNREACHABLE_URL, warm_caches=False) as (_app, away):
+    with running_app(UNREACHABLE_URL) as (_app, away):
         for path, operation in operations(spec):
             response = away.get(address(path))
             assert response.status_code == 503, path

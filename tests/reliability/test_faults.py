@@ -159,7 +159,7 @@ def test_import_confirmation_says_why(kind, editor, fresh_db, fresh_url):
 
 def test_an_unreachable_database_is_a_sentence_on_every_form(editor):
     token = csrf_from(editor, "/claims/new")  # the editor's browser, from before it went
-    with running_app(UNREACHABLE_URL, warm_caches=False) as (_app, away):
+    with running_app(UNREACHABLE_URL) as (_app, away):
         away.cookies = editor.cookies
         for path in ("/login", "/claims/new", "/import", "/sources/isw/reliability"):
             response = away.post(
@@ -192,12 +192,8 @@ def test_healthz_says_ok_and_leaves_nothing_behind(fresh_client, fresh_db):
 )
 def test_healthz_says_whether_writes_work(kind, status, writes, fresh_app, fresh_url):
     # A server of its own: the answer is kept for two seconds, per server.
-    with (
-        fault(kind, fresh_url, TestClient(fresh_app)),
-        running_app(
-            read_only_url(fresh_url) if kind == "read_only" else fresh_url, warm_caches=False
-        ) as (_app, client),
-    ):
+    url = read_only_url(fresh_url) if kind == "read_only" else fresh_url
+    with fault(kind, fresh_url, TestClient(fresh_app)), running_app(url) as (_app, client):
         response = client.get("/healthz")
     assert response.status_code == status
     assert response.json()["writes"] == writes
@@ -205,7 +201,7 @@ def test_healthz_says_whether_writes_work(kind, status, writes, fresh_app, fresh
 
 
 def test_healthz_when_the_database_is_away():
-    with running_app(UNREACHABLE_URL, warm_caches=False) as (_app, client):
+    with running_app(UNREACHABLE_URL) as (_app, client):
         response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json() == {
