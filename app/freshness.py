@@ -3,7 +3,9 @@
 Two kinds of derived data exist. The **persisted status changes** (tables ``status_changes``
 and ``derived_marks``) hold, for the knowledge date "now", the days on which each settlement's
 derived status changed: a fresh server answers "since when", "latest changes" and the date
-bar's previous/next steps from them by index look-ups, without deriving any history. The
+bar's previous/next steps from them by index look-ups, without deriving any history. Beside
+them, ``publication_days`` holds the days approved claims about each settlement were
+published (the steps as reported then, and how late a claim can come). The
 **in-process caches** (``app/cache.py``: region histories, status tables, track records,
 pages) are keyed on the content revision (``app/revisions.py``).
 
@@ -14,13 +16,14 @@ Invariants (each held by a test in ``tests/status/test_freshness.py``):
    Raw SQL on a connection is never used for them; nothing here would see it.
 2. Such a write moves the content revision in its own transaction (``app/revisions.py``), so
    no in-process cache keyed on the revision can serve anything older than the data.
-3. Before a transaction commits, the status changes of every settlement whose candidate
-   claims may have changed are derived again, in that transaction, from its claims as they
-   then stand: the settlement of every claim inserted, edited or deleted (and of the claim a
-   correction supersedes), and every settlement a source has claims about when that
-   source's side changed. A bulk statement on claims whose settlements cannot be read from
-   its parameters derives every settlement (right, but slow), unless it names them with
-   ``execution_options(settlement_ids=...)``. A rolled-back transaction leaves nothing.
+3. Before a transaction commits, the status changes (and publication days) of every
+   settlement whose claims may have changed are derived again, in that transaction, from
+   its claims as they then stand: the settlement of every claim inserted, edited or
+   deleted (and of the claim a correction supersedes), and every settlement a source has
+   claims about when that source's side changed. A bulk statement on claims whose
+   settlements cannot be read from its parameters derives every settlement (right, but
+   slow), unless it names them with ``execution_options(settlement_ids=...)``. A
+   rolled-back transaction leaves nothing.
 4. Each settlement derived again gets a mark with the revision of that write. A cache built
    at revision R brings itself up to date by deriving again exactly the settlements marked
    after R. Nothing relies on claim ids or review times growing in commit order, nor on
@@ -44,15 +47,15 @@ from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, event, insert, inspect, select
+from sqlalchemy import Integer, cast, delete, event, func, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from app import revisions
-from app.claims.models import Claim
+from app.claims.models import Claim, ReviewState
 from app.config import get_settings
 from app.sources.models import Source
 from app.status.history import SettlementHistory, events_of
-from app.status.models import DerivedMark, StatusChange
+from app.status.models import DerivedMark, PublicationDay, StatusChange
 
 # Settlements derived (and their rows written) per statement.
 CHUNK = 500
@@ -105,22 +108,28 @@ def rederive(session: Session, settlement_ids: Collection[int], window: int) -> 
             rows.extend(change_row(e) for e in events_of(settlement_id, history, settlement_facts))
         session.execute(delete(StatusChange).where(StatusChange.settlement_id.in_(chunk)))
         session.execute(delete(DerivedMark).where(DerivedMark.settlement_id.in_(chunk)))
+        session.execute(delete(PublicationDay).where(PublicationDay.settlement_id.in_(chunk)))
         if rows:
             session.execute(insert(StatusChange), rows)
+        store_publication_days(session, chunk)
         session.execute(
             insert(DerivedMark),
             [{"settlement_id": s, "window_days": window, "revision": revision} for s in chunk],
         )
 
 
-def rederive_all(session: Session, window: int) -> None:
-    """Every settlement's status changes, from scratch (a migration, a bulk write)."""
+def rederive_all(session: Session, window: int, *, publication_days: bool = True) -> None:
+    """Every settlement's status changes, from scratch (a migration, a bulk write), and its
+    publication days (unless told not to: migrations before the table existed)."""
     from app.settlements.models import Settlement
     from app.status.service import facts_by_settlement
 
     revision = revisions.current(session)
     session.execute(delete(StatusChange))
     session.execute(delete(DerivedMark))
+    if publication_days:
+        session.execute(delete(PublicationDay))
+        store_publication_days(session)
     facts = facts_by_settlement(session)
     settlement_ids = list(session.scalars(select(Settlement.id)))
     for chunk in _chunks(set(settlement_ids) | set(facts)):
@@ -135,6 +144,27 @@ def rederive_all(session: Session, window: int) -> None:
             insert(DerivedMark),
             [{"settlement_id": s, "window_days": window, "revision": revision} for s in chunk],
         )
+
+
+def store_publication_days(session: Session, settlement_ids: Collection[int] | None = None) -> None:
+    """The days approved claims about these settlements (or every one) were published, each
+    with the most days one of them came after its date: one INSERT ... SELECT."""
+    if session.get_bind().dialect.name == "sqlite":  # dates are ISO text there
+        delay: Any = cast(func.julianday(Claim.published_on) - func.julianday(Claim.as_of), Integer)
+    else:
+        delay = Claim.published_on - Claim.as_of
+    days = (
+        select(Claim.settlement_id, Claim.published_on, func.max(delay))
+        .where(Claim.review_state == ReviewState.approved)
+        .group_by(Claim.settlement_id, Claim.published_on)
+    )
+    if settlement_ids is not None:
+        days = days.where(Claim.settlement_id.in_(settlement_ids))
+    session.execute(
+        insert(PublicationDay).from_select(
+            [PublicationDay.settlement_id, PublicationDay.day, PublicationDay.delay], days
+        )
+    )
 
 
 def change_row(event_: Any) -> dict[str, Any]:

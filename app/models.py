@@ -8,7 +8,7 @@ from app.interchange.models import ImportBatch
 from app.revisions import ContentRevision
 from app.settlements.models import Settlement
 from app.sources.models import Source
-from app.status.models import AreaFigure, DerivedMark, StatusChange
+from app.status.models import AreaFigure, DerivedMark, PublicationDay, StatusChange
 
 __all__ = [
     "AreaFigure",
@@ -19,6 +19,7 @@ __all__ = [
     "DerivedMark",
     "ImportBatch",
     "LoginFailure",
+    "PublicationDay",
     "Settlement",
     "Source",
     "StatusChange",

@@ -81,3 +81,20 @@ class DerivedMark(Base):
     settlement_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     window_days: Mapped[int] = mapped_column(Integer)
     revision: Mapped[int] = mapped_column(Integer, index=True)
+
+
+class PublicationDay(Base):
+    """A day on which approved claims about a settlement were published, with the most days
+    one of them came after its date (``app/freshness.py``).
+
+    Derived like ``status_changes``, in the transaction of the claims: the days readers step
+    through as reported then, and how far back a late claim can reach, are read from here
+    (a row per settlement and day) instead of from every claim.
+    """
+
+    __tablename__ = "publication_days"
+    __table_args__ = (Index("ix_publication_days_day_delay", "day", "delay"),)
+
+    settlement_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    delay: Mapped[int] = mapped_column(Integer)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import heapq
-import math
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -13,14 +12,12 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    String,
     exists,
     func,
     literal,
     not_,
     select,
     tuple_,
-    type_coerce,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
@@ -64,7 +61,7 @@ from app.status.derive import (
     timeline_from_history,
 )
 from app.status.history import ChangeEvent, RegionHistory, SettlementHistory, change_event
-from app.status.models import AreaFigure, DerivedMark, Holder, StatusChange
+from app.status.models import AreaFigure, DerivedMark, Holder, PublicationDay, StatusChange
 
 
 @dataclass(frozen=True, slots=True)
@@ -1245,29 +1242,20 @@ _publication_summaries: RevisionCache[_Publications] = RevisionCache(size=4)
 
 
 def _publications(session: Session) -> _Publications:
-    """Publication days and the longest delay: one scan of the approved claims per content
-    revision (the date bar as reported then, and ``seen_otherwise``'s bound, need both)."""
+    """Publication days and the longest delay (the date bar as reported then, and
+    ``seen_otherwise``'s bound, need both), per content revision: one pass over the persisted
+    days (app/freshness.py), a row per settlement and day, by its day index (24 ms at
+    500,000 claims, where reading the claims took 0.23 s)."""
 
     def build(_cached: Entry[_Publications] | None) -> _Publications:
-        approved: ColumnElement[bool] = Claim.review_state == ReviewState.approved
-        if session.get_bind().dialect.name == "sqlite":  # dates are ISO text there
-            delay: Any = func.julianday(Claim.published_on) - func.julianday(Claim.as_of)
-            # Tested on an expression, so that SQLite reads the windows' covering index
-            # whole instead of looking every approved claim up in the table by the
-            # review-state index (0.95 → 0.23 s at 500,000 claims). An index led by
-            # published_on would do better here, but SQLite then picks it for the lookups
-            # of corrections in the rule's queries, walking it once per claim.
-            approved = type_coerce(Claim.review_state, String).concat("") == ReviewState.approved
-        else:
-            delay = Claim.published_on - Claim.as_of
-        stmt = as_driver_values(
-            select(Claim.published_on, func.max(delay)).where(approved).group_by(Claim.published_on)
+        stmt = select(PublicationDay.day, func.max(PublicationDay.delay)).group_by(
+            PublicationDay.day
         )
-        days: set[date] = set()
+        days: list[date] = []
         longest = 0
-        for value, most in session.connection().execute(stmt):
-            days.add(iso_date(value))
-            longest = max(longest, math.ceil(most or 0))
+        for value, most in session.connection().execute(as_driver_values(stmt)):
+            days.append(iso_date(value))
+            longest = max(longest, int(most or 0))
         return _Publications(tuple(sorted(days)), longest)
 
     key = (database_key(session),)

@@ -15,7 +15,7 @@ from datetime import date
 import pytest
 from sqlalchemy import delete, func, select
 
-from app.claims.models import Claim
+from app.claims.models import Claim, ReviewState
 from app.domain import ControlStatus, Side
 from app.settlements.models import Settlement
 from app.sources.models import Source
@@ -43,11 +43,30 @@ def warm(client, database) -> dict[date, dict[str, dict[str, str]]]:
         assert client.get(f"/?as_of={day.isoformat()}").status_code == 200
     with database.read_session() as session:
         status_service.region_history(session, WINDOW)
+        status_service.publication_days(session)
     return shown
+
+
+def assert_publication_days_match_the_claims(database) -> None:
+    """The persisted publication days (the date bar's steps as reported then, and how late a
+    claim came) are what the approved claims say now."""
+    with database.read_session() as session:
+        approved = session.execute(
+            select(Claim.published_on, Claim.as_of).where(
+                Claim.review_state == ReviewState.approved
+            )
+        ).all()
+        assert status_service.publication_days(session) == tuple(
+            sorted({published for published, _day in approved})
+        )
+        assert status_service.publication_delay(session) == max(
+            ((published - day).days for published, day in approved), default=0
+        )
 
 
 def assert_everything_fresh(client, database) -> None:
     assert_persisted_changes_match_history(database, DAYS)
+    assert_publication_days_match_the_claims(database)
     expected = history_from_scratch(database, None)
     with database.read_session() as session:
         cached = status_service.region_history(session, WINDOW)
@@ -83,6 +102,7 @@ def test_a_claim_edited_in_place_is_derived_again(fresh_client, fresh_db):
         ).all()
         for claim in claims:
             claim.status = ControlStatus.russian_control
+            claim.published_on = DAYS[0]  # reported later than it was
     assert_everything_fresh(fresh_client, fresh_db)
     assert status_csv(fresh_client, DAYS[0])["sudzha"]["status"] == "russian_control"
 
@@ -114,6 +134,31 @@ def test_a_rolled_back_write_leaves_the_status_changes_as_they_were(fresh_db):
     with fresh_db.read_session() as session:
         assert session.scalar(select(func.count()).select_from(StatusChange)) == stored
     assert stored
+    assert_publication_days_match_the_claims(fresh_db)
+
+
+def test_an_approval_adds_its_publication_day_and_delay(fresh_client, fresh_db):
+    """A claim published on a day no other was, long after its date: once approved, the date
+    bar as reported then steps to that day, and the search for late claims reaches back."""
+    warm(fresh_client, fresh_db)
+    late = date(2025, 5, 30)
+    with fresh_db.read_session() as session:
+        assert late not in status_service.publication_days(session)
+        delay_before = status_service.publication_delay(session)
+    with fresh_db.read_session() as session:
+        source = session.scalars(select(Source.slug).order_by(Source.id)).first()
+    add_claim(
+        fresh_db,
+        settlement="sudzha",
+        source=source,
+        status="contested",
+        as_of=date(2025, 1, 2),
+        published_on=late,
+    )
+    assert_everything_fresh(fresh_client, fresh_db)
+    with fresh_db.read_session() as session:
+        assert late in status_service.publication_days(session)
+        assert status_service.publication_delay(session) == max(delay_before, 148)
 
 
 def test_reader_pages_show_claims_and_sources_as_of_the_latest_write(fresh_client, fresh_db):
