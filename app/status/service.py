@@ -496,32 +496,38 @@ def _event_of(row: StatusChange) -> ChangeEvent:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _KnownOnChanges:
+    """What ``ChangesAsKnownOn`` keeps per knowledge date and content revision: plain data,
+    no session (requests in other threads use it)."""
+
+    known_on: date
+    # The settlements K saw otherwise (``seen_otherwise``), each with its first such day.
+    first: dict[int, date]
+    # Their changes from that day on, derived again as known on K, by (day, settlement).
+    new_events: tuple[ChangeEvent, ...]
+    # Their stored changes before that day, oldest first: "since when" up to it.
+    kept_changes: dict[int, tuple[date, ...]]
+    change_days: list[date]  # every day some status changed as known on K, oldest first
+
+
 class ChangesAsKnownOn:
     """The changes of status as known on an earlier date K, without deriving any history:
     the persisted changes (as known now) cut at K, and for the settlements K saw otherwise
     (``seen_otherwise``), their changes from the first such day on derived again from their
     facts as known on K. The same changes as ``RegionHistory.as_known_on`` (that method's
     docstring says why the rest is the same), for a few hundred settlements' windows instead
-    of every claim."""
+    of every claim. A view for one request: its session reads the stored changes, the kept
+    part (``_KnownOnChanges``) is shared by every request."""
 
-    def __init__(
-        self,
-        session: Session,
-        known_on: date,
-        first: dict[int, date],
-        new_events: list[ChangeEvent],
-        kept_days: Counter[date],
-    ) -> None:
+    def __init__(self, session: Session, shared: _KnownOnChanges) -> None:
         self.session = session
-        self.known_on = known_on
-        self._first = first
-        self._new = sorted(new_events, key=lambda e: (e.day, e.settlement_id))
-        days = Counter(kept_days)
-        days.update(e.day for e in self._new)
-        self.change_days = sorted(d for d, n in days.items() if n > 0)
+        self.known_on = shared.known_on
+        self.change_days = shared.change_days
+        self._shared = shared
 
-    @classmethod
-    def build(cls, session: Session, window_days: int, known_on: date) -> ChangesAsKnownOn:
+    @staticmethod
+    def build(session: Session, window_days: int, known_on: date) -> _KnownOnChanges:
         first = seen_otherwise(session, known_on)
         # Every stored change up to K, counted by day; then the ones K saw otherwise taken off.
         by_day = (
@@ -529,13 +535,14 @@ class ChangesAsKnownOn:
             .where(StatusChange.day <= known_on)
             .group_by(StatusChange.day)
         )
-        kept_days: Counter[date] = Counter(
+        days: Counter[date] = Counter(
             {
                 iso_date(day): int(n)
                 for day, n in session.connection().execute(as_driver_values(by_day))
             }
         )
         new_events: list[ChangeEvent] = []
+        kept_changes: dict[int, list[date]] = defaultdict(list)
         if first:
             stored = (
                 select(StatusChange.settlement_id, StatusChange.day, StatusChange.after)
@@ -546,9 +553,10 @@ class ChangesAsKnownOn:
             for sid, stored_day, after in session.connection().execute(as_driver_values(stored)):
                 day_of = iso_date(stored_day)
                 if day_of >= first[int(sid)]:
-                    kept_days[day_of] -= 1
+                    days[day_of] -= 1
                 else:
                     before[int(sid)] = ControlStatus(after)
+                    kept_changes[int(sid)].append(day_of)
             span = timedelta(days=window_days)
             # Dated by K too (a claim is never published before its date): with both bounds
             # the claims of a few weeks are read, not every claim dated since the first day.
@@ -573,33 +581,36 @@ class ChangesAsKnownOn:
                         continue  # the same run as before that day: no change
                     new_events.append(change_event(settlement_id, interval, status, side_of))
                     status = interval.status
-        return cls(session, known_on, first, new_events, kept_days)
+        days.update(e.day for e in new_events)
+        return _KnownOnChanges(
+            known_on,
+            first,
+            tuple(sorted(new_events, key=lambda e: (e.day, e.settlement_id))),
+            {sid: tuple(found) for sid, found in kept_changes.items()},
+            sorted(d for d, n in days.items() if n > 0),
+        )
 
     def _kept(self, settlement_id: int, day: date) -> bool:
-        first = self._first.get(settlement_id)
+        first = self._shared.first.get(settlement_id)
         return first is None or day < first
 
     def since_by_settlement(self, day: date) -> dict[int, date]:
         """Each settlement's latest change on or before ``day``, as known on K."""
         until = min(day, self.known_on)
+        first = self._shared.first
         since = {
             sid: found
             for sid, found in PersistedChanges(self.session).since_by_settlement(until).items()
-            if sid not in self._first
+            if sid not in first
         }
-        if self._first:
-            stored = select(StatusChange.settlement_id, StatusChange.day).where(
-                StatusChange.settlement_id.in_(self._first), StatusChange.day <= until
-            )
-            for sid, found in self.session.connection().execute(as_driver_values(stored)):
-                found_day = iso_date(found)
-                if self._kept(int(sid), found_day):
-                    since[int(sid)] = max(since.get(int(sid), date.min), found_day)
-            for event in self._new:
-                if event.day <= day:
-                    since[event.settlement_id] = max(
-                        since.get(event.settlement_id, date.min), event.day
-                    )
+        for sid, days in self._shared.kept_changes.items():
+            i = bisect_right(days, until)
+            if i:
+                since[sid] = days[i - 1]
+        for event in self._shared.new_events:
+            if event.day > day:
+                break
+            since[event.settlement_id] = max(since.get(event.settlement_id, date.min), event.day)
         return since
 
     def newest_events_until(self, day: date) -> Iterator[ChangeEvent]:
@@ -609,7 +620,7 @@ class ChangesAsKnownOn:
             for e in PersistedChanges(self.session).newest_events_until(min(day, self.known_on))
             if self._kept(e.settlement_id, e.day)
         )
-        new = (e for e in reversed(self._new) if e.day <= day)
+        new = (e for e in reversed(self._shared.new_events) if e.day <= day)
         return heapq.merge(stored, new, key=lambda e: (e.day, e.settlement_id), reverse=True)
 
     def previous_change(self, day: date) -> date | None:
@@ -635,16 +646,17 @@ def change_log(session: Session, window_days: int, known_on: date | None = None)
     return region_history(session, window_days, known_on)
 
 
-_changes_as_known_on: RevisionCache[ChangesAsKnownOn] = RevisionCache(size=8)
+_changes_as_known_on: RevisionCache[_KnownOnChanges] = RevisionCache(size=8)
 
 
 def changes_as_known_on(session: Session, window_days: int, known_on: date) -> ChangesAsKnownOn:
     """The changes as known on ``known_on`` (before today), kept per knowledge date."""
-    return _changes_as_known_on.build_once(
+    shared = _changes_as_known_on.build_once(
         (database_key(session), window_days, known_on),
         revisions.current(session),
         lambda _cached: ChangesAsKnownOn.build(session, window_days, known_on),
     )
+    return ChangesAsKnownOn(session, shared)
 
 
 _histories: RevisionCache[RegionHistory] = RevisionCache()
