@@ -5,8 +5,9 @@ times (``--runs``), and in each run:
 
 1. asks ``/`` once (in-process derived data warm), then dashboards "as reported then" for
    (as_of, known_on) pairs no request asked for before: wall and server CPU seconds of each
-   (the first such request of a process also pays the publication scan, once per revision:
-   it is timed on its own);
+   (the first such request of a process is timed on its own); then submits one claim (a
+   write: pending, so no status changes; it stays in the benchmark's file, one per run)
+   and asks the same dashboards again, each the first after a write;
 2. loads each uncached page with wrk (16 connections) after one warm request: requests per
    second, p50 and p95, and the server's CPU milliseconds per request (its CPU time over the
    load divided by the requests answered: on a shared machine this says more than req/s).
@@ -36,7 +37,7 @@ from bench.run import FULL, dataset, load, tracker, write_section  # noqa: E402
 BEGIN, END = "<!-- uncached: begin -->", "<!-- uncached: end -->"
 # The issue's uncached pages and their targets (the CSV export aside: it is no page).
 PAGES = [page for page in UNCACHED if not page[1].startswith("/export/")]
-# The first "as reported then" request of a process: it pays the scan of publication days.
+# The first "as reported then" request of a process.
 FIRST_REPORTED = ("2025-01-10", "2025-01-10")
 PAIRS = [
     ("2024-10-27", "2024-10-27"),
@@ -50,15 +51,43 @@ def dashboard_query(as_of: str, known_on: str) -> str:
     return f"/?as_of={as_of}&known_on={known_on}"
 
 
+def submit_a_claim(url: str) -> None:
+    """One write, as an editor's submission makes it (its own process's session)."""
+    from sqlalchemy import select
+
+    from app import models as _all_models  # noqa: F401  (the freshness events)
+    from app.claims import service as claims_service
+    from app.claims.schemas import ClaimIn
+    from app.db import Database
+    from app.settlements.models import Settlement
+    from app.sources.models import Source
+
+    with Database(url).writing() as session:
+        settlement = session.scalars(select(Settlement).order_by(Settlement.id)).first()
+        source = session.scalars(select(Source).order_by(Source.id)).first()
+        assert settlement is not None and source is not None
+        data = ClaimIn(
+            settlement=settlement.slug,
+            status="contested",
+            as_of=date(2025, 3, 1),
+            source=source.slug,
+            source_url="https://example.org/bench-write",
+            summary="A write by bench/uncached.py.",
+        )
+        claims_service.add(session, data, settlement=settlement, source=source)
+
+
 def one_run(url: str, seconds: float) -> dict[str, tuple[float, ...]]:
     figures: dict[str, tuple[float, ...]] = {}
     with tracker(url, page_cache=False) as (base, proc):
         timed_cpu(base + "/", proc.pid)
-        figures["first reported"] = timed_cpu(base + dashboard_query(*FIRST_REPORTED), proc.pid)
-        for as_of, known_on in PAIRS:
-            figures[f"pair {as_of} {known_on}"] = timed_cpu(
-                base + dashboard_query(as_of, known_on), proc.pid
-            )
+        for after_write in (False, True):
+            if after_write:
+                submit_a_claim(url)
+            for label, (as_of, known_on) in reported_pairs():
+                figures[label + (" after a write" if after_write else "")] = timed_cpu(
+                    base + dashboard_query(as_of, known_on), proc.pid
+                )
         for name, page, _target in PAGES:
             with urllib.request.urlopen(base + page, timeout=600) as response:
                 response.read()
@@ -74,6 +103,10 @@ def one_run(url: str, seconds: float) -> dict[str, tuple[float, ...]]:
             )
             print(f"  {name}: {figures[page]}", flush=True)
     return figures
+
+
+def reported_pairs() -> list[tuple[str, tuple[str, str]]]:
+    return [("first reported", FIRST_REPORTED)] + [(f"pair {a} {k}", (a, k)) for a, k in PAIRS]
 
 
 def median_of(runs: list[dict[str, tuple[float, ...]]], key: str) -> tuple[float, ...]:
@@ -119,17 +152,18 @@ def main() -> None:
             f">= {target:.0f} req/s: {met(rps >= target)}; p95 < 150 ms: {met(p95 < 150)} |"
         )
     lines += [
-        "\n| as_of | known_on | dashboard, first request: wall s · server CPU s | target < 0.3 s |",
-        "|---|---|---|---|",
+        "\n| as_of | known_on | dashboard, first request: wall s · server CPU s | the first "
+        "after a write: wall s · server CPU s | target < 0.3 s |",
+        "|---|---|---|---|---|",
     ]
-    for label, (as_of, known_on) in [("first reported", FIRST_REPORTED)] + [
-        (f"pair {a} {k}", (a, k)) for a, k in PAIRS
-    ]:
+    for label, (as_of, known_on) in reported_pairs():
         wall, cpu = median_of(runs, label)
+        wall_after, cpu_after = median_of(runs, label + " after a write")
         note = " (the process's first as reported then)" if label == "first reported" else ""
         lines.append(
             f"| {as_of} | {known_on}{note} | {wall:.3f} · {cpu:.2f} | "
-            f"wall {met(wall < 0.3)} · CPU {met(cpu < 0.3)} |"
+            f"{wall_after:.3f} · {cpu_after:.2f} | "
+            f"{met(max(wall, wall_after) < 0.3)} (wall, both) |"
         )
     lines.append(END)
     section = "\n".join(lines)

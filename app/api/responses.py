@@ -7,18 +7,58 @@ other error is a sentence ({"detail": "…"}); a database fault is a 503 with Re
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from typing import Any
 
+from anyio import CapacityLimiter, to_thread
+from anyio.lowlevel import RunVar
 from fastapi.responses import Response, StreamingResponse
 
 from app.api.schemas import ErrorOut, ValidationErrorOut
 
+# Threads for the bodies of downloads, apart from the request threads (KT_THREADS). A
+# download holds a database connection while its client reads; if its chunks queued for
+# the request threads, and those were all taken by requests waiting for a connection, neither
+# would move until the pool gave up (30 s). Chunks are made a few at a time: more threads
+# would only share the same cores.
+STREAM_THREADS = 4
+_stream_threads: RunVar[CapacityLimiter] = RunVar("kt_stream_threads")
+_DONE = object()
 
-class CSVResponse(StreamingResponse):
+
+def stream_threads() -> CapacityLimiter:
+    """This event loop's threads for streamed bodies (made on first use, like anyio's own)."""
+    try:
+        return _stream_threads.get()
+    except LookupError:
+        limiter = CapacityLimiter(STREAM_THREADS)
+        _stream_threads.set(limiter)
+        return limiter
+
+
+async def _made_in_stream_threads(chunks: Iterator[Any]) -> AsyncIterator[Any]:
+    limiter = stream_threads()
+    while True:
+        chunk = await to_thread.run_sync(next, chunks, _DONE, limiter=limiter)
+        if chunk is _DONE:
+            return
+        yield chunk
+
+
+class DownloadResponse(StreamingResponse):
+    """A streamed body made from a plain iterator in the download threads."""
+
+    def __init__(self, content: Iterable[Any] | AsyncIterable[Any], **kwargs: Any) -> None:
+        super().__init__(content, **kwargs)
+        if not isinstance(content, AsyncIterable):
+            self.body_iterator = _made_in_stream_threads(iter(content))
+
+
+class CSVResponse(DownloadResponse):
     media_type = "text/csv"  # Starlette adds "; charset=utf-8"
 
 
-class GeoJSONResponse(StreamingResponse):
+class GeoJSONResponse(DownloadResponse):
     media_type = "application/geo+json"
 
 
