@@ -7,12 +7,13 @@ other error is a sentence ({"detail": "…"}); a database fault is a 503 with Re
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
 from typing import Any
 
 from anyio import CapacityLimiter, to_thread
 from anyio.lowlevel import RunVar
 from fastapi.responses import Response, StreamingResponse
+from starlette.background import BackgroundTask
 
 from app.api.schemas import ErrorOut, ValidationErrorOut
 
@@ -48,8 +49,16 @@ async def _made_in_stream_threads(chunks: Iterator[Any]) -> AsyncIterator[Any]:
 class DownloadResponse(StreamingResponse):
     """A streamed body made from a plain iterator in the download threads."""
 
-    def __init__(self, content: Iterable[Any] | AsyncIterable[Any], **kwargs: Any) -> None:
-        super().__init__(content, **kwargs)
+    # Starlette's parameters, spelled out: FastAPI reads the default status from them.
+    def __init__(
+        self,
+        content: Iterable[Any] | AsyncIterable[Any],
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+        background: BackgroundTask | None = None,
+    ) -> None:
+        super().__init__(content, status_code, headers, media_type, background)
         if not isinstance(content, AsyncIterable):
             self.body_iterator = _made_in_stream_threads(iter(content))
 
