@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable, Iterator
 from typing import Annotated
 
@@ -53,20 +52,32 @@ def format_param(
 FormatDep = Annotated[ExportFormat, Depends(format_param)]
 
 
-def started(chunks: Iterable[bytes]) -> Iterator[bytes]:
+class Started(Iterator[bytes]):
     """The first chunk made now, before the answer starts: a database fault is then a 503
     in words, not a 200 cut off after the header (every export touches the database first).
-    """
-    chunks = iter(chunks)
-    first = next(chunks, None)
-    return itertools.chain([] if first is None else [first], chunks)
+    Closing it closes the export (its database connection goes back to the pool)."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks = iter(chunks)
+        self._first = next(self._chunks, None)
+
+    def __next__(self) -> bytes:
+        if self._first is not None:
+            first, self._first = self._first, None
+            return first
+        return next(self._chunks)
+
+    def close(self) -> None:
+        close = getattr(self._chunks, "close", None)
+        if close is not None:
+            close()
 
 
 def csv_response(
     chunks: Iterable[bytes], filename: str, export_format: ExportFormat = ExportFormat.csv
 ) -> StreamingResponse:
     return CSVResponse(
-        started(in_format(chunks, export_format)),
+        Started(in_format(chunks, export_format)),
         media_type=MEDIA_TYPES[export_format],
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
@@ -158,6 +169,6 @@ def status_geojson(
     """A FeatureCollection; settlements without coordinates are counted in ``skipped``."""
     name = download_name("status", filters.as_of, filters, ext="geojson")
     return GeoJSONResponse(
-        started(geojson.status_geojson(database, settings, filters)),
+        Started(geojson.status_geojson(database, settings, filters)),
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
