@@ -142,14 +142,25 @@ EXCEL_BOM = "\ufeff".encode("utf-16-le")
 def for_excel(chunks: Iterable[bytes]) -> Iterator[bytes]:
     """The same cells, re-written for Excel. Every chunk an export yields ends on a row
     boundary, so each is re-written on its own: the stream stays a stream."""
-    yield EXCEL_BOM
+    source = iter(chunks)
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter="\t", lineterminator="\r\n")
-    for chunk in chunks:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerows(csv.reader(io.StringIO(chunk.decode("utf-8"), newline="")))
-        yield buffer.getvalue().encode("utf-16-le")
+    # The mark goes out with the first chunk, not before it: that chunk is what touches the
+    # database (a fault is then answered in words before the download starts).
+    mark = EXCEL_BOM
+    try:
+        for chunk in source:
+            buffer.seek(0)
+            buffer.truncate()
+            writer.writerows(csv.reader(io.StringIO(chunk.decode("utf-8"), newline="")))
+            yield mark + buffer.getvalue().encode("utf-16-le")
+            mark = b""
+        if mark:
+            yield mark
+    finally:
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()  # stopped early: the export's connection goes back now
 
 
 def in_format(chunks: Iterable[bytes], export_format: ExportFormat) -> Iterable[bytes]:

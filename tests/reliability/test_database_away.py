@@ -104,6 +104,11 @@ def test_pages_answer_503_while_postgresql_is_down_and_recover(cluster, serve):
     assert status == 503 and '"database":"unreachable"' in body.replace(" ", "")
     status, body = get(f"{base}/api/v1/settlements")
     assert status == 503 and "cannot be reached" in body
+    # Downloads too: their first chunk is made before the answer starts (Excel's included,
+    # whose byte-order mark goes out with it).
+    for path in ("/export/claims.csv", "/export/claims.csv?format=excel", "/export/status.geojson"):
+        status, body = get(base + path)
+        assert status == 503 and "cannot be reached" in body, path
     cluster.start()
     # Back, without restarting the server: the very next requests work.
     assert get(f"{base}/healthz")[0] == 200
