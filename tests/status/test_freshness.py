@@ -15,17 +15,20 @@ from datetime import date
 import pytest
 from sqlalchemy import delete, func, select
 
+from app.accounts.models import User
+from app.claims import service as claims_service
 from app.claims.models import Claim, ReviewState
 from app.domain import ControlStatus, Side
 from app.settlements.models import Settlement
 from app.sources.models import Source
 from app.status import service as status_service
-from app.status.models import StatusChange
+from app.status.models import PublicationDay, StatusChange
 from tests.helpers import (
     WINDOW,
     add_claim,
     assert_persisted_changes_match_history,
     history_from_scratch,
+    make_user,
 )
 
 DAYS = [date(2024, 8, 20), date(2025, 3, 13), date(2025, 4, 8), date(2025, 4, 27)]
@@ -48,20 +51,25 @@ def warm(client, database) -> dict[date, dict[str, dict[str, str]]]:
 
 
 def assert_publication_days_match_the_claims(database) -> None:
-    """The persisted publication days (the date bar's steps as reported then, and how late a
-    claim came) are what the approved claims say now."""
+    """The persisted publication days are, row for row, what the approved claims say now
+    (each settlement's days, each with the longest delay of that day's claims), and so are
+    the date bar's steps as reported then and how late a claim came."""
     with database.read_session() as session:
         approved = session.execute(
-            select(Claim.published_on, Claim.as_of).where(
+            select(Claim.settlement_id, Claim.published_on, Claim.as_of).where(
                 Claim.review_state == ReviewState.approved
             )
         ).all()
-        assert status_service.publication_days(session) == tuple(
-            sorted({published for published, _day in approved})
-        )
-        assert status_service.publication_delay(session) == max(
-            ((published - day).days for published, day in approved), default=0
-        )
+        expected: dict[tuple[int, date], int] = {}
+        for settlement_id, published, day in approved:
+            key = (settlement_id, published)
+            expected[key] = max(expected.get(key, 0), (published - day).days)
+        stored = session.execute(
+            select(PublicationDay.settlement_id, PublicationDay.day, PublicationDay.delay)
+        ).all()
+        assert {(s, d): delay for s, d, delay in stored} == expected
+        assert status_service.publication_days(session) == tuple(sorted({d for _s, d in expected}))
+        assert status_service.publication_delay(session) == max(expected.values(), default=0)
 
 
 def assert_everything_fresh(client, database) -> None:
@@ -137,24 +145,35 @@ def test_a_rolled_back_write_leaves_the_status_changes_as_they_were(fresh_db):
     assert_publication_days_match_the_claims(fresh_db)
 
 
-def test_an_approval_adds_its_publication_day_and_delay(fresh_client, fresh_db):
-    """A claim published on a day no other was, long after its date: once approved, the date
-    bar as reported then steps to that day, and the search for late claims reaches back."""
+def test_a_late_claim_counts_once_a_reviewer_approves_it(fresh_client, fresh_db):
+    """A claim published on a day no other was, long after its date: pending, it changes
+    nothing; once a reviewer approves it, the date bar as reported then steps to that day and
+    the search for late claims reaches back that far."""
     warm(fresh_client, fresh_db)
     late = date(2025, 5, 30)
     with fresh_db.read_session() as session:
         assert late not in status_service.publication_days(session)
         delay_before = status_service.publication_delay(session)
-    with fresh_db.read_session() as session:
         source = session.scalars(select(Source.slug).order_by(Source.id)).first()
-    add_claim(
+    editor = make_user(fresh_db, "erin")
+    reviewer = make_user(fresh_db, "rita", "reviewer")
+    claim_id = add_claim(
         fresh_db,
         settlement="sudzha",
         source=source,
         status="contested",
         as_of=date(2025, 1, 2),
         published_on=late,
+        approve=False,
+        submitted_by_id=editor,
     )
+    assert_everything_fresh(fresh_client, fresh_db)
+    with fresh_db.read_session() as session:
+        assert late not in status_service.publication_days(session)
+    with fresh_db.writing() as session:
+        claims_service.decide(
+            session, claim_id, reviewer=session.get(User, reviewer), approve=True, version=None
+        )
     assert_everything_fresh(fresh_client, fresh_db)
     with fresh_db.read_session() as session:
         assert late in status_service.publication_days(session)
