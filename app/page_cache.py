@@ -35,7 +35,7 @@ from app.http_cache import (
     if_none_match_matches,
     public_cache_control,
 )
-from app.revisions import ContentRevision
+from app.revisions import CONTENT, ContentRevision
 from app.security import is_private
 
 SESSION_COOKIE = b"kt_session="
@@ -76,7 +76,7 @@ class PageCache:
         self.not_modified = 0
 
     def _revision(self) -> int:
-        query = select(ContentRevision.value).where(ContentRevision.id == 1)
+        query = select(ContentRevision.value).where(ContentRevision.id == CONTENT)
         return with_reconnect(self.database, lambda connection: connection.scalar(query) or 0)
 
     def _cacheable(self, scope: Scope) -> bool:

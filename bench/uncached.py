@@ -6,8 +6,8 @@ times (``--runs``), and in each run:
 1. asks ``/`` once (in-process derived data warm), then dashboards "as reported then" for
    (as_of, known_on) pairs no request asked for before: wall and server CPU seconds of each
    (the first such request of a process is timed on its own); then submits one claim (a
-   write: pending, so no status changes; it stays in the benchmark's file, one per run)
-   and asks the same dashboards again, each the first after a write;
+   write: pending, so no status changes; taken out again at the end of the run) and asks
+   the same dashboards again: each is the first request for its pair after the write;
 2. loads each uncached page with wrk (16 connections) after one warm request: requests per
    second, p50 and p95, and the server's CPU milliseconds per request (its CPU time over the
    load divided by the requests answered: on a shared machine this says more than req/s).
@@ -51,8 +51,8 @@ def dashboard_query(as_of: str, known_on: str) -> str:
     return f"/?as_of={as_of}&known_on={known_on}"
 
 
-def submit_a_claim(url: str) -> None:
-    """One write, as an editor's submission makes it (its own process's session)."""
+def submit_a_claim(url: str) -> int:
+    """One write, as an editor's submission makes it (its own process's session); the id."""
     from sqlalchemy import select
 
     from app import models as _all_models  # noqa: F401  (the freshness events)
@@ -62,7 +62,8 @@ def submit_a_claim(url: str) -> None:
     from app.settlements.models import Settlement
     from app.sources.models import Source
 
-    with Database(url).writing() as session:
+    database = Database(url)
+    with database.writing() as session:
         settlement = session.scalars(select(Settlement).order_by(Settlement.id)).first()
         source = session.scalars(select(Source).order_by(Source.id)).first()
         assert settlement is not None and source is not None
@@ -74,20 +75,41 @@ def submit_a_claim(url: str) -> None:
             source_url="https://example.org/bench-write",
             summary="A write by bench/uncached.py.",
         )
-        claims_service.add(session, data, settlement=settlement, source=source)
+        claim = claims_service.add(session, data, settlement=settlement, source=source)
+        session.flush()
+        claim_id = claim.id
+    database.dispose()
+    return claim_id
+
+
+def take_out(url: str, claim_id: int) -> None:
+    """The bench's claim deleted again: the benchmark's file stays as generated."""
+    from app import models as _all_models  # noqa: F401  (the freshness events)
+    from app.claims.models import Claim
+    from app.db import Database
+
+    database = Database(url)
+    with database.writing() as session:
+        claim = session.get(Claim, claim_id)
+        if claim is not None:
+            session.delete(claim)
+    database.dispose()
 
 
 def one_run(url: str, seconds: float) -> dict[str, tuple[float, ...]]:
     figures: dict[str, tuple[float, ...]] = {}
     with tracker(url, page_cache=False) as (base, proc):
         timed_cpu(base + "/", proc.pid)
-        for after_write in (False, True):
-            if after_write:
-                submit_a_claim(url)
+        for label, (as_of, known_on) in reported_pairs():
+            figures[label] = timed_cpu(base + dashboard_query(as_of, known_on), proc.pid)
+        written = submit_a_claim(url)
+        try:
             for label, (as_of, known_on) in reported_pairs():
-                figures[label + (" after a write" if after_write else "")] = timed_cpu(
+                figures[label + " after a write"] = timed_cpu(
                     base + dashboard_query(as_of, known_on), proc.pid
                 )
+        finally:
+            take_out(url, written)
         for name, page, _target in PAGES:
             with urllib.request.urlopen(base + page, timeout=600) as response:
                 response.read()
@@ -152,18 +174,19 @@ def main() -> None:
             f">= {target:.0f} req/s: {met(rps >= target)}; p95 < 150 ms: {met(p95 < 150)} |"
         )
     lines += [
-        "\n| as_of | known_on | dashboard, first request: wall s · server CPU s | the first "
-        "after a write: wall s · server CPU s | target < 0.3 s |",
+        "\nFirst request for each (as_of, known_on) pair, then the first for each pair after a "
+        "write; the first row's first request is the process's first as reported then.\n",
+        "| as_of | known_on | first request: wall s · server CPU s | first after a write: "
+        "wall s · server CPU s | target < 0.3 s (wall · CPU, both requests) |",
         "|---|---|---|---|---|",
     ]
     for label, (as_of, known_on) in reported_pairs():
         wall, cpu = median_of(runs, label)
         wall_after, cpu_after = median_of(runs, label + " after a write")
-        note = " (the process's first as reported then)" if label == "first reported" else ""
         lines.append(
-            f"| {as_of} | {known_on}{note} | {wall:.3f} · {cpu:.2f} | "
+            f"| {as_of} | {known_on} | {wall:.3f} · {cpu:.2f} | "
             f"{wall_after:.3f} · {cpu_after:.2f} | "
-            f"{met(max(wall, wall_after) < 0.3)} (wall, both) |"
+            f"{met(max(wall, wall_after) < 0.3)} · {met(max(cpu, cpu_after) < 0.3)} |"
         )
     lines.append(END)
     section = "\n".join(lines)

@@ -6,6 +6,7 @@ import threading
 from datetime import date
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from app import revisions
 from app.cache import database_key
@@ -15,6 +16,7 @@ from app.sources.track_record import judge_by_settlement, records_by_source
 from app.status import service as status_service
 from app.status.history import RegionHistory
 from tests.helpers import (
+    add_claim,
     add_settlements,
     count_queries,
     decide,
@@ -44,6 +46,38 @@ def test_every_content_write_moves_the_revision_and_nothing_else_does(fresh_db, 
         session.get(Source, 1).homepage = "https://example.org"
     with fresh_db.read_session() as session:
         assert revisions.current(session) == start + 1
+
+
+def test_the_settlement_directory_outlives_claim_writes_not_settlement_writes(fresh_db):
+    """Keyed on the settlements table's own revision: a claim written keeps the directory
+    (5,000 names are not read again after every approval); a rename, in an ORM object or a
+    bulk statement, replaces it at once."""
+    from sqlalchemy import update
+
+    from app.settlements import service as settlements_service
+    from app.settlements.models import Settlement
+
+    with fresh_db.read_session() as session:
+        kept = settlements_service.directory(session)
+    add_claim(
+        fresh_db, settlement="sudzha", source="tass", status="contested", as_of=date(2025, 1, 2)
+    )
+    with fresh_db.read_session() as session:
+        assert settlements_service.directory(session) is kept
+    with fresh_db.writing() as session:
+        session.scalars(
+            select(Settlement).where(Settlement.slug == "sudzha")
+        ).one().name = "Sudzha I"
+    with fresh_db.read_session() as session:
+        renamed = settlements_service.directory(session)
+        assert renamed is not kept
+        assert renamed.by_slug["sudzha"].name == "Sudzha I"
+    with fresh_db.writing() as session:
+        session.execute(
+            update(Settlement).where(Settlement.slug == "sudzha").values(name="Sudzha II")
+        )
+    with fresh_db.read_session() as session:
+        assert settlements_service.directory(session).by_slug["sudzha"].name == "Sudzha II"
 
 
 def test_incremental_history_equals_a_full_rebuild(editor, reviewer, fresh_db):
