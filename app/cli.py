@@ -75,6 +75,26 @@ def db_upgrade() -> None:
     typer.echo(f"database is at the latest schema ({_redacted(settings.database_url)})")
 
 
+@db_app.command("rederive")
+def db_rederive() -> None:
+    """Derive every settlement's status changes and publication days again from its claims.
+
+    Once, after a rolling deploy in which servers of the older release took writes: those do
+    not keep the derived tables a newer release added.
+    """
+    from app import freshness, revisions
+
+    database = _database()
+    try:
+        with database.writing() as session:
+            freshness.rederive_all(session, freshness.window_days())
+            # What servers keep per revision was built from the tables as they were.
+            revisions.bump_everything(session)
+    finally:
+        database.dispose()
+    typer.echo("status changes and publication days derived again for every settlement")
+
+
 def _redacted(url: str) -> str:
     from sqlalchemy.engine import make_url
 

@@ -76,6 +76,12 @@ def _bump(session: Session, *, settlements: bool) -> None:
     )
 
 
+def bump_everything(session: Session) -> None:
+    """Move both counters (derived tables rewritten from scratch): every server's caches
+    are built again."""
+    _bump(session, settlements=True)
+
+
 def _tables(objects: Any) -> set[str]:
     return {name for o in objects if (name := getattr(o, "__tablename__", None)) is not None}
 

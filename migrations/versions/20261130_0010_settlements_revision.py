@@ -20,11 +20,17 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # Kept by a downgrade (see below): then it is there already, and keeps its value.
     op.execute(
         "INSERT INTO content_revision (id, value) "
-        "SELECT 2, value FROM content_revision WHERE id = 1"
+        "SELECT 2, value FROM content_revision WHERE id = 1 "
+        "AND NOT EXISTS (SELECT 1 FROM content_revision WHERE id = 2)"
     )
 
 
 def downgrade() -> None:
-    op.execute("DELETE FROM content_revision WHERE id = 2")
+    # The row stays: older code reads and moves only the first row, and a downgrade and
+    # upgrade again then leave the table as it was. Its value may lag behind the settlements
+    # written meanwhile, which is harmless: a server keys its own cache on it, and a server
+    # that started after the upgrade has nothing cached.
+    pass
