@@ -123,15 +123,19 @@ def facts_query(
             .label("withdrawn_on")
         )
         conditions.append(Claim.published_on <= known_on)
+    if as_of is not None:
+        conditions.append(Claim.as_of <= as_of)
+    if after is not None:
+        # One lower bound, the later of the two: given two, SQLite ranges its index on the
+        # calendar's start and filters on the other (a few weeks of 485 settlements read
+        # every claim since 2000: 27 → 7 ms at 500,000 claims).
+        del conditions[_CALENDAR_START]
+        conditions.append(Claim.as_of > max(after, dates.EARLIEST_DATE - timedelta(days=1)))
     stmt = (
         select(*_FACT_COLUMNS, withdrawn_on)
         .join(Source, Claim.source_id == Source.id)
         .where(*conditions)
     )
-    if as_of is not None:
-        stmt = stmt.where(Claim.as_of <= as_of)
-    if after is not None:
-        stmt = stmt.where(Claim.as_of > after)
     if settlement_ids is not None:
         stmt = stmt.where(Claim.settlement_id.in_(settlement_ids))
     return stmt
