@@ -93,7 +93,12 @@ class PublicationDay(Base):
     """
 
     __tablename__ = "publication_days"
-    __table_args__ = (Index("ix_publication_days_day_delay", "day", "delay"),)
+    # By day: the nearest publication days either side of a date, and every day in order;
+    # by delay: the longest, in one look-up.
+    __table_args__ = (
+        Index("ix_publication_days_day_delay", "day", "delay"),
+        Index("ix_publication_days_delay", "delay"),
+    )
 
     settlement_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)

@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("settlement_id", "day", name=op.f("pk_publication_days")),
     )
     op.create_index("ix_publication_days_day_delay", "publication_days", ["day", "delay"])
+    op.create_index("ix_publication_days_delay", "publication_days", ["delay"])
 
     from app import freshness
 
@@ -42,5 +43,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_publication_days_delay", table_name="publication_days")
     op.drop_index("ix_publication_days_day_delay", table_name="publication_days")
     op.drop_table("publication_days")

@@ -59,3 +59,43 @@ def test_step_links_carry_their_date_in_words_for_phones(client: TestClient) -> 
     html = client.get("/settlements/sudzha?as_of=2025-03-13").text
     step = html[html.index('rel="next"') : html.index("</a>", html.index('rel="next"'))]
     assert '<span class="step__label">15 Mar' in step
+
+
+def test_as_reported_then_the_dashboard_also_stops_on_every_publication_day(demo_db) -> None:
+    """On every day of the demo's span, the steps as reported then are the nearest change or
+    publication day either side, as working them out from every claim gives."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from app.claims.models import Claim, ReviewState
+    from app.status import service as status_service
+    from tests.helpers import WINDOW
+
+    with demo_db.read_session() as session:
+        published = sorted(
+            set(
+                session.scalars(
+                    select(Claim.published_on).where(Claim.review_state == ReviewState.approved)
+                )
+            )
+        )
+        assert len(published) > 20  # the demo's claims came out on many days
+        history = status_service.change_log(session, WINDOW)
+        day = published[0] - timedelta(days=3)
+        while day <= published[-1] + timedelta(days=3):
+            before = [d for d in published if d < day]
+            after = [d for d in published if d > day]
+            expected_before = max(
+                [d for d in (history.previous_change(day), before[-1] if before else None) if d],
+                default=None,
+            )
+            expected_after = min(
+                [d for d in (history.next_change(day), after[0] if after else None) if d],
+                default=None,
+            )
+            assert status_service.reported_date_nav(session, history, day) == (
+                expected_before,
+                expected_after,
+            ), day
+            day += timedelta(days=1)
