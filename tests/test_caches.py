@@ -80,6 +80,29 @@ def test_the_settlement_directory_outlives_claim_writes_not_settlement_writes(fr
         assert settlements_service.directory(session).by_slug["sudzha"].name == "Sudzha II"
 
 
+def test_a_settlement_written_by_an_older_server_is_read_in_when_asked_for(fresh_db, fresh_app):
+    """During a rolling deploy a server of the older release adds a settlement and moves
+    only the content revision: its claims and changes are shown, not a 500, on a server
+    whose directory predates it."""
+    from sqlalchemy import update
+
+    from app.revisions import SETTLEMENTS, ContentRevision
+
+    reader = TestClient(fresh_app)
+    assert reader.get("/timeline").status_code == 200  # the directory is kept
+    add_settlements(fresh_db, 1, start=900)
+    with fresh_db.writing() as session:  # as the older release would have left it
+        session.execute(
+            update(ContentRevision)
+            .where(ContentRevision.id == SETTLEMENTS)
+            .values(value=ContentRevision.value - 1)
+        )
+    for page in ("/timeline", "/?as_of=2025-01-30", "/settlements/village-900"):
+        response = reader.get(page)
+        assert response.status_code == 200, page
+    assert "Village 900" in reader.get("/timeline").text
+
+
 def test_incremental_history_equals_a_full_rebuild(editor, reviewer, fresh_db):
     with fresh_db.read_session() as session:
         status_service.region_history(session, 14)  # cached before the change

@@ -131,13 +131,14 @@ _claim_records: RevisionCache[dict[int, ClaimRecord]] = RevisionCache(size=4)
 
 
 def _read_records(session: Session, ids: list[int]) -> list[ClaimRecord]:
-    settlements = settlements_service.directory(session).by_id
     sources: dict[int, SourceRecord] = {}
     found = []
     stmt = as_driver_values(
         select(*_RECORD_COLUMNS).join(Source, Source.id == Claim.source_id).where(Claim.id.in_(ids))
     )
-    for row in session.connection().execute(stmt):
+    rows = session.connection().execute(stmt).all()
+    settlements = settlements_service.directory(session, with_ids={int(r[1]) for r in rows}).by_id
+    for row in rows:
         (cid, sid, src, status, as_of, published_on, url, summary, verification, state, old) = row[
             :11
         ]

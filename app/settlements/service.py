@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -90,13 +91,18 @@ class Directory:
 _directories: RevisionCache[Directory] = RevisionCache()
 
 
-def directory(session: Session) -> Directory:
+def directory(session: Session, *, with_ids: Collection[int] = ()) -> Directory:
     """The settlement directory, loaded once per revision of the settlements table (a claim
-    written or reviewed keeps it: 5,000 rows read again cost 20-25 ms)."""
+    written or reviewed keeps it: 5,000 rows read again cost 20-25 ms).
+
+    ``with_ids``: settlements the caller is about to look up. A server of an older release
+    moves only the content revision when it writes a settlement (during a rolling deploy,
+    docs/DEPLOY.md): one it added is then missing here, and is read in rather than failing.
+    """
     key = database_key(session)
     revision = revisions.of_settlements(session)
     cached = _directories.get(key, revision)
-    if cached is not None:
+    if cached is not None and all(i in cached.by_id for i in with_ids):
         return cached
     columns = [getattr(Settlement, f.name) for f in fields(SettlementRow)]
     rows = [

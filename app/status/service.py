@@ -1209,7 +1209,9 @@ def _change_events(
 
 def changes_of(session: Session, events: Sequence[ChangeEvent]) -> list[Change]:
     """Changes with their settlements and the claims that made them (one query)."""
-    settlements = settlements_service.directory(session).by_id
+    settlements = settlements_service.directory(
+        session, with_ids={e.settlement_id for e in events}
+    ).by_id
     claims = claims_service.records_by_ids(session, (i for e in events for i in e.claim_ids))
     return [
         Change(e, settlements[e.settlement_id], [claims[i] for i in e.claim_ids if i in claims])
