@@ -87,9 +87,10 @@ def db_rederive() -> None:
     database = _database()
     try:
         with database.writing() as session:
-            freshness.rederive_all(session, freshness.window_days())
-            # What servers keep per revision was built from the tables as they were.
+            # First: the marks then carry the new revision, and every server's kept history
+            # derives each settlement again (app/status/marks.py), not only its other caches.
             revisions.bump_everything(session)
+            freshness.rederive_all(session, freshness.window_days())
     finally:
         database.dispose()
     typer.echo("status changes and publication days derived again for every settlement")

@@ -47,7 +47,10 @@ def test_rederive_restores_the_derived_tables_and_moves_the_revision(cli_env):
 
     from app import revisions
     from app.db import Database
+    from app.settlements.models import Settlement
+    from app.status import marks
     from app.status.models import PublicationDay, StatusChange
+    from tests.helpers import WINDOW
 
     run(cli_env, "db", "upgrade")
     run(cli_env, "seed")
@@ -64,6 +67,7 @@ def test_rederive_restores_the_derived_tables_and_moves_the_revision(cli_env):
         session.execute(delete(PublicationDay))
         session.execute(delete(StatusChange))
         revision = revisions.current(session)
+        settlements_revision = revisions.of_settlements(session)
     assert derived() == (set(), set())
     result = run(cli_env, "db", "rederive")
     assert result.exit_code == 0, result.output
@@ -71,6 +75,10 @@ def test_rederive_restores_the_derived_tables_and_moves_the_revision(cli_env):
     assert derived() == kept and all(kept)
     with database.read_session() as session:
         assert revisions.current(session) == revision + 1
+        assert revisions.of_settlements(session) == settlements_revision + 1
+        # A server whose history was kept at the old revision derives every settlement again.
+        changed = marks.settlements_derived_since(session, revision, WINDOW)
+        assert changed == set(session.scalars(select(Settlement.id)))
     database.dispose()
 
 
