@@ -54,11 +54,12 @@ def main() -> None:
         BEGIN,
         "## Knowledge date (`known_on`)\n",
         f"{sizes.settlements:,} settlements, {sizes.claims:,} claims, SQLite, page cache off, one "
-        f"worker, {date.today().isoformat()}. The server started just before (cold). The first "
-        "request of all derives today's history; the first request for a knowledge date cuts it "
-        "at that date and derives again only what that date saw otherwise (claims published "
-        "later, corrections published later), from a window before the first such claim; kept "
-        "afterwards, eight knowledge dates at a time. `as_of` is the knowledge date "
+        f"worker, {date.today().isoformat()}. The server started just before (cold). No history "
+        "is derived: the first request of all reads each settlement's window and the persisted "
+        "changes; the first request for a knowledge date reads the windows as known then, cuts "
+        "the persisted changes at that date and derives again only the settlements that date "
+        "saw otherwise (claims published later, corrections published later); kept afterwards, "
+        "eight knowledge dates at a time, per content revision. `as_of` is the knowledge date "
         '("as reported then").\n',
         "| known_on | page | first request (s) | next request (s) | size (KB) |",
         "|---|---|---|---|---|",
@@ -77,9 +78,9 @@ def main() -> None:
                 )
                 print(lines[-1], flush=True)
     lines.append(
-        "\nThe default's first request pays for reading and deriving every claim (the cold "
-        "start the scale work is about); a knowledge date's first request pays for its cut and "
-        "the settlements it saw otherwise."
+        "\nEach first request pays for the windows of every settlement (and, for a knowledge "
+        "date, the settlements it saw otherwise); the default's first is also the process's "
+        "first page. A next request finds the status table kept for the revision."
     )
     lines.append(END)
     section = "\n".join(lines)

@@ -385,10 +385,8 @@ PAGES = [
 def bench_pages(report: Report, url: str, label: str, *, page_cache: bool) -> dict[str, Load]:
     results = {}
     with tracker(url, page_cache=page_cache) as (base, _proc):
-        first = wait_for(f"{base}/")  # the first reader pays for the derivation
-        report.add(
-            f"\n{label}: first request to / after start took {first:.2f} s (derives the region's history)"
-        )
+        first = wait_for(f"{base}/")  # the first reader: the windows, no history derived
+        report.add(f"\n{label}: first request to / after start took {first:.2f} s")
         for name, path in PAGES:
             wait_for(base + path)  # warm
             results[name] = load(name, base + path, report.sizes.seconds)
@@ -489,7 +487,7 @@ def export_memory(report: Report, work: Path, sizes: Sizes) -> list[tuple[int, f
 def bench_status(
     report: Report, work: Path, sizes: Sizes
 ) -> list[tuple[int, float, int, float, int, float, int]]:
-    """Status of every settlement on a date: cold (derives all), warm, after one approval."""
+    """Status of every settlement on a date: cold (nothing kept yet for the file), warm, after one approval."""
     from sqlalchemy import select
 
     from app.cache import RevisionCache
@@ -688,7 +686,7 @@ def main() -> None:
 
     report.add("\n## Status of every settlement on a date\n")
     report.add(
-        "| claims | cold (derives all): s · SQL statements | cached: s · statements | after one new approved claim: s · statements |"
+        "| claims | cold (nothing kept yet): s · SQL statements | cached: s · statements | after one new approved claim: s · statements |"
     )
     report.add("|---|---|---|---|")
     status_rows = bench_status(report, args.work, sizes)
