@@ -44,8 +44,9 @@ def _read(session: Session) -> None:
     values: dict[int, int] = {row_id: value for row_id, value in rows}
     content = values.get(CONTENT) or 0
     session.info["content_revision"] = content
-    # A database without the second row (before migration 0010) keys everything on the first;
-    # the migration starts the second at the first's value, so no key means two things.
+    # A database without the second row (before migration 0010) keys the directory on the
+    # first; the migration starts the second at the first's value, so the directory's key
+    # does not jump back when the row appears.
     session.info["settlements_revision"] = values.get(SETTLEMENTS, content) or 0
 
 
