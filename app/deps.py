@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qsl
 
 from fastapi import Depends, HTTPException, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
 from app import dates
@@ -60,6 +63,32 @@ def done_reading(session: Session) -> None:
     a request waiting for a thread, and every thread by a request waiting for a connection.
     (Read sessions keep their objects usable after a commit.)"""
     session.commit()
+
+
+class ReleasesReadsFirst(APIRoute):
+    """A route whose sync endpoint returns data that FastAPI still checks and encodes (the
+    JSON API): that step waits for a request thread of its own. The request's read session
+    ends in the endpoint's thread first, so the request does not wait holding a connection.
+    Before, 130 API requests at once on PostgreSQL (30 pooled connections) stalled: every
+    connection was held by a request waiting for a thread, and both threads by requests
+    waiting for a connection. (The session's dependency ends only after that step.)"""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if not inspect.iscoroutinefunction(endpoint):
+            endpoint = _releasing_reads(endpoint)
+        super().__init__(path, endpoint, **kwargs)
+
+
+def _releasing_reads(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(endpoint)  # FastAPI reads the parameters through the wrapper
+    def run(*args: Any, **kwargs: Any) -> Any:
+        answer = endpoint(*args, **kwargs)
+        for value in kwargs.values():
+            if isinstance(value, Session):
+                done_reading(value)
+        return answer
+
+    return run
 
 
 DatabaseDep = Annotated[Database, Depends(get_database)]

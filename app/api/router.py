@@ -26,6 +26,7 @@ from app.deps import (
     DistrictDep,
     KnownOnDep,
     PageRequestDep,
+    ReleasesReadsFirst,
     SessionDep,
     SettingsDep,
     SettlementDep,
@@ -44,6 +45,7 @@ from app.urls import absolute_url
 from app.validation import bounded_int_validator
 
 router = APIRouter(
+    route_class=ReleasesReadsFirst,
     prefix="/api/v1",
     tags=["api"],
     responses=errors(422, 503),
