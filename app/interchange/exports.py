@@ -158,9 +158,15 @@ def for_excel(chunks: Iterable[bytes]) -> Iterator[bytes]:
         if mark:
             yield mark
     finally:
-        close = getattr(source, "close", None)
-        if close is not None:
-            close()  # stopped early: the export's connection goes back now
+        close_stream(source)  # stopped early: the export's connection goes back now
+
+
+def close_stream(chunks: Iterator[Any]) -> None:
+    """Close an export's stream if it can be closed (a generator: its database connection
+    goes back to the pool now, not when the collector finds it)."""
+    close = getattr(chunks, "close", None)
+    if close is not None:
+        close()
 
 
 def in_format(chunks: Iterable[bytes], export_format: ExportFormat) -> Iterable[bytes]:

@@ -19,7 +19,7 @@ from app.api.responses import (
 from app.deps import ClaimFiltersDep, DatabaseDep, SettingsDep, StatusFiltersDep, as_request_error
 from app.filters import FilterError, enum_param
 from app.interchange import exports, geojson
-from app.interchange.exports import ExportFormat, download_name, in_format
+from app.interchange.exports import ExportFormat, close_stream, download_name, in_format
 
 router = APIRouter(prefix="/export", tags=["export"], responses=errors_by_reference(422, 503))
 CSV = download(
@@ -68,9 +68,7 @@ class Started(Iterator[bytes]):
         return next(self._chunks)
 
     def close(self) -> None:
-        close = getattr(self._chunks, "close", None)
-        if close is not None:
-            close()
+        close_stream(self._chunks)
 
 
 def csv_response(
