@@ -100,14 +100,17 @@ def one_run(url: str, seconds: float) -> dict[str, tuple[float, ...]]:
     figures: dict[str, tuple[float, ...]] = {}
     with tracker(url, page_cache=False) as (base, proc):
         timed_cpu(base + "/", proc.pid)
-        for label, (as_of, known_on) in reported_pairs():
-            figures[label] = timed_cpu(base + dashboard_query(as_of, known_on), proc.pid)
-        written = submit_a_claim(url)
-        try:
+
+        def time_reported_pairs(suffix: str) -> None:
             for label, (as_of, known_on) in reported_pairs():
-                figures[label + " after a write"] = timed_cpu(
+                figures[label + suffix] = timed_cpu(
                     base + dashboard_query(as_of, known_on), proc.pid
                 )
+
+        time_reported_pairs("")
+        written = submit_a_claim(url)
+        try:
+            time_reported_pairs(" after a write")
         finally:
             take_out(url, written)
         for name, page, _target in PAGES:
