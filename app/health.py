@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import text
 
-from app.db import Database, with_reconnect
+from app.db import Database, read_value
 from app.faults import HEALTH_WORDS, FaultKind, database_fault
 
 CHECK_SECONDS = 2.0
@@ -53,7 +52,7 @@ class WriteCheck:
 
 def health(database: Database, writes: WriteCheck) -> Health:
     try:
-        with_reconnect(database, lambda connection: connection.execute(text("SELECT 1")))
+        read_value(database, "SELECT 1")
     except Exception as error:
         if database_fault(error) is None:
             raise

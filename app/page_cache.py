@@ -18,15 +18,14 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import dates
+from app import dates, revisions
 from app.compression import accepts_gzip
-from app.db import Database, with_reconnect
+from app.db import Database
 from app.http_cache import (
     KEY_HEADERS,
     VARY,
@@ -35,7 +34,6 @@ from app.http_cache import (
     if_none_match_matches,
     public_cache_control,
 )
-from app.revisions import CONTENT, ContentRevision
 from app.security import is_private
 
 SESSION_COOKIE = b"kt_session="
@@ -76,8 +74,7 @@ class PageCache:
         self.not_modified = 0
 
     def _revision(self) -> int:
-        query = select(ContentRevision.value).where(ContentRevision.id == CONTENT)
-        return with_reconnect(self.database, lambda connection: connection.scalar(query) or 0)
+        return revisions.read_current(self.database)
 
     def _cacheable(self, scope: Scope) -> bool:
         if scope["type"] != "http" or scope["method"] != "GET":

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Integer, event, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from app.db import Base
+from app.db import Base, Database, read_value
 
 CONTENT_TABLES = frozenset({"claims", "settlements", "sources", "area_figures"})
 
@@ -48,6 +48,15 @@ def _read(session: Session) -> None:
     # first; the migration starts the second at the first's value, so the directory's key
     # does not jump back when the row appears.
     session.info["settlements_revision"] = values.get(SETTLEMENTS, content) or 0
+
+
+def read_current(database: Database) -> int:
+    """The revision now, read outside any session: for the page cache, which needs it before
+    the request's session exists (and on every request, so straight through the driver)."""
+    value = read_value(
+        database, f"SELECT value FROM {ContentRevision.__tablename__} WHERE id = {CONTENT}"
+    )
+    return int(value or 0)
 
 
 def current(session: Session) -> int:

@@ -236,27 +236,51 @@ def test_if_none_match_parsing():
 
 
 def test_the_page_cache_reads_the_revision_off_the_event_loop(fresh_app, fresh_db):
-    """A blocking database read on the event loop would stall every other request."""
+    """A blocking database read on the event loop would stall every other request. The
+    revision is read straight through the driver, so what is watched is every connection
+    taken from the pool."""
     from sqlalchemy import event
 
     on_loop: list[bool] = []
 
-    def before_cursor_execute(_conn, _cursor, statement, *_args) -> None:
-        if "content_revision" in statement and "UPDATE" not in statement.upper():
-            try:
-                asyncio.get_running_loop()
-                on_loop.append(True)
-            except RuntimeError:
-                on_loop.append(False)
+    def checkout(*_args) -> None:
+        try:
+            asyncio.get_running_loop()
+            on_loop.append(True)
+        except RuntimeError:
+            on_loop.append(False)
 
     reader = TestClient(fresh_app)
-    event.listen(fresh_db.engine, "before_cursor_execute", before_cursor_execute)
+    reader.get("/contested")
+    event.listen(fresh_db.engine, "checkout", checkout)
     try:
-        reader.get("/contested")
         reader.get("/contested")  # a page-cache hit: the revision is the only read
     finally:
-        event.remove(fresh_db.engine, "before_cursor_execute", before_cursor_execute)
-    assert on_loop and not any(on_loop)
+        event.remove(fresh_db.engine, "checkout", checkout)
+    assert on_loop == [False]
+
+
+def test_reading_the_revision_leaves_pooled_connections_as_they_were(fresh_app, fresh_db):
+    """The revision is read outside a transaction; the connection goes back to the pool as it
+    came: on SQLite, transactions still ours (the driver's own handling off), on
+    PostgreSQL not in autocommit."""
+    reader = TestClient(fresh_app)
+    for _ in range(3):
+        reader.get("/contested")
+    assert reader.get("/healthz").status_code == 200
+    pool = fresh_db.engine.pool
+    held = [fresh_db.engine.raw_connection() for _ in range(pool.checkedin())]
+    try:
+        assert held
+        for pooled in held:
+            driver = pooled.driver_connection
+            if fresh_db.is_sqlite:
+                assert driver.isolation_level is None
+            else:
+                assert driver.autocommit is False
+    finally:
+        for pooled in held:
+            pooled.close()
 
 
 # --- the framework's ceiling ---------------------------------------------------------------
