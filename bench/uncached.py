@@ -39,6 +39,12 @@ BEGIN, END = "<!-- uncached: begin -->", "<!-- uncached: end -->"
 PAGES = [page for page in UNCACHED if not page[1].startswith("/export/")]
 # The first "as reported then" request of a process.
 FIRST_REPORTED = ("2025-01-10", "2025-01-10")
+# For comparison, no target: what a page costs before any list (the method page: the date
+# control, the header, the words), and the settlement page of the settlement with the fewest
+# claims (its page less the 1,000 claims).
+FLOOR_PAGE = ("/about/method (no list)", "/about/method")
+
+
 PAIRS = [
     ("2024-10-27", "2024-10-27"),
     ("2025-05-15", "2025-05-15"),
@@ -96,6 +102,33 @@ def take_out(url: str, claim_id: int) -> None:
     database.dispose()
 
 
+def quietest_settlement(url: str) -> tuple[str, str]:
+    """The settlement page of the settlement with the fewest approved claims: (name, path)."""
+    from sqlalchemy import func, select
+
+    from app.claims.models import Claim
+    from app.db import Database
+    from app.domain import ReviewState
+    from app.settlements.models import Settlement
+
+    database = Database(url)
+    with database.read_session() as session:
+        slug, count = session.execute(
+            select(Settlement.slug, func.count(Claim.id))
+            .join(Claim, Claim.settlement_id == Settlement.id)
+            .where(Claim.review_state == ReviewState.approved)
+            .group_by(Settlement.id)
+            .order_by(func.count(Claim.id), Settlement.id)
+            .limit(1)
+        ).one()
+    database.dispose()
+    return f"/settlements/{slug} ({count} claims)", f"/settlements/{slug}"
+
+
+def compared_pages(url: str) -> list[tuple[str, str]]:
+    return [FLOOR_PAGE, quietest_settlement(url)]
+
+
 def one_run(url: str, seconds: float) -> dict[str, tuple[float, ...]]:
     figures: dict[str, tuple[float, ...]] = {}
     with tracker(url, page_cache=False) as (base, proc):
@@ -113,7 +146,8 @@ def one_run(url: str, seconds: float) -> dict[str, tuple[float, ...]]:
             time_reported_pairs(" after a write")
         finally:
             take_out(url, written)
-        for name, page, _target in PAGES:
+        pages = [(name, page) for name, page, _target in PAGES] + compared_pages(url)
+        for name, page in pages:
             with urllib.request.urlopen(base + page, timeout=600) as response:
                 response.read()
             before = cpu_seconds(proc.pid)
@@ -175,6 +209,11 @@ def main() -> None:
         lines.append(
             f"| {name} | {rps:,.0f} | {p50:.1f} | {p95:.1f} | {cpu:.1f} | "
             f">= {target:.0f} req/s: {met(rps >= target)}; p95 < 150 ms: {met(p95 < 150)} |"
+        )
+    for name, page in compared_pages(url):
+        rps, p50, p95, cpu = median_of(runs, page)
+        lines.append(
+            f"| {name}, for comparison | {rps:,.0f} | {p50:.1f} | {p95:.1f} | {cpu:.1f} | — |"
         )
     lines += [
         "\nFirst request for each (as_of, known_on) pair, then the first for each pair after a "
