@@ -69,40 +69,59 @@ def str_enum(enum_cls: type[enum.StrEnum], name: str) -> SAEnum:
     )
 
 
+def _first_row(driver: Any, sql: str, *, sqlite: bool) -> Any:
+    if sqlite:
+        # In autocommit already (isolation_level None, set on connect): no BEGIN.
+        return driver.execute(sql).fetchone()
+    # psycopg: autocommit for a lone SELECT (no BEGIN and ROLLBACK), then back as it came;
+    # a connection that broke meanwhile keeps its error, not the setter's.
+    driver.autocommit = True
+    try:
+        return driver.execute(sql).fetchone()
+    finally:
+        if not driver.broken:
+            driver.autocommit = False
+
+
 def read_value(database: Database, sql: str) -> Any:
-    """The first value of a one-row query, read straight through the driver on a pooled
-    connection outside any transaction; again on a fresh connection if the first was dead.
+    """The first value of a one-row query (None without a row), read straight through the
+    driver on a pooled connection outside any transaction; again on a fresh connection if
+    the first was dead.
 
     For the reads made on every request: the page cache's revision, the health check.
     Through SQLAlchemy's Connection, with the BEGIN and ROLLBACK of a transaction (or an
     isolation level set and reset around it), such a read cost ten times the query: 83
     against 9 µs on SQLite, and on PostgreSQL two more round trips. Setting the AUTOCOMMIT
     level also left SQLite connections with the sqlite3 module's own transaction handling
-    back on. Driver errors come out as SQLAlchemy's ``DBAPIError``, as from any query.
+    back on. Driver errors come out as SQLAlchemy's ``DBAPIError``, as from any query; the
+    read bypasses SQLAlchemy's events (its echo does not log it).
     """
-    dialect = database.engine.dialect
+    engine = database.engine
+    dialect = engine.dialect
     driver_error = dialect.loaded_dbapi.Error
     for attempt in (1, 2):
         pooled = None
         try:
-            pooled = database.engine.raw_connection()
-            driver: Any = pooled.driver_connection
-            if database.is_sqlite:
-                # Autocommit already (isolation_level None, set on connect): no BEGIN.
-                return driver.execute(sql).fetchone()[0]
-            driver.autocommit = True  # psycopg: a lone SELECT, no BEGIN and ROLLBACK
-            try:
-                return driver.execute(sql).fetchone()[0]
-            finally:
-                driver.autocommit = False
+            pooled = engine.raw_connection()
+            row = _first_row(pooled.driver_connection, sql, sqlite=database.is_sqlite)
+            return row[0] if row else None
         except driver_error as error:
-            dead = pooled is None or dialect.is_disconnect(error, pooled.dbapi_connection, None)
-            if pooled is not None and dead:
-                pooled.invalidate(error)
-            if dead and attempt == 1 and pooled is not None:
-                continue  # a connection the server closed (a restart): try a fresh one
+            dead = pooled is not None and dialect.is_disconnect(
+                error, pooled.dbapi_connection, None
+            )
+            if dead and pooled is not None:
+                # As SQLAlchemy's own Connection does: after a server restart every connection
+                # the pool holds is dead, not only this one, so all of them are replaced.
+                engine.pool._invalidate(pooled, error)
+                if attempt == 1:
+                    continue  # on a fresh connection
             raise DBAPIError.instance(
-                sql, None, error, driver_error, connection_invalidated=dead, dialect=dialect
+                sql,
+                None,
+                error,
+                driver_error,
+                connection_invalidated=dead or pooled is None,  # None: it could not connect
+                dialect=dialect,
             ) from error
         finally:
             if pooled is not None:

@@ -144,64 +144,34 @@ def snapshot(database: Database, *, skip: tuple[str, ...] = ("login_failures",))
 class QueryCounter:
     def __init__(self) -> None:
         self.statements: list[str] = []
+        self.checkouts = 0
 
     @property
     def count(self) -> int:
         return len(self.statements)
 
 
-def _is_query(statement: str) -> bool:
-    return not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA"))
-
-
 @contextmanager
 def count_queries(database: Database) -> Iterator[QueryCounter]:
-    """Count the SQL statements sent to the database (BEGIN/COMMIT aside), as the driver sees
-    them: also the reads that bypass SQLAlchemy's Connection (app.db.read_value). Watched:
-    the connections taken from the pool while counting."""
+    """Count the SQL statements sent through a database's engine (BEGIN/COMMIT aside), and
+    the connections taken from its pool: a read straight through the driver
+    (app.db.read_value, the page cache's revision) shows only as a checkout."""
     counter = QueryCounter()
-    watched: list = []
 
-    def record(statement: object) -> None:
-        text = statement if isinstance(statement, str) else str(statement)
-        if _is_query(text):
-            counter.statements.append(text)
+    def checkout(*_args) -> None:
+        counter.checkouts += 1
 
-    def watch(dbapi_connection, _record, _proxy) -> None:
-        watched.append(dbapi_connection)
-        if database.is_sqlite:
-            dbapi_connection.set_trace_callback(record)
-        else:
-            dbapi_connection.cursor_factory = _counting_cursor(record)
+    def before_cursor_execute(_conn, _cursor, statement, *_args) -> None:
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")):
+            counter.statements.append(statement)
 
-    def unwatch(dbapi_connection, _record) -> None:
-        if database.is_sqlite:
-            dbapi_connection.set_trace_callback(None)
-        else:
-            import psycopg
-
-            dbapi_connection.cursor_factory = psycopg.Cursor
-
-    event.listen(database.engine, "checkout", watch)
-    event.listen(database.engine, "checkin", unwatch)
+    event.listen(database.engine, "before_cursor_execute", before_cursor_execute)
+    event.listen(database.engine, "checkout", checkout)
     try:
         yield counter
     finally:
-        event.remove(database.engine, "checkout", watch)
-        event.remove(database.engine, "checkin", unwatch)
-        for dbapi_connection in watched:  # those still out (a session open around the count)
-            unwatch(dbapi_connection, None)
-
-
-def _counting_cursor(record):
-    import psycopg
-
-    class CountingCursor(psycopg.Cursor):
-        def execute(self, query, *args, **kwargs):
-            record(query)
-            return super().execute(query, *args, **kwargs)
-
-    return CountingCursor
+        event.remove(database.engine, "before_cursor_execute", before_cursor_execute)
+        event.remove(database.engine, "checkout", checkout)
 
 
 # --- claims stored directly through the services --------------------------------------------

@@ -15,6 +15,7 @@ import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,19 @@ class Cluster:
 
     def stop(self) -> None:
         self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def restart(self) -> None:
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.data / "log"),
+            "-m",
+            "fast",
+            "-w",
+            "restart",
+        )
 
     @property
     def url(self) -> str:
@@ -114,3 +128,30 @@ def test_pages_answer_503_while_postgresql_is_down_and_recover(cluster, serve):
     assert get(f"{base}/healthz")[0] == 200
     status, body = get(f"{base}/settlements/sudzha?as_of=2024-08-20")
     assert status == 200 and "Ukrainian control" in body
+
+
+def test_after_a_restart_of_postgresql_no_request_fails(cluster, serve):
+    """A restart leaves every pooled connection dead. The first read that finds one dead
+    replaces them all (not that one only): no request after the restart fails, the first
+    included. Before, each stale connection cost a 503 (of /healthz too) until all were used."""
+    from app.cli import upgrade_database
+    from app.db import Database, read_value
+    from tests.databases import load_demo
+
+    upgrade_database(cluster.url)
+    database = Database(cluster.url)
+    load_demo(database)
+    held = [database.engine.raw_connection() for _ in range(6)]
+    for pooled in held:
+        pooled.close()
+    assert database.engine.pool.checkedin() == 6
+    cluster.restart()
+    assert [read_value(database, "SELECT 1") for _ in range(8)] == [1] * 8
+    database.dispose()
+
+    base = serve(cluster.url).base
+    with ThreadPoolExecutor(8) as pool:  # several connections pooled in the server
+        assert set(pool.map(lambda _: get(f"{base}/about/method")[0], range(16))) == {200}
+    cluster.restart()
+    for path in ("/healthz", "/about/method", "/healthz", "/settlements/sudzha", "/healthz"):
+        assert get(base + path)[0] == 200, path
