@@ -103,6 +103,30 @@ class TestMapData:
         assert 'data-geojson="/export/status.geojson?as_of=2025-04-08"' in html
         assert 'id="map-slider"' in html
 
+    @pytest.mark.parametrize("page", ["/map", "/"])
+    def test_the_map_draws_what_was_known_on_the_knowledge_date(self, client, page):
+        """The map's data, its no-script image and its list link carry the page's known_on:
+        as known on 1 March 2025, Sudzha on 13 March was still reported Ukrainian."""
+        import html as html_module
+        import re
+
+        html = client.get(f"{page}?as_of=2025-03-13&known_on=2025-03-01").text
+        for attribute in ("data-geojson", "data-svg"):
+            url = html_module.unescape(re.search(f'{attribute}="([^"]+)"', html).group(1))
+            assert "as_of=2025-03-13" in url and "known_on=2025-03-01" in url, url
+        image = html_module.unescape(re.search(r'<img class="map__image" src="([^"]+)"', html)[1])
+        assert "known_on=2025-03-01" in image
+        geojson = html_module.unescape(re.search('data-geojson="([^"]+)"', html).group(1))
+        features = {
+            f["properties"]["settlement"]: f["properties"]
+            for f in client.get(geojson).json()["features"]
+        }
+        known_then = client.get(
+            "/api/v1/settlements/sudzha?as_of=2025-03-13&known_on=2025-03-01"
+        ).json()
+        assert features["sudzha"]["status"] == known_then["status"]["status"]
+        assert features["sudzha"]["status"] == "ukrainian_control"
+
     def test_geojson_bad_date(self, client):
         response = client.get("/export/status.geojson?as_of=2025-13-01")
         assert response.status_code == 422
