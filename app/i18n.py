@@ -101,6 +101,22 @@ def pgettext(context: str, message: str) -> str:
     return translations(_language.get()).pgettext(context, message)
 
 
+# English adjectives of a country keep their capital inside a sentence ("only Russian
+# sources"); Ukrainian and Russian write them in lower case, and their nouns (Росії) keep theirs.
+_ENGLISH_PROPER_ADJECTIVES = ("Russian", "Ukrainian")
+
+
+def mid_sentence(label: str) -> str:
+    """A label written inside a sentence: its first letter in lower case ("Contested" ->
+    "3 contested"), unless in English it begins with a country's adjective ("Russian control"
+    stays as it is). Only the first letter: "Під контролем Росії" -> "під контролем Росії"."""
+    if not label:
+        return label
+    if current_language() == DEFAULT_LANGUAGE and label.startswith(_ENGLISH_PROPER_ADJECTIVES):
+        return label
+    return label[0].lower() + label[1:]
+
+
 def locale() -> Locale:
     return _locale(_language.get())
 

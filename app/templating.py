@@ -365,6 +365,7 @@ env.filters["status_label"] = status_label
 env.filters["side_label"] = lambda side: gettext(SIDE_LABELS[Side(side)])
 env.filters["verification_label"] = lambda v: gettext(VERIFICATION_LABELS[Verification(v)])
 env.filters["place_name"] = i18n.place_name
+env.filters["mid_sentence"] = i18n.mid_sentence
 env.filters["place_word"] = place_word
 
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 from app.domain import ControlStatus
-from app.i18n import gettext, ngettext, place_name
+from app.i18n import gettext, mid_sentence, ngettext, place_name
 
 if TYPE_CHECKING:
     from app.status.service import SettlementStatus
@@ -275,7 +275,7 @@ def _group_svg(x: float, y: float, counts: Counter[ControlStatus]) -> str:
     """A group: its total, then each status present as its shape and count."""
     present = [s for s in STATUS_ORDER if counts[s]]
     total = sum(counts.values())
-    parts = [f"{counts[s]} {s.label.lower()}" for s in present]
+    parts = [f"{counts[s]} {mid_sentence(s.label)}" for s in present]
     row = [(s, str(counts[s])) for s in present]
     width = 8 + sum(16 + CHAR_PX * len(text) for _, text in row)
     width = min(GROUP_CELL_W - 4, max(width, 12 + CHAR_PX * (len(str(total)) + 12)))
@@ -321,7 +321,7 @@ def status_map_svg(
     frame = _frame(points, region_box)
     counts = Counter(p.status for p in points)
     stale = sum(1 for p in points if p.stale)
-    summary = ", ".join(f"{counts[s]} {s.label.lower()}" for s in STATUS_ORDER if counts[s])
+    summary = ", ".join(f"{counts[s]} {mid_sentence(s.label)}" for s in STATUS_ORDER if counts[s])
     description = (
         ngettext(
             "%(num)s settlement with a position", "%(num)s settlements with a position", len(points)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import xml.etree.ElementTree as ET
 
+import pytest
 from sqlalchemy import insert
 
 from app.db import Database
@@ -99,7 +100,7 @@ def test_map_svg_groups_thousands_of_markers_with_counts_per_status(fresh_url):
         title = group.find(f"{SVG}title").text
         total = int(title.split(" settlements:")[0])
         counted += total
-        assert " unknown" in title or " russian control" in title or " contested" in title
+        assert " unknown" in title or " Russian control" in title or " contested" in title
     singles = len([t for t in root.iter(f"{SVG}title")]) - 1 - len(groups)
     assert counted + singles == 1221
     assert len(response.content) < 200_000  # small at any size of the data
@@ -125,3 +126,18 @@ def test_status_map_svg_marks_each_status_by_shape():
     assert shapes["D · Unknown"].find(f"{SVG}circle").get("fill") == "#fff"  # a hollow ring
     dashed = [c for c in root.iter(f"{SVG}circle") if c.get("stroke-dasharray")]
     assert len(dashed) == 1  # B's approximate position
+
+
+@pytest.mark.parametrize(
+    ("lang", "words", "wrong"),
+    [
+        ("en", "9 Russian control", "russian control"),
+        ("uk", "під контролем Росії", "росії"),
+        ("ru", "под контролем России", "россии"),
+    ],
+)
+def test_the_maps_summary_keeps_the_capital_of_a_country(client, lang, words, wrong):
+    """Inside a sentence a status loses its first capital only: never a country's."""
+    svg = client.get(f"/map.svg?as_of=2025-03-13&lang={lang}").text
+    description = parse(svg).find(f"{SVG}desc").text
+    assert words in description and wrong not in description

@@ -190,3 +190,13 @@ def test_history_agrees_with_the_rule_on_any_day(demo_db, day):
         rows = status_service.status_table(session, on, 14)
     for row in rows:
         assert row.derived == derive_status(facts.get(row.settlement.id, []), on, 14)
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [("en", "only Russian sources spoke"), ("uk", "російськ"), ("ru", "российск")],
+)
+def test_a_side_inside_a_sentence_keeps_its_capital_only_in_english(client, lang, said):
+    html = client.get(f"/settlements/guyevo?as_of=2025-04-08&lang={lang}").text
+    assert said in html
+    assert "only russian sources" not in html
