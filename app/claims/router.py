@@ -61,7 +61,7 @@ def form_context(session: Any, **extra: Any) -> dict[str, Any]:
 def new_claim_form(
     request: Request, session: SessionDep, user: EditorDep, settlement: str = ""
 ) -> Response:
-    if is_htmx(request) and request.headers.get("HX-Trigger-Name") == "settlement":
+    if is_htmx(request) and request.headers.get("HX-Target") == "settlement-options":
         # Type-ahead: the <datalist> block of this page, with the settlements that match.
         options = settlements_service.search(session, settlement)[:SUGGESTIONS]
         return render(

@@ -221,6 +221,16 @@ def test_settlement_type_ahead(editor):
     assert 'value="sudzha"' not in response.text
 
 
+@pytest.mark.parametrize("target", [None, "claim-form", "page", "junk"])
+def test_the_type_ahead_headers_with_another_target_get_the_whole_form(editor, target):
+    headers = {"HX-Request": "true", "HX-Trigger-Name": "settlement"}
+    if target:
+        headers["HX-Target"] = target
+    response = editor.get("/claims/new", params={"settlement": "gu"}, headers=headers)
+    assert response.status_code == 200
+    assert 'id="claim-form"' in response.text and 'value="gu"' in response.text
+
+
 def test_a_stored_unsafe_url_is_never_rendered_as_a_link(editor, fresh_db):
     # Defence in depth: even if a bad URL got into the database, pages do not link it.
     with fresh_db.writing() as session:
