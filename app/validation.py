@@ -13,7 +13,14 @@ from app import dates
 from app.i18n import N_, format_number, gettext
 
 URL_MAX_LENGTH = 2000
-_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _unseen_in_url(char: str) -> bool:
+    """A character a URL must not hold: any space (U+00A0, U+3000 too), line separator,
+    control, format character (bidirectional overrides, zero-width, U+FEFF) or unassigned
+    code point. Shown as a link, these make an address read as another; letters of any
+    script (https://uk.wikipedia.org/wiki/Суджа) are fine."""
+    return char.isspace() or unicodedata.category(char)[0] in "CZ"
 
 
 def check_http_url(value: str) -> str:
@@ -23,7 +30,7 @@ def check_http_url(value: str) -> str:
         return ""
     if len(value) > URL_MAX_LENGTH:
         raise ValueError(gettext("must be at most %(max)s characters") % {"max": URL_MAX_LENGTH})
-    if _CONTROL_CHARS.search(value) or " " in value:
+    if any(_unseen_in_url(char) for char in value):
         raise ValueError(gettext("must not contain spaces or control characters"))
     parts = urlsplit(value)
     if parts.scheme.lower() not in ("http", "https"):

@@ -69,6 +69,15 @@ def test_published_on_defaults_to_as_of(editor, fresh_db):
         ("source_url", "https://", "must name a host"),
         ("source_url", "https://example.org/" + "a" * 2000, "at most 2000"),
         ("source_url", "https://exa mple.org", "spaces"),
+        # Characters that make an address read as another, shown as a link.
+        ("source_url", "https://\u202egro.elpmaxe/", "spaces or control characters"),
+        ("source_url", "https://example.org/\u2066x", "spaces or control characters"),
+        ("source_url", "https://example.org/a\u0085b", "spaces or control characters"),
+        ("source_url", "https://example.org/a\u00a0b", "spaces or control characters"),
+        ("source_url", "https://example.org/a\u3000b", "spaces or control characters"),
+        ("source_url", "https://example.org/a\u2028b", "spaces or control characters"),
+        ("source_url", "https://exam\u200bple.org/", "spaces or control characters"),
+        ("source_url", "https://example.org/\ufeffa", "spaces or control characters"),
         ("summary", "x" * 2001, "at most 2,000 characters"),
         ("summary", "bell \x07 inside", "control characters"),
         ("settlement", "atlantis", "no settlement called"),
@@ -239,3 +248,8 @@ def test_a_stored_unsafe_url_is_never_rendered_as_a_link(editor, fresh_db):
         claim_id, slug = claim.id, claim.settlement.slug
     assert 'href="javascript:' not in editor.get(f"/claims/{claim_id}").text
     assert 'href="javascript:' not in editor.get(f"/settlements/{slug}").text
+
+
+def test_an_address_in_another_script_is_a_fine_source_url(editor, fresh_db):
+    response = submit(editor, source_url="https://uk.wikipedia.org/wiki/Суджа")
+    assert response.status_code == 303

@@ -58,6 +58,7 @@ def test_every_bad_row_is_reported(fresh_db):
             "sudzha,liberated,2025-01-01,,tass,,unverified,",
             "sudzha,contested,2025-01-01,,tass,javascript:alert(1),unverified,",
             "sudzha,contested,2025-01-01,,rumours,,unverified,",
+            "sudzha,contested,2025-01-02,,tass,https://\u202egro.elpmaxe/,unverified,",
             "sudzha,contested,2025-01-05,2025-01-01,tass,,unverified,",
             "sudzha,contested,2025-01-01,,tass,,unverified," + "x" * 2001,
         ]
@@ -69,8 +70,9 @@ def test_every_bad_row_is_reported(fresh_db):
         (3, "status"),
         (4, "source_url"),
         (5, "source"),
-        (6, "published_on"),
-        (7, "summary"),
+        (6, "source_url"),
+        (7, "published_on"),
+        (8, "summary"),
     ]
 
 
