@@ -52,7 +52,7 @@ from sqlalchemy.orm import Session
 from app.accounts import audit
 from app.accounts.models import User
 from app.claims import service as claims_service
-from app.claims.models import IMPORT_NOTE, Claim, ControlStatus
+from app.claims.models import IMPORT_NOTE, Claim, ControlStatus, ReviewState
 from app.claims.schemas import ClaimIn
 from app.dates import check_in_range
 from app.db import pause_before_commit, utcnow
@@ -728,6 +728,9 @@ def _link_corrections(connection: Connection, plan: ImportPlan, stage: Table) ->
             loop = " → ".join(str(n) for n in [*chain, step])
             plan.problem(line, "supersedes", f"corrections form a loop (lines {loop})")
             bad.append(line)
+    once = _corrected_once(connection, plan, [u for u in updates if u["link_line"] not in bad])
+    bad += [u["link_line"] for u in updates if u["link_line"] not in once]
+    updates = [u for u in updates if u["link_line"] in once]
     if updates:
         connection.execute(
             update(stage)
@@ -736,6 +739,50 @@ def _link_corrections(connection: Connection, plan: ImportPlan, stage: Table) ->
             updates,
         )
     _mark_bad(connection, stage, bad)
+
+
+def _corrected_once(
+    connection: Connection, plan: ImportPlan, links: list[dict[str, Any]]
+) -> set[int]:
+    """The lines of corrections that may be added: a claim is corrected at most once, as the
+    form and the review rule it. Refused: a second row correcting the same claim, and a row
+    correcting a stored claim that an approved correction already replaced."""
+    stored_ids = {link["stored"] for link in links if link["stored"] is not None}
+    corrected: dict[int, int] = {}
+    if stored_ids:
+        rows = connection.execute(
+            select(Claim.supersedes_id, func.min(Claim.id))
+            .where(
+                Claim.supersedes_id.in_(stored_ids),
+                Claim.review_state == ReviewState.approved,
+            )
+            .group_by(Claim.supersedes_id)
+        )
+        corrected = {old: new for old, new in rows if old is not None}
+    first_line: dict[tuple[str, int], int] = {}
+    allowed: set[int] = set()
+    for link in sorted(links, key=lambda link: link["link_line"]):
+        line, stored = link["link_line"], link["stored"]
+        target = ("claim", stored) if stored is not None else ("line", link["target"])
+        named = f"claim #{stored}" if stored is not None else f"the claim on line {link['target']}"
+        if stored in corrected:
+            plan.problem(
+                line,
+                "supersedes",
+                f"{named} was already corrected by claim #{corrected[stored]}: correct claim "
+                f"#{corrected[stored]} instead",
+            )
+        elif target in first_line:
+            plan.problem(
+                line,
+                "supersedes",
+                f"{named} is already corrected by line {first_line[target]}: a claim is "
+                "corrected once (correct the correction instead)",
+            )
+        else:
+            first_line[target] = line
+            allowed.add(line)
+    return allowed
 
 
 def _count(connection: Connection, plan: ImportPlan, stage: Table) -> None:

@@ -206,6 +206,24 @@ def test_corrections_link_in_either_order_and_to_stored_claims(fresh_db):
             [(2, "settlement", "No settlement of that name")],
             id="corrects-a-bad-row",
         ),
+        pytest.param(
+            [
+                "c1,sudzha,russian_control,2023-03-01,tass,original,",
+                "c2,sudzha,contested,2023-03-01,tass,one correction,c1",
+                "c3,sudzha,ukrainian_control,2023-03-01,tass,another correction,c1",
+            ],
+            [(4, "supersedes", "already corrected by line 3: a claim is corrected once")],
+            id="two-corrections-of-one-row",
+        ),
+        pytest.param(
+            [
+                "c4,gornal,contested,2025-04-08,tass,already in the demo data,",
+                "c5,gornal,russian_control,2025-04-09,tass,one,c4",
+                "c6,gornal,ukrainian_control,2025-04-09,tass,another,c4",
+            ],
+            [(4, "supersedes", "is already corrected by line 3")],
+            id="two-corrections-of-a-stored-claim",
+        ),
     ],
 )
 def test_bad_corrections_are_row_errors_and_nothing_is_stored(fresh_db, lines, problems):
@@ -372,3 +390,27 @@ def test_web_import_refuses_a_dangling_correction(editor, fresh_db):
     assert "Nothing was stored." in html and "no row of this file has claim_id 7" in html
     assert "/commit" not in html
     assert snapshot(fresh_db, skip=("login_failures", "import_batches", "audit_events")) == before
+
+
+def test_a_stored_claim_already_corrected_is_not_corrected_again_by_a_file(fresh_db):
+    """As the form and the review refuse it: correct the correction instead."""
+    with fresh_db.writing() as session:
+        original = find(session, "gornal", date(2025, 4, 8), "tass")
+        first = correct(session, original, status="russian_control", summary="First.")
+        original_id, first_id = original.id, first.id
+    data = csv_bytes(
+        [
+            HEADER,
+            "c4,gornal,contested,2025-04-08,tass,already in the demo data,",
+            "c5,gornal,ukrainian_control,2025-04-10,tass,a second correction,c4",
+        ]
+    )
+    before = snapshot(fresh_db)
+    with fresh_db.read_session() as session:
+        plan = plan_import(session, data)
+    assert [(p.line, p.column) for p in plan.problems] == [(3, "supersedes")]
+    reason = plan.problems[0].reason
+    assert f"claim #{original_id} was already corrected by claim #{first_id}" in reason
+    with pytest.raises(ImportRefused), fresh_db.writing() as session:
+        commit_import(session, data, user=None, approve=True)
+    assert snapshot(fresh_db) == before
