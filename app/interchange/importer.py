@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import enum
 import io
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,6 +73,7 @@ from app.sources.models import Source
 from app.sources.schemas import SourceIn
 from app.status.models import AreaFigure
 from app.status.schemas import AreaFigureIn
+from app.text import fold
 from app.validation import field_errors, for_a_file
 
 # Reported per file at most; the count says how many more there were.
@@ -922,6 +924,7 @@ def _plan_settlements(
     region_bounds: dict[str, Bounds] | None,
 ) -> None:
     stored = {s.slug: s for s in session.scalars(select(Settlement))}
+    spellings = _Spellings(stored.values())
     seen: dict[str, int] = {}
     for row in rows:
         item = _validated(plan, row, SettlementIn, region_bounds=region_bounds)
@@ -932,18 +935,63 @@ def _plan_settlements(
             continue
         seen[item.slug] = row.line
         current = stored.get(item.slug)
+        new_aliases = [
+            a
+            for a in item.aliases.split(ALIAS_SEPARATOR)
+            if a and (current is None or a not in current.alias_list)
+        ]
+        taken = spellings.taken(item.slug, [item.slug] if current is None else [], new_aliases)
+        for column, spelling, owner in taken:
+            plan.problem(
+                row.line,
+                column,
+                f"“{spelling}” is already a spelling of {owner}: a spelling names one "
+                "settlement, or claims by that name would go to another place",
+                spelling,
+            )
+        if taken:
+            continue
+        names = [item.name, item.name_uk, item.name_ru] if current is None else []
+        spellings.names.setdefault(item.slug, item.name)
+        spellings.add(item.slug, [item.slug, *names, *new_aliases])
         if current is None:
             plan.add.append(item)
             continue
-        new_aliases = [
-            a for a in item.aliases.split(ALIAS_SEPARATOR) if a and a not in current.alias_list
-        ]
         if new_aliases:
             plan.update.append(
                 item.model_copy(update={"aliases": ALIAS_SEPARATOR.join(new_aliases)})
             )
         else:
             plan.skip(row.line, f"settlement {item.slug} is already recorded")
+
+
+class _Spellings:
+    """Which settlement each folded spelling (slug, names, aliases) names, as claims resolve
+    them: a new slug or alias that is already another settlement's spelling would silently
+    send that spelling's claims elsewhere (a slug wins) or to none (a shared alias)."""
+
+    def __init__(self, settlements: Iterable[Settlement]) -> None:
+        self.owners: dict[str, set[str]] = defaultdict(set)
+        self.names: dict[str, str] = {}
+        for settlement in settlements:
+            self.names[settlement.slug] = settlement.name
+            self.add(settlement.slug, settlements_service.search_key(settlement).split("\n"))
+
+    def add(self, slug: str, spellings: Iterable[str]) -> None:
+        for spelling in spellings:
+            if spelling:
+                self.owners[fold(spelling)].add(slug)
+
+    def taken(self, slug: str, slugs: list[str], aliases: list[str]) -> list[tuple[str, str, str]]:
+        """(column, spelling, the other settlement) for each spelling already another's."""
+        found = []
+        for column, values in (("slug", slugs), ("aliases", aliases)):
+            for value in values:
+                others = sorted(self.owners.get(fold(value), set()) - {slug})
+                if others:
+                    other = others[0]
+                    found.append((column, value, f"{self.names.get(other, other)} ({other})"))
+        return found
 
 
 def _plan_sources(session: Session, plan: ImportPlan, rows: Sequence[CsvRow]) -> None:

@@ -188,6 +188,42 @@ def test_formula_cells_come_back_unchanged(fresh_db):
     assert '\'=HYPERLINK("http://x")' in written and "'-5 km from the border" in written
 
 
+@pytest.mark.parametrize(
+    ("row", "column", "spelling", "owner"),
+    [
+        # A new slug that is another settlement's alias: claims naming "Gujewo" would go there.
+        ("gujewo,Fake Place,,,,Korenevsky,Kursk,51.6,35.6", "slug", "gujewo", "Guyevo (guyevo)"),
+        # An alias that is another settlement's name: "Гуево" would name no settlement.
+        ("sudzha,Sudzha,Суджа,Суджа,Гуево,Sudzhansky,Kursk,,", "aliases", "Гуево", "Guyevo"),
+        ("guyevo,Guyevo,,,Суджа,Sudzhansky,Kursk,,", "aliases", "Суджа", "Sudzha (sudzha)"),
+        ("new-place,New Place,,,gornal,Sudzhansky,Kursk,,", "aliases", "gornal", "Gornal"),
+    ],
+)
+def test_a_spelling_of_another_settlement_is_refused(fresh_db, row, column, spelling, owner):
+    data = csv_bytes(["slug,name,name_uk,name_ru,aliases,district,region,lat,lon", row])
+    before = snapshot(fresh_db)
+    with fresh_db.read_session() as session:
+        plan = plan_import(session, data)
+    assert [(p.line, p.column) for p in plan.problems] == [(2, column)]
+    assert f"“{spelling}” is already a spelling of {owner}" in plan.problems[0].reason
+    with pytest.raises(ImportRefused), fresh_db.writing() as session:
+        commit_import(session, data, user=None, approve=True)
+    assert snapshot(fresh_db) == before
+
+
+def test_two_rows_of_a_file_cannot_share_a_spelling(fresh_db):
+    data = csv_bytes(
+        [
+            "slug,name,name_uk,name_ru,aliases,district,region,lat,lon",
+            "first-new,First New,,,Newtown,Korenevsky,Kursk,,",
+            "second-new,Second New,,,Newtown,Korenevsky,Kursk,,",
+        ]
+    )
+    with fresh_db.read_session() as session:
+        plan = plan_import(session, data)
+    assert [(p.line, p.column) for p in plan.problems] == [(3, "aliases")]
+
+
 def test_settlements_import_adds_new_ones_and_aliases(fresh_db):
     data = csv_bytes(
         [
