@@ -212,8 +212,15 @@ def area_figures(
     as_of: Annotated[
         str | None, Query(description="Figures up to this date; default today.")
     ] = None,
+    known_on: Annotated[
+        str | None,
+        Query(
+            description="As known on this date: only figures dated by then (a figure has no "
+            "publication date of its own); default today."
+        ),
+    ] = None,
 ) -> list[AreaFigureOut]:
-    on = StatusFilters.parse(as_of=as_of).as_of
+    filters = StatusFilters.parse(as_of=as_of, known_on=known_on)
     return [
         AreaFigureOut(
             as_of=f.as_of,
@@ -224,5 +231,5 @@ def area_figures(
             source_url=f.source_url,
             summary=f.summary,
         )
-        for f in status_service.area_figures(session, on)
+        for f in status_service.area_figures(session, filters.as_of, filters.known_on)
     ]

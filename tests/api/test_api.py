@@ -115,6 +115,19 @@ def test_openapi_documents_every_read_endpoint(client):
     assert client.get("/docs").status_code == 200
 
 
+def test_area_figures_as_known_on_an_earlier_date(client):
+    """As the dashboard counts them: only the figures dated by the knowledge date."""
+    url = "/api/v1/area-figures"
+    now = client.get(url, params={"as_of": "2025-04-08"}).json()
+    then = client.get(url, params={"as_of": "2025-04-08", "known_on": "2024-09-01"}).json()
+    assert then and len(then) < len(now)
+    assert max(f["as_of"] for f in then) <= "2024-09-01"
+    for bad in ("abc", "9999-12-31", "2025-02-30"):
+        response = client.get(url, params={"known_on": bad})
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["field"] == "known_on"
+
+
 def test_no_server_error_anywhere_in_the_api(api_schema):
     """Schemathesis generates requests from /openapi.json; none may get a 5xx.
 
