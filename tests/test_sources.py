@@ -35,6 +35,36 @@ def test_unknown_source_is_404(client):
     assert client.get("/sources/rumour-mill").status_code == 404
 
 
+def test_unknown_source_is_said_in_the_pages_language(client):
+    response = client.get("/sources/rumour-mill?lang=uk")
+    assert response.status_code == 404
+    assert "Джерела «rumour-mill» тут немає." in response.text
+
+
+def test_a_source_page_as_known_on_an_earlier_date(client, demo_db):
+    """Its claims are those published by the knowledge date, and its download is that view."""
+    import html as html_module
+    import re
+
+    from app.claims.models import Claim
+
+    page = client.get("/sources/russia-mod?as_of=2025-04-08&known_on=2024-09-01").text
+    shown = {int(n) for n in re.findall(r'href="/claims/(\d+)', page)}
+    assert shown
+    with demo_db.read_session() as session:
+        published = dict(
+            session.execute(select(Claim.id, Claim.published_on).where(Claim.id.in_(shown))).all()
+        )
+    assert max(published.values()) <= date(2024, 9, 1)
+    assert "Claims up to 8 Apr 2025 (66)" not in text_of(page)
+    link = re.search(r'<a href="(/export/claims.csv[^"]*)"', page)[1]
+    link = html_module.unescape(link)
+    assert "source=russia-mod" in link
+    assert "as_of=2025-04-08" in link and "known_on=2024-09-01" in link
+    exported = client.get(link).text.splitlines()
+    assert 1 < len(exported) <= len(shown) + 1
+
+
 def test_reviewer_sets_a_grade_and_it_is_audited(reviewer, fresh_db):
     token = csrf_from(reviewer, "/sources/reuters")
     response = reviewer.post(

@@ -242,16 +242,20 @@ def claims_of_source(
     source_id: int,
     *,
     as_of: date,
+    known_on: date | None = None,
     after: str | None = None,
     offset: int = 0,
     size: int = PAGE_SIZE,
 ) -> Page[Claim]:
-    """A page of a source's approved claims dated up to a date, newest first (its page)."""
+    """A page of a source's approved claims dated up to a date (published by ``known_on``,
+    if given), newest first (its page)."""
     stmt = select(Claim).where(
         Claim.source_id == source_id,
         Claim.review_state == ReviewState.approved,
         Claim.as_of <= as_of,
     )
+    if known_on is not None:
+        stmt = stmt.where(Claim.published_on <= known_on)
     total = count_of(session, stmt)
     return page_of_query(
         session,

@@ -16,6 +16,7 @@ from app.deps import (
     AsOfDep,
     DatabaseDep,
     FormDep,
+    KnownOnDep,
     OptionalUserDep,
     PageRequest,
     PageRequestDep,
@@ -62,7 +63,7 @@ def _source_or_404(session: SessionDep, slug: str, *, public_only: bool = True) 
     """A source by slug; one proposed but not yet approved only for the team."""
     source = sources_service.get_by_slug(session, slug, public_only=public_only)
     if source is None:
-        raise HTTPException(404, f"There is no source “{slug}” here.")
+        raise HTTPException(404, gettext("There is no source “%(slug)s” here.") % {"slug": slug})
     return source
 
 
@@ -73,11 +74,12 @@ def source_detail(
     session: SessionDep,
     settings: SettingsDep,
     as_of: AsOfDep,
+    known_on: KnownOnDep,
     user: OptionalUserDep,
     paging: PageRequestDep,
 ) -> Response:
     source = _source_or_404(session, slug, public_only=user is None)
-    return _source_page(request, session, settings, source, as_of, paging)
+    return _source_page(request, session, settings, source, as_of, paging, known_on=known_on)
 
 
 def _source_page(
@@ -88,6 +90,7 @@ def _source_page(
     as_of: date,
     paging: PageRequest = FIRST_PAGE,
     *,
+    known_on: date | None = None,
     status_code: int = 200,
     grade_error: str | None = None,
 ) -> Response:
@@ -97,13 +100,19 @@ def _source_page(
     )
     record = records.get(source.id)
     page = claims_service.claims_of_source(
-        session, source.id, as_of=as_of, after=paging.after, offset=paging.offset(PAGE_SIZE)
+        session,
+        source.id,
+        as_of=as_of,
+        known_on=known_on,
+        after=paging.after,
+        offset=paging.offset(PAGE_SIZE),
     )
     return render(
         request,
         "source.html",
         {
             "as_of": as_of,
+            "known_on": known_on,
             "source": source,
             "record": record,
             "claims": page.items,
