@@ -4,6 +4,8 @@ in what it sends."""
 
 from __future__ import annotations
 
+import html
+import json
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from fastapi import Request
@@ -159,8 +161,17 @@ async def refuse_nul_characters(request: Request) -> None:
         raise RequestValidationError(problems)
 
 
+# The longest address (path and query) and Host header answered: a page repeats its address
+# in its links (one per language, the date control's fields), so a 60,000-character address
+# made a 666 KB error page. The longest real ones (two cursors, a search and a district in
+# Cyrillic, percent-encoded) stay under 3,000 bytes; a DNS name is at most 253 characters.
+MAX_TARGET_BYTES = 4096
+MAX_HOST_BYTES = 255
+
+
 class BodySizeLimit:
-    """Refuse request bodies over a limit (413) before any of them is read into memory.
+    """Refuse request bodies over a limit (413) before any of them is read into memory, and
+    addresses or Host headers over their limits (414, 431) before anything repeats them.
 
     Checks the declared Content-Length, and counts what actually arrives for chunked bodies.
     """
@@ -173,9 +184,27 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
+        target = len(scope.get("raw_path") or scope["path"].encode()) + len(
+            scope.get("query_string", b"")
+        )
+        if target > MAX_TARGET_BYTES:
+            await refuse(
+                scope,
+                send,
+                414,
+                f"The address is longer than {MAX_TARGET_BYTES:,} characters: shorten the "
+                "search or remove parameters.",
+            )
+            return
+        headers = dict(scope["headers"])
+        if len(headers.get(b"host", b"")) > MAX_HOST_BYTES:
+            await refuse(
+                scope, send, 431, f"The Host header is longer than {MAX_HOST_BYTES} characters."
+            )
+            return
+        declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+            await self._refuse_body(scope, send)
             return
         received = 0
 
@@ -191,22 +220,41 @@ class BodySizeLimit:
         try:
             await self.app(scope, counting_receive, send)
         except BodyTooLarge:
-            await self._refuse(send)
+            await self._refuse_body(scope, send)
 
-    async def _refuse(self, send: Send) -> None:
+    async def _refuse_body(self, scope: Scope, send: Send) -> None:
         mb = self.max_bytes // (1024 * 1024)
-        body = f"The request is larger than {mb} MB.".encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"text/plain; charset=utf-8"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await refuse(scope, send, 413, f"The request is larger than {mb} MB.")
+
+
+async def refuse(scope: Scope, send: Send, status: int, message: str) -> None:
+    """An answer given before the app runs (so in English, before the page's language is
+    known): JSON under /api/ as the API's errors are, a short HTML page elsewhere. It repeats
+    nothing of the request."""
+    if scope["path"].startswith("/api/"):
+        body = json.dumps({"detail": message}).encode()
+        content_type = b"application/json"
+    else:
+        body = (
+            '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{status} · Kursk Control Tracker</title></head><body><main><h1>"
+            f'{html.escape(message)}</h1><p><a href="/">Kursk Control Tracker</a></p>'
+            "</main></body></html>"
+        ).encode()
+        content_type = b"text/html; charset=utf-8"
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", content_type),
+                (b"content-length", str(len(body)).encode()),
+                (b"cache-control", NO_STORE.encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 class BodyTooLarge(Exception):

@@ -64,7 +64,7 @@ ODD_LANGUAGES = [
     "lang=%C3%BCk",
     "lang=%E2%80%8Buk",  # a zero-width space before it
     "lang=uk%0D%0ASet-Cookie:%20a=b",
-    "lang=" + "u" * 20_000,
+    "lang=" + "u" * 4_000,  # longer addresses are refused before any page (414)
     "lang=",
     "lang",
     "lang=uk&lang=uk",
@@ -301,7 +301,7 @@ HOSTILE_NEXTS = [
     ("/settlements?q=%", "/settlements?q=%25&lang=uk"),
     ("/\u3000/evil.example", "/?lang=uk"),
     ("/\uff0f\uff0fevil.example", "/?lang=uk"),
-    ("/settlements/" + "a" * 5000, "/settlements/" + "a" * 5000 + "?lang=uk"),
+    ("/settlements/" + "a" * 1000, "/settlements/" + "a" * 1000 + "?lang=uk"),
 ]
 
 

@@ -212,3 +212,48 @@ def test_head_on_a_write_route_changes_nothing(fresh_app, fresh_db):
     assert client.head("/logout").status_code == 405
     assert client.head("/claims/1/approve").status_code == 405
     assert snapshot(fresh_db) == before
+
+
+# --- addresses and headers too long to repeat ----------------------------------------------
+
+LONG_ADDRESSES = [
+    "/settlements?q=" + "x" * 60_000,
+    "/settlements?q=" + "%D0%96" * 10_000,
+    "/" + "x" * 20_000,
+    "/?as_of=" + "x" * 60_000,
+    "/timeline?district=" + "x" * 60_000,
+    "/settlements/sudzha?after=" + "x" * 60_000,
+]
+
+
+@pytest.mark.parametrize("address", LONG_ADDRESSES, ids=lambda a: a[:24])
+def test_a_page_never_repeats_an_address_too_long_to_be_real(client, address):
+    """A page repeats its address in its links (one per language, the date control's fields):
+    an address over 4,096 bytes is refused before anything repeats it (it made 666 KB pages)."""
+    response = client.get(address)
+    assert response.status_code == 414
+    assert len(response.content) < 2_000
+    assert "longer than 4,096 characters" in response.text
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.headers["cache-control"] == "no-store"
+    assert_security_headers(response)
+
+
+def test_the_api_refuses_a_too_long_address_in_json(client):
+    response = client.get("/api/v1/claims?settlement=" + "x" * 5_000)
+    assert response.status_code == 414
+    assert "longer than 4,096 characters" in response.json()["detail"]
+
+
+def test_a_real_address_at_its_longest_is_answered(client):
+    """Two cursors, a search and a district in Cyrillic: well under the limit."""
+    cyrillic = "%D0%96" * 200  # 200 letters, as long as a search may be
+    address = f"/settlements?q={cyrillic}&district={cyrillic}&after={'A' * 1500}"
+    assert len(address) < 4096
+    assert client.get(address).status_code in (200, 422)
+
+
+def test_a_host_header_too_long_to_be_a_name_is_refused(client):
+    response = client.get("/timeline?lang=ru", headers={"host": "h" * 20_000})
+    assert response.status_code == 431
+    assert len(response.content) < 2_000
