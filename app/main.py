@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.routing import Match
 
 from app import dates
 from app import models as _all_models  # noqa: F401  (every mapped class, the freshness events)
@@ -104,7 +105,30 @@ SOMETHING_WENT_WRONG = N_("Something went wrong")
 FRAMEWORK_DETAILS = (N_("Not Found"), N_("Method Not Allowed"))
 
 
+def slashless_address(request: Request) -> str | None:
+    """For a 404 on an address ending in "/": the same address without it, relative, if a
+    route answers it. Starlette's own redirect (turned off) wrote the Host header into the
+    Location, even with KT_BASE_URL set, and as http behind a TLS proxy."""
+    path: str = request.scope["path"]
+    if path == "/" or not path.endswith("/"):
+        return None
+    slashless = {**request.scope, "path": path.rstrip("/") or "/"}
+    if not any(route.matches(slashless)[0] != Match.NONE for route in request.app.router.routes):
+        return None
+    raw: bytes = request.scope.get("raw_path") or path.encode()
+    if not raw.endswith(b"/"):
+        return None  # an encoded slash (%2F) is part of a name, not the address's end
+    # Never a scheme-relative address (//host or /\host), whatever the path held.
+    location = "/" + raw.decode("latin-1").rstrip("/").lstrip("/\\")
+    query: str = request.scope.get("query_string", b"").decode("latin-1")
+    return location + ("?" + query if query else "")
+
+
 async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    if exc.status_code == 404:
+        location = slashless_address(request)
+        if location is not None:
+            return RedirectResponse(location, status_code=307)
     detail = (
         exc.detail if isinstance(exc.detail, str) else ERROR_TITLES.get(exc.status_code, "Error")
     )
@@ -218,6 +242,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         database.dispose()
 
     app = FastAPI(
+        redirect_slashes=False,  # done by http_error, with a relative Location
         title="Kursk Control Tracker",
         description=DESCRIPTION,
         version="0.1.0",

@@ -257,3 +257,27 @@ def test_a_host_header_too_long_to_be_a_name_is_refused(client):
     response = client.get("/timeline?lang=ru", headers={"host": "h" * 20_000})
     assert response.status_code == 431
     assert len(response.content) < 2_000
+
+
+@pytest.mark.parametrize(
+    ("address", "location"),
+    [
+        ("/settlements/", "/settlements"),
+        (
+            "/settlements/sudzha/?as_of=2025-03-01&lang=en",
+            "/settlements/sudzha?as_of=2025-03-01&lang=en",
+        ),
+        ("/api/v1/status/", "/api/v1/status"),
+    ],
+)
+def test_a_trailing_slash_is_sent_to_the_page_by_a_relative_address(client, address, location):
+    """Never an address built from the Host header (it sent readers to any host named)."""
+    response = client.get(address, headers={"host": "evil.example"}, follow_redirects=False)
+    assert response.status_code == 307
+    assert response.headers["location"] == location
+
+
+@pytest.mark.parametrize("address", ["/nowhere/", "/settlements/sudzha%2F", "/%2F%2Fevil.example/"])
+def test_no_redirect_where_no_page_is(client, address):
+    response = client.get(address, follow_redirects=False)
+    assert response.status_code == 404
