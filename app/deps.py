@@ -329,6 +329,9 @@ async def get_known_on(
 
 
 KnownOnDep = Annotated[date | None, Depends(get_known_on)]
+# A page that shows no date but is linked from dated pages (a claim): its links keep the
+# dates, so the dates are checked like anywhere else (422 naming the parameter).
+CHECKED_DATES = [Depends(get_known_on)]
 
 
 def get_page_status_filters(

@@ -14,6 +14,7 @@ from app.claims import service as claims_service
 from app.claims.forms import CLAIM_FIELDS, NEW_SOURCE, parse_claim_form
 from app.claims.models import ASSERTABLE_STATUSES, Claim, ReviewState, Verification
 from app.deps import (
+    CHECKED_DATES,
     DatabaseDep,
     EditorDep,
     FormDep,
@@ -206,7 +207,7 @@ def _visible_claim(session: Any, claim_id: int, user: Any) -> Claim:
     return claim
 
 
-@router.get("/claims/{claim_id}", include_in_schema=False)
+@router.get("/claims/{claim_id}", include_in_schema=False, dependencies=CHECKED_DATES)
 def claim_detail(
     request: Request, claim_id: ClaimId, session: SessionDep, user: OptionalUserDep
 ) -> Response:

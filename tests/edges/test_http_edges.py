@@ -281,3 +281,10 @@ def test_a_trailing_slash_is_sent_to_the_page_by_a_relative_address(client, addr
 def test_no_redirect_where_no_page_is(client, address):
     response = client.get(address, follow_redirects=False)
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("query", ["as_of=9999-12-31", "as_of=2025-02-30", "known_on=abc"])
+def test_a_claim_page_checks_the_dates_its_links_carry(client, query):
+    response = client.get(f"/claims/12?{query}")
+    assert response.status_code == 422
+    assert client.get("/claims/12?as_of=2025-03-01&known_on=2025-02-01").status_code == 200
