@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts import audit
@@ -66,8 +66,10 @@ def create_user(
         check_password_rules(password)
     except ValueError as error:
         raise AccountError(f"password {error}") from None
-    if get_by_username(session, username):
-        raise AccountError(f"a user called {username!r} already exists")
+    # Two accounts whose names differ only in case would read as one person in the audit.
+    same = session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+    if same is not None:
+        raise AccountError(f"a user called {same.username!r} already exists")
     user = User(username=username, password_hash=hash_password(password), role=role, active=True)
     session.add(user)
     session.flush()

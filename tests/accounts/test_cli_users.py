@@ -57,12 +57,14 @@ def test_create_refuses_bad_input(cli, args, password, message):
         assert session.scalars(select(User)).all() == []
 
 
-def test_duplicate_username_is_refused(cli):
+@pytest.mark.parametrize("again", ["erin", "ERIN", "Erin"])
+def test_duplicate_username_is_refused_in_any_case(cli, again):
+    """Two accounts whose names differ only in case would read as one person in the audit."""
     runner, _ = cli
     runner.invoke(app, ["user", "create", "erin"], input="a long enough password\n")
-    result = runner.invoke(app, ["user", "create", "erin"], input="a long enough password\n")
+    result = runner.invoke(app, ["user", "create", again], input="a long enough password\n")
     assert result.exit_code == 1
-    assert "already exists" in result.output
+    assert "a user called 'erin' already exists" in result.output
 
 
 def test_role_deactivate_list(cli):
