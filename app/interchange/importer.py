@@ -1051,23 +1051,43 @@ def _plan_area_figures(session: Session, plan: ImportPlan, rows: Sequence[CsvRow
 
 
 def _store_small_file(session: Session, plan: ImportPlan, storing: _Storing) -> None:
+    """Each settlement, source or area figure stored is audited on its own, with its values
+    before and after (the import's own event counts them)."""
+
+    def audited(action: str, entity: str, entity_id: object, **change: Any) -> None:
+        audit.record(session, action, entity, entity_id, actor=storing.user, **change)
+
     if plan.kind is FileKind.settlements:
         for item in plan.add:
             settlements_service.upsert(session, item.model_dump())
+            audited("settlement.import", "settlement", item.slug, after=item.model_dump())
         for item in plan.update:
             known = settlements_service.get_by_slug(session, item.slug)
             assert known is not None  # planned as an update: it exists
+            before = known.aliases
             merged = ALIAS_SEPARATOR.join([*known.alias_list, *item.aliases.split(ALIAS_SEPARATOR)])
             settlements_service.upsert(session, {"slug": item.slug, "aliases": merged})
+            audited(
+                "settlement.import",
+                "settlement",
+                item.slug,
+                before={"aliases": before},
+                after={"aliases": merged},
+            )
     elif plan.kind is FileKind.sources:
         for item in plan.add:
             # An admin's sources are public; anyone else's wait, hidden, as the form's do.
-            sources_service.upsert(session, {**item.model_dump(), "public": storing.approve})
+            values = {**item.model_dump(), "public": storing.approve}
+            sources_service.upsert(session, values)
+            audited("source.import", "source", item.slug, after=values)
     else:
         sources = {slug: sid for slug, sid in session.execute(select(Source.slug, Source.id))}
         for item in plan.add:
             values = item.model_dump(exclude={"source"})
-            session.add(AreaFigure(source_id=sources[item.source], **values))
+            figure = AreaFigure(source_id=sources[item.source], **values)
+            session.add(figure)
+            session.flush()
+            audited("area_figure.import", "area_figure", figure.id, after=item.model_dump())
     session.flush()
 
 

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from app.accounts.models import AuditEvent
 from app.claims.models import Claim, ReviewState
 from app.interchange import exports
 from app.interchange.importer import ImportRefused, commit_import, plan_import
@@ -241,3 +242,13 @@ def test_settlements_import_adds_new_ones_and_aliases(fresh_db):
         assert "guievo" in guyevo.search_key
         new = session.scalar(select(Settlement).where(Settlement.slug == "kremyanoye"))
         assert new.location_precision.value == "exact"
+        # Each settlement's change audited with its values before and after.
+        events = {
+            e.entity_id: e
+            for e in session.scalars(
+                select(AuditEvent).where(AuditEvent.action == "settlement.import")
+            )
+        }
+    assert events["kremyanoye"].after["name"] == "Kremyanoye"
+    assert events["guyevo"].before == {"aliases": "Guevo|Huieve|Huievo|Gujewo"}
+    assert events["guyevo"].after == {"aliases": "Guevo|Huieve|Huievo|Gujewo|Guievo"}
