@@ -147,11 +147,19 @@ async def validation_error(request: Request, exc: RequestValidationError) -> Res
             {"detail": [{"field": k, "message": v} for k, v in errors.items()]}, status_code=422
         )
     # The lead says what is wrong in general; the list below it says each parameter once.
-    message = ngettext(
-        "One part of the address cannot be used:",
-        "%(num)s parts of the address cannot be used:",
-        len(errors),
-    ) % {"num": len(errors)}
+    in_the_form = all((e.get("loc") or ("",))[0] == "body" for e in exc.errors())
+    if in_the_form:  # a form's field (a NUL in a summary), not the address
+        message = ngettext(
+            "One part of the form cannot be used:",
+            "%(num)s parts of the form cannot be used:",
+            len(errors),
+        ) % {"num": len(errors)}
+    else:
+        message = ngettext(
+            "One part of the address cannot be used:",
+            "%(num)s parts of the address cannot be used:",
+            len(errors),
+        ) % {"num": len(errors)}
     return error_page(request, 422, gettext(ERROR_TITLES[422]), message, errors=errors)
 
 

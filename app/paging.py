@@ -33,6 +33,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from app.db import AnySelect
 from app.filters import FilterError
+from app.i18n import gettext
 from app.validation import INT32_MAX, parse_bounded_int, parse_iso_date
 
 T = TypeVar("T")
@@ -50,7 +51,7 @@ class CursorError(FilterError):
 
     def __init__(self, field: str = "after") -> None:
         super().__init__(
-            field, "is not a cursor this list gave out: start again from the first page"
+            field, gettext("is not a cursor this list gave out: start again from the first page")
         )
 
 

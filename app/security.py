@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.accounts.csrf import UNREADABLE_FORM
 from app.http_cache import NO_STORE
+from app.i18n import gettext
 
 
 def content_security_policy(tile_url: str = "") -> str:
@@ -119,6 +120,14 @@ def undecodable_fields(encoded: bytes) -> list[str]:
     return names
 
 
+def _not_utf8(name: str) -> str:
+    return gettext("%(name)s is not valid UTF-8 text") % {"name": name}
+
+
+def _holds_nul(name: str) -> str:
+    return gettext("%(name)s must not contain NUL characters") % {"name": name}
+
+
 async def refuse_nul_characters(request: Request) -> None:
     """No text parameter may hold a NUL: PostgreSQL cannot store one, and no person types one.
 
@@ -126,17 +135,21 @@ async def refuse_nul_characters(request: Request) -> None:
     instead of a database error somewhere.
     """
     problems = [
-        {"loc": ("query", name), "msg": f"{name} is not valid UTF-8 text", "type": "utf8"}
+        {"loc": ("query", name), "msg": _not_utf8(name), "type": "utf8"}
         for name in undecodable_fields(request.scope.get("query_string", b""))
     ]
     problems += [
-        {"loc": ("query", name), "msg": f"{name} must not contain NUL characters", "type": "nul"}
+        {"loc": ("query", name), "msg": _holds_nul(name), "type": "nul"}
         for name, value in request.query_params.multi_items()
         if "\x00" in value or "\x00" in name
     ]
     if "\x00" in request.url.path:
         problems.append(
-            {"loc": ("path",), "msg": "the address contains a NUL character", "type": "nul"}
+            {
+                "loc": ("path",),
+                "msg": gettext("the address contains a NUL character"),
+                "type": "nul",
+            }
         )
     if request.method not in ("GET", "HEAD") and request.headers.get("content-type", "").startswith(
         FORM_TYPES
@@ -145,7 +158,7 @@ async def refuse_nul_characters(request: Request) -> None:
             # Starlette reads such bodies leniently (a stray byte becomes "ÿ" or U+FFFD): the
             # raw body is checked here, so that damaged text is refused, never stored.
             problems += [
-                {"loc": ("body", name), "msg": f"{name} is not valid UTF-8 text", "type": "utf8"}
+                {"loc": ("body", name), "msg": _not_utf8(name), "type": "utf8"}
                 for name in undecodable_fields(await request.body())
             ]
         try:
@@ -153,7 +166,7 @@ async def refuse_nul_characters(request: Request) -> None:
         except UNREADABLE_FORM:
             return  # unreadable bodies are refused by the CSRF check with a clear message
         problems += [
-            {"loc": ("body", name), "msg": f"{name} must not contain NUL characters", "type": "nul"}
+            {"loc": ("body", name), "msg": _holds_nul(name), "type": "nul"}
             for name, value in form.multi_items()
             if isinstance(value, str) and "\x00" in value
         ]

@@ -205,7 +205,7 @@ def _human_message(error: dict[str, Any]) -> str:
         return choice_message(field)
     if kind == "missing" or empty:
         return required_message(field)
-    if kind == "string_too_long":
+    if kind in ("string_too_long", "too_long"):  # "too_long": a str after its validators
         return gettext("must be at most %(max)s characters") % {
             "max": format_number(int(ctx.get("max_length") or 0))
         }

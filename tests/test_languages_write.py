@@ -207,3 +207,44 @@ def test_team_pages_in_the_language_leave_no_english_heading(reviewer, language)
     # The audit log's sentences are in the language too: "rita увійшов(-ла)".
     logged_in = {"uk": "rita увійшов(-ла).", "ru": "rita вошёл (вошла)."}[language]
     assert logged_in in text_of(audit)
+
+
+# --- refusals that come before any form is read: in the page's language too ------------------
+
+REFUSED_IN_WORDS = {
+    "uk": {
+        "csrf": "Ця форма застаріла або надіслана не з цього сайту",
+        "nul": "summary не може містити символів NUL",
+        "form": "частину форми не можна використати",
+        "cursor": "не є курсором, який видав цей список",
+        "utf8": "q: це не коректний текст UTF-8",
+    },
+    "ru": {
+        "csrf": "Эта форма устарела или отправлена не с этого сайта",
+        "nul": "summary не может содержать символы NUL",
+        "form": "часть формы нельзя использовать",
+        "cursor": "не является курсором, который выдал этот список",
+        "utf8": "q: это не корректный текст UTF-8",
+    },
+}
+
+
+@pytest.mark.parametrize("language", ["uk", "ru"])
+def test_early_refusals_speak_the_page_s_language(editor, client, language):
+    words = REFUSED_IN_WORDS[language]
+    no_token = editor.post(f"/claims/new?lang={language}", data=GOOD_CLAIM)
+    assert no_token.status_code == 403 and words["csrf"] in no_token.text
+    nul = post_claim(editor, language, summary="a\x00b")
+    assert nul.status_code == 422
+    assert words["nul"] in nul.text and words["form"] in nul.text
+    cursor = client.get(f"/timeline?after=abc&lang={language}")
+    assert cursor.status_code == 422 and words["cursor"] in cursor.text
+    damaged = client.get(f"/settlements?q=%FF&lang={language}")
+    assert damaged.status_code == 422 and words["utf8"] in damaged.text
+
+
+def test_a_too_long_name_is_said_in_characters(editor):
+    response = post_claim(editor, "en", settlement="x" * 100, source="y" * 100)
+    assert response.status_code in (200, 422)
+    assert "must be at most" in error_beside(response.text, "settlement")
+    assert "items" not in response.text

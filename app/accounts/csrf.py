@@ -13,6 +13,8 @@ import secrets
 from fastapi import HTTPException, Request
 from starlette.formparsers import MultiPartException
 
+from app.i18n import N_
+
 SESSION_KEY = "csrf"
 FORM_FIELD = "csrf_token"
 HEADER = "X-CSRF-Token"
@@ -20,7 +22,7 @@ HEADER = "X-CSRF-Token"
 UNREADABLE_FORM = (MultiPartException, ValueError, KeyError)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-REFUSAL = (
+REFUSAL = N_(
     "This form has expired or did not come from this site (missing or wrong CSRF token). "
     "Go back, reload the page and try again."
 )
@@ -52,7 +54,7 @@ async def csrf_protect(request: Request) -> None:
             form = await request.form()
         except UNREADABLE_FORM:  # a malformed body: refuse it like a missing token
             raise HTTPException(
-                status_code=400, detail="The form data could not be read."
+                status_code=400, detail=N_("The form data could not be read.")
             ) from None
         supplied = form.get(FORM_FIELD)
     # Bytes, not str: compare_digest refuses non-ASCII text, and a token may be anything.
