@@ -132,12 +132,18 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
     detail = (
         exc.detail if isinstance(exc.detail, str) else ERROR_TITLES.get(exc.status_code, "Error")
     )
+    headers = dict(exc.headers or {})
+    allowed = [m.strip() for m in headers.get("Allow", "").split(",") if m.strip()]
+    if "GET" in allowed and "HEAD" not in allowed:
+        headers["Allow"] = ", ".join([*allowed, "HEAD"])  # HEAD answers wherever GET does
     if not wants_html(request):
-        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=headers)
     title = gettext(ERROR_TITLES.get(exc.status_code, SOMETHING_WENT_WRONG))
     # A message in the catalog is shown in the reader's language; any other as it was given.
     # (Never the empty message: gettext("") is the catalog's header.)
-    return error_page(request, exc.status_code, title, gettext(detail) if detail else detail)
+    response = error_page(request, exc.status_code, title, gettext(detail) if detail else detail)
+    response.headers.update(headers)  # Allow, Retry-After: the page's as well as the API's
+    return response
 
 
 async def validation_error(request: Request, exc: RequestValidationError) -> Response:

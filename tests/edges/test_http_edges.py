@@ -288,3 +288,11 @@ def test_a_claim_page_checks_the_dates_its_links_carry(client, query):
     response = client.get(f"/claims/12?{query}")
     assert response.status_code == 422
     assert client.get("/claims/12?as_of=2025-03-01&known_on=2025-02-01").status_code == 200
+
+
+@pytest.mark.parametrize(("address", "accept"), [("/", "text/html"), ("/api/v1/status", "*/*")])
+def test_a_method_not_allowed_names_the_allowed_ones(client, address, accept):
+    response = client.request("DELETE", address, headers={"accept": accept})
+    assert response.status_code == 405
+    assert {m.strip() for m in response.headers["allow"].split(",")} == {"GET", "HEAD"}
+    assert client.head(address).status_code == 200
