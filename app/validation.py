@@ -213,7 +213,7 @@ def _human_message(error: dict[str, Any]) -> str:
         expected = str(ctx.get("expected", "")).replace(" or ", ", ").replace("'", "")
         choices = [choice.strip().replace("_", " ") for choice in expected.split(",")]
         return gettext("Choose one of: %(choices)s") % {"choices": _one_of(choices)}
-    if kind in ("float_parsing", "int_parsing", "float_type", "int_type"):
+    if kind in ("float_parsing", "int_parsing", "float_type", "int_type", "finite_number"):
         return gettext("must be a number")
     if kind == "greater_than_equal":
         return gettext("must be at least %(minimum)s") % {"minimum": ctx.get("ge")}

@@ -24,7 +24,7 @@ class AreaFigureIn(BaseModel):
 
     as_of: IsoDate
     holder: Holder
-    area_km2: Annotated[float, Field(ge=0, le=1_000_000)]
+    area_km2: Annotated[float, Field(ge=0, le=1_000_000, allow_inf_nan=False)]
     source: Slug
     source_url: Annotated[str, BeforeValidator(_url)] = ""
     summary: Annotated[str, BeforeValidator(_summary)] = ""

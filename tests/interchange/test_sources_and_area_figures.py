@@ -92,6 +92,8 @@ def test_every_bad_row_is_listed_and_nothing_stored(reference_db):
         b"2024-08-22,martians,10,tass,,no such holder\r\n"
         b"2024-08-23,ukraine,10,nobody,,no such source\r\n"
         b"2024-02-30,ukraine,10,tass,,no such day\r\n"
+        b"2024-08-24,ukraine,nan,tass,,not a number\r\n"
+        b"2024-08-25,ukraine,inf,tass,,not a number either\r\n"
     )
     before = snapshot(reference_db)
     for data, expected in (
@@ -99,13 +101,26 @@ def test_every_bad_row_is_listed_and_nothing_stored(reference_db):
             sources,
             [(3, "slug"), (4, "side"), (5, "reliability"), (5, "homepage"), (6, "name")],
         ),
-        (figures, [(3, "area_km2"), (4, "holder"), (5, "source"), (6, "as_of")]),
+        (
+            figures,
+            [
+                (3, "area_km2"),
+                (4, "holder"),
+                (5, "source"),
+                (6, "as_of"),
+                (7, "area_km2"),
+                (8, "area_km2"),
+            ],
+        ),
     ):
         with pytest.raises(ImportRefused) as refused, reference_db.writing() as session:
             commit_import(session, data, user=None, approve=True)
         plan = refused.value.plan
         assert [(p.line, p.column) for p in plan.problems] == expected
         assert plan.refused_rows == len({line for line, _ in expected})
+        reasons = {p.line: p.reason for p in plan.problems}
+        if data is figures:
+            assert reasons[7] == reasons[8] == "must be a number"
     assert snapshot(reference_db) == before
 
 
