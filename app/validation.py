@@ -129,6 +129,20 @@ def text_field(value: object) -> object:
     return check_text(value.strip()) if isinstance(value, str) else value
 
 
+def check_name(value: str) -> str:
+    """A name (of a settlement, a source; an alias) under the text policy, holding at least one
+    letter or digit when given: a lone accent (U+0301) or punctuation shows as nothing."""
+    value = check_text(value.strip())
+    if value and not any(char.isalnum() for char in value):
+        raise ValueError(gettext("must hold a letter or a digit"))
+    return value
+
+
+def name_field(value: object) -> object:
+    """For pydantic BeforeValidators: ``check_name``."""
+    return check_name(value) if isinstance(value, str) else value
+
+
 # What to say beside a field that offers a choice, when the choice is missing or not one of
 # those offered. The form shows these choices as words, so the message names them as words.
 # Whole sentences, looked up in the reader's language when they are said (choice_message).

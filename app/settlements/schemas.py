@@ -16,7 +16,7 @@ from pydantic import (
 
 from app.settlements.models import ALIAS_SEPARATOR, LocationPrecision
 from app.settlements.regions import Bounds, check_latitude, check_longitude
-from app.validation import check_slug, check_text, text_field
+from app.validation import check_name, check_slug, name_field, text_field
 
 
 def _blank_to_none(value: object) -> object:
@@ -29,12 +29,13 @@ def _slug(value: object) -> object:
 
 def _aliases(value: object) -> object:
     if isinstance(value, str):
-        aliases = (check_text(a.strip()) for a in value.split(ALIAS_SEPARATOR))
+        aliases = (check_name(a) for a in value.split(ALIAS_SEPARATOR))
         return ALIAS_SEPARATOR.join(a for a in aliases if a)
     return value
 
 
 Text200 = Annotated[str, BeforeValidator(text_field), Field(max_length=200)]
+Name200 = Annotated[str, BeforeValidator(name_field), Field(max_length=200)]
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 
@@ -47,9 +48,9 @@ class SettlementIn(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
     slug: Annotated[str, BeforeValidator(_slug), Field(min_length=1, max_length=80)]
-    name: Annotated[str, BeforeValidator(text_field), Field(min_length=1, max_length=200)]
-    name_uk: Text200 = ""
-    name_ru: Text200 = ""
+    name: Annotated[str, BeforeValidator(name_field), Field(min_length=1, max_length=200)]
+    name_uk: Name200 = ""
+    name_ru: Name200 = ""
     aliases: Annotated[str, BeforeValidator(_aliases), Field(max_length=2000)] = ""
     district: Text200 = ""
     region: Text200 = "Kursk"

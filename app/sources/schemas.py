@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from app.sources.models import Reliability, Side, SourceKind
-from app.validation import check_http_url, check_slug, text_field
+from app.validation import check_http_url, check_slug, name_field
 
 
 def _url(value: object) -> object:
@@ -26,7 +26,7 @@ class SourceIn(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
     slug: Annotated[str, BeforeValidator(_slug), Field(min_length=1, max_length=80)]
-    name: Annotated[str, BeforeValidator(text_field), Field(min_length=1, max_length=200)]
+    name: Annotated[str, BeforeValidator(name_field), Field(min_length=1, max_length=200)]
     kind: SourceKind = SourceKind.other
     side: Side
     reliability: Annotated[Reliability, BeforeValidator(_default_reliability)] = Reliability.F

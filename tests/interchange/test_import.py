@@ -252,3 +252,19 @@ def test_settlements_import_adds_new_ones_and_aliases(fresh_db):
     assert events["kremyanoye"].after["name"] == "Kremyanoye"
     assert events["guyevo"].before == {"aliases": "Guevo|Huieve|Huievo|Gujewo"}
     assert events["guyevo"].after == {"aliases": "Guevo|Huieve|Huievo|Gujewo|Guievo"}
+
+
+@pytest.mark.parametrize(
+    ("row", "column"),
+    [
+        ("new-place,\u0301,,,,Korenevsky,Kursk,,", "name"),
+        ("new-place,New Place,\u0301,,,Korenevsky,Kursk,,", "name_uk"),
+        ("new-place,New Place,,,…|\u200d,Korenevsky,Kursk,,", "aliases"),
+    ],
+)
+def test_a_name_that_shows_as_nothing_is_refused(fresh_db, row, column):
+    """A lone accent or punctuation is no name: it shows as a blank."""
+    data = csv_bytes(["slug,name,name_uk,name_ru,aliases,district,region,lat,lon", row])
+    with fresh_db.read_session() as session:
+        plan = plan_import(session, data)
+    assert [(p.line, p.column) for p in plan.problems] == [(2, column)]
