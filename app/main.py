@@ -7,7 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from anyio import to_thread
 from fastapi import Depends, FastAPI, Request
@@ -182,9 +182,15 @@ async def not_allowed(request: Request, exc: NotAllowed) -> Response:
 async def login_required(request: Request, exc: LoginRequired) -> Response:
     if not wants_html(request):
         return JSONResponse({"detail": "Log in first."}, status_code=401)
-    target = request.url.path
-    if request.method == "GET" and request.url.query:
-        target += "?" + request.url.query
+    if request.method in ("GET", "HEAD"):
+        target = request.url.path + ("?" + request.url.query if request.url.query else "")
+    else:
+        # A form posted without a session (it expired): back to the page the form was on,
+        # not to the form's action, which answers only POST (a 405 after logging in).
+        came_from = urlsplit(request.headers.get("referer", ""))
+        target = (came_from.path or "/") + ("?" + came_from.query if came_from.query else "")
+        if len(target) > 500:  # the login page's limit for ``next``
+            target = "/"
     return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
 
 

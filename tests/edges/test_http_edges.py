@@ -296,3 +296,29 @@ def test_a_method_not_allowed_names_the_allowed_ones(client, address, accept):
     assert response.status_code == 405
     assert {m.strip() for m in response.headers["allow"].split(",")} == {"GET", "HEAD"}
     assert client.head(address).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("referer", "next_page"),
+    [("http://testserver/claims/1?lang=en", "/claims/1?lang=en"), (None, "/")],
+)
+def test_a_form_posted_without_a_session_leads_back_to_its_page_after_login(
+    fresh_app, referer, next_page
+):
+    """Not to the form's action (POST only): that was a 405 once logged in."""
+    from urllib.parse import parse_qs, urlsplit
+
+    anonymous = TestClient(fresh_app)
+    token = csrf_from(anonymous, "/login")  # a session, but nobody logged in (or logged out)
+    headers = {"referer": referer} if referer else {}
+    response = anonymous.post(
+        "/claims/1/approve",
+        data={"csrf_token": token},
+        headers=headers,
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    location = urlsplit(response.headers["location"])
+    assert location.path == "/login"
+    assert parse_qs(location.query)["next"] == [next_page]
+    assert anonymous.get(response.headers["location"]).status_code == 200
