@@ -100,6 +100,7 @@ ERROR_TITLES = {
     503: N_("Temporarily unavailable"),
 }
 SOMETHING_WENT_WRONG = N_("Something went wrong")
+CHECK_THE_FORM = N_("Please check the form")
 # The framework's own words for an error it raises itself (an address with no page behind
 # it), so that its error page speaks the reader's language too.
 FRAMEWORK_DETAILS = (N_("Not Found"), N_("Method Not Allowed"))
@@ -154,6 +155,7 @@ async def validation_error(request: Request, exc: RequestValidationError) -> Res
         )
     # The lead says what is wrong in general; the list below it says each parameter once.
     in_the_form = all((e.get("loc") or ("",))[0] == "body" for e in exc.errors())
+    title = gettext(CHECK_THE_FORM if in_the_form else ERROR_TITLES[422])
     if in_the_form:  # a form's field (a NUL in a summary), not the address
         message = ngettext(
             "One part of the form cannot be used:",
@@ -166,7 +168,7 @@ async def validation_error(request: Request, exc: RequestValidationError) -> Res
             "%(num)s parts of the address cannot be used:",
             len(errors),
         ) % {"num": len(errors)}
-    return error_page(request, 422, gettext(ERROR_TITLES[422]), message, errors=errors)
+    return error_page(request, 422, title, message, errors=errors)
 
 
 async def filter_error(request: Request, exc: FilterError) -> Response:

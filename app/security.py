@@ -176,10 +176,11 @@ async def refuse_nul_characters(request: Request) -> None:
 
 # The longest address (path and query) and Host header answered: a page repeats its address
 # in its links (one per language, the date control's fields), so a 60,000-character address
-# made a 666 KB error page. The longest real ones (two cursors, a search and a district in
-# Cyrillic, percent-encoded) stay under 3,000 bytes; a DNS name is at most 253 characters.
-MAX_TARGET_BYTES = 4096
-MAX_HOST_BYTES = 255
+# made a 666 KB error page. A real page's own links stay under this (the language switch
+# carries the whole address, percent-encoded once more: 4,125 bytes for the longest search
+# with filters); a DNS name is at most 253 characters, and a port follows it.
+MAX_TARGET_BYTES = 8192
+MAX_HOST_BYTES = 262
 
 
 class BodySizeLimit:

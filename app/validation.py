@@ -133,9 +133,13 @@ def check_name(value: str) -> str:
     """A name (of a settlement, a source; an alias) under the text policy, holding at least one
     letter or digit when given: a lone accent (U+0301) or punctuation shows as nothing."""
     value = check_text(value.strip())
-    if value and not any(char.isalnum() for char in value):
+    if value and not any(char.isalnum() and char not in _BLANK_LETTERS for char in value):
         raise ValueError(gettext("must hold a letter or a digit"))
     return value
+
+
+# Letters that show as nothing (Unicode's default-ignorable Hangul fillers).
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
 
 
 def name_field(value: object) -> object:

@@ -216,6 +216,7 @@ REFUSED_IN_WORDS = {
         "csrf": "Ця форма застаріла або надіслана не з цього сайту",
         "nul": "summary не може містити символів NUL",
         "form": "частину форми не можна використати",
+        "title": "Перевірте форму",
         "cursor": "не є курсором, який видав цей список",
         "utf8": "q: це не коректний текст UTF-8",
     },
@@ -223,6 +224,7 @@ REFUSED_IN_WORDS = {
         "csrf": "Эта форма устарела или отправлена не с этого сайта",
         "nul": "summary не может содержать символы NUL",
         "form": "часть формы нельзя использовать",
+        "title": "Проверьте форму",
         "cursor": "не является курсором, который выдал этот список",
         "utf8": "q: это не корректный текст UTF-8",
     },
@@ -236,7 +238,7 @@ def test_early_refusals_speak_the_page_s_language(editor, client, language):
     assert no_token.status_code == 403 and words["csrf"] in no_token.text
     nul = post_claim(editor, language, summary="a\x00b")
     assert nul.status_code == 422
-    assert words["nul"] in nul.text and words["form"] in nul.text
+    assert words["nul"] in nul.text and words["form"] in nul.text and words["title"] in nul.text
     cursor = client.get(f"/timeline?after=abc&lang={language}")
     assert cursor.status_code == 422 and words["cursor"] in cursor.text
     damaged = client.get(f"/settlements?q=%FF&lang={language}")

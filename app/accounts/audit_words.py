@@ -174,6 +174,11 @@ def _sentence(event: AuditEvent, names: _Names) -> tuple[str, int | None]:
                 "who": who,
                 "source": after.get("name", source),
             }, None
+        if action == "source.import":
+            return gettext("%(who)s imported the source %(source)s from a file") % {
+                "who": who,
+                "source": after.get("name", source),
+            }, None
         if action == "source.publish":
             return gettext("The source %(source)s became public: its first claim was approved") % {
                 "source": source
@@ -189,6 +194,13 @@ def _sentence(event: AuditEvent, names: _Names) -> tuple[str, int | None]:
                 "before": _role(before.get("role")),
                 "after": _role(after.get("role")),
             }, None
+    if action == "settlement.import":
+        return gettext("%(who)s imported the settlement %(settlement)s from a file") % {
+            "who": who,
+            "settlement": after.get("name") or event.entity_id,
+        }, None
+    if action == "area_figure.import":
+        return gettext("%(who)s imported an area figure from a file") % {"who": who}, None
     if action == "import.upload":
         return gettext("%(who)s uploaded the file %(file)s to check it for import") % {
             "who": who,
@@ -228,7 +240,13 @@ def _sentence(event: AuditEvent, names: _Names) -> tuple[str, int | None]:
 
 
 # What an import added, as the log's sentence names it.
-IMPORT_KINDS = {"claims": N_("claims"), "settlements": N_("settlements"), "rows": N_("rows")}
+IMPORT_KINDS = {
+    "claims": N_("claims"),
+    "settlements": N_("settlements"),
+    "sources": N_("sources"),
+    "area_figures": N_("area figures"),
+    "rows": N_("rows"),
+}
 ROLE_NAMES = {"editor": N_("editor"), "reviewer": N_("reviewer"), "admin": N_("admin")}
 
 

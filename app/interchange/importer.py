@@ -940,18 +940,29 @@ def _plan_settlements(
             for a in item.aliases.split(ALIAS_SEPARATOR)
             if a and (current is None or a not in current.alias_list)
         ]
-        taken = spellings.taken(item.slug, [item.slug] if current is None else [], new_aliases)
+        checked = [("aliases", alias) for alias in new_aliases]
+        names: list[str] = []
+        if current is None:
+            named = [("name", item.name), ("name_uk", item.name_uk), ("name_ru", item.name_ru)]
+            names = [value for _, value in named if value]
+            checked = [("slug", item.slug), *[(c, v) for c, v in named if v], *checked]
+        name = item.name if current is None else current.name
+        taken = spellings.taken(item.slug, name, checked)
         for column, spelling, owner in taken:
             plan.problem(
                 row.line,
                 column,
-                f"“{spelling}” is already a spelling of {owner}: a spelling names one "
-                "settlement, or claims by that name would go to another place",
+                f"“{spelling}” is already a spelling of {owner}: "
+                + (
+                    "claims by that name would go to the new settlement"
+                    if column == "slug"
+                    else "claims by that name would name no settlement (only settlements "
+                    "of the same name share spellings)"
+                ),
                 spelling,
             )
         if taken:
             continue
-        names = [item.name, item.name_uk, item.name_ru] if current is None else []
         spellings.names.setdefault(item.slug, item.name)
         spellings.add(item.slug, [item.slug, *names, *new_aliases])
         if current is None:
@@ -966,9 +977,11 @@ def _plan_settlements(
 
 
 class _Spellings:
-    """Which settlement each folded spelling (slug, names, aliases) names, as claims resolve
-    them: a new slug or alias that is already another settlement's spelling would silently
-    send that spelling's claims elsewhere (a slug wins) or to none (a shared alias)."""
+    """Which settlements each folded spelling (slug, names, aliases) names, as claims resolve
+    them. A new slug that is another settlement's spelling would take that spelling's claims
+    to the new place (a slug wins); a new name or alias that is another's would leave the
+    spelling naming none. Settlements of the same name (twin villages) share spellings, as
+    they always could."""
 
     def __init__(self, settlements: Iterable[Settlement]) -> None:
         self.owners: dict[str, set[str]] = defaultdict(set)
@@ -982,15 +995,21 @@ class _Spellings:
             if spelling:
                 self.owners[fold(spelling)].add(slug)
 
-    def taken(self, slug: str, slugs: list[str], aliases: list[str]) -> list[tuple[str, str, str]]:
-        """(column, spelling, the other settlement) for each spelling already another's."""
+    def taken(
+        self, slug: str, name: str, checked: list[tuple[str, str]]
+    ) -> list[tuple[str, str, str]]:
+        """(column, spelling, the other settlement) for each (column, spelling) of a row that is
+        already another settlement's: any for the slug, one of another name for the rest."""
         found = []
-        for column, values in (("slug", slugs), ("aliases", aliases)):
-            for value in values:
-                others = sorted(self.owners.get(fold(value), set()) - {slug})
-                if others:
-                    other = others[0]
-                    found.append((column, value, f"{self.names.get(other, other)} ({other})"))
+        for column, value in checked:
+            others = sorted(
+                other
+                for other in self.owners.get(fold(value), set()) - {slug}
+                if column == "slug" or fold(self.names.get(other, "")) != fold(name)
+            )
+            if others:
+                other = others[0]
+                found.append((column, value, f"{self.names.get(other, other)} ({other})"))
         return found
 
 
@@ -1078,8 +1097,9 @@ def _store_small_file(session: Session, plan: ImportPlan, storing: _Storing) -> 
         for item in plan.add:
             # An admin's sources are public; anyone else's wait, hidden, as the form's do.
             values = {**item.model_dump(), "public": storing.approve}
-            sources_service.upsert(session, values)
-            audited("source.import", "source", item.slug, after=values)
+            source, _created = sources_service.upsert(session, values)
+            session.flush()  # its id, which the audit names sources by
+            audited("source.import", "source", source.id, after=values)
     else:
         sources = {slug: sid for slug, sid in session.execute(select(Source.slug, Source.id))}
         for item in plan.add:

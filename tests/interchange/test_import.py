@@ -198,6 +198,9 @@ def test_formula_cells_come_back_unchanged(fresh_db):
         ("sudzha,Sudzha,Суджа,Суджа,Гуево,Sudzhansky,Kursk,,", "aliases", "Гуево", "Guyevo"),
         ("guyevo,Guyevo,,,Суджа,Sudzhansky,Kursk,,", "aliases", "Суджа", "Sudzha (sudzha)"),
         ("new-place,New Place,,,gornal,Sudzhansky,Kursk,,", "aliases", "gornal", "Gornal"),
+        # A new settlement's names too: "Gujewo" and "Суджа" would name none.
+        ("fake-place,Gujewo,,,,Korenevsky,Kursk,,", "name", "Gujewo", "Guyevo (guyevo)"),
+        ("fake-place,Fake Place,Суджа,,,Korenevsky,Kursk,,", "name_uk", "Суджа", "Sudzha"),
     ],
 )
 def test_a_spelling_of_another_settlement_is_refused(fresh_db, row, column, spelling, owner):
@@ -210,6 +213,25 @@ def test_a_spelling_of_another_settlement_is_refused(fresh_db, row, column, spel
     with pytest.raises(ImportRefused), fresh_db.writing() as session:
         commit_import(session, data, user=None, approve=True)
     assert snapshot(fresh_db) == before
+
+
+def test_settlements_of_the_same_name_share_their_spellings(fresh_db, empty_db):
+    """Twin villages (two Nikolayevkas) may both be spelled Mykolaivka, as they always could;
+    and what the tracker exports imports again into an empty one."""
+    data = csv_bytes(
+        [
+            "slug,name,name_uk,name_ru,aliases,district,region,lat,lon",
+            "nikolayevka-1,Nikolayevka,Миколаївка,Николаевка,Mykolaivka,Korenevsky,Kursk,,",
+            "nikolayevka-2,Nikolayevka,Миколаївка,Николаевка,Mykolaivka,Sudzhansky,Kursk,,",
+        ]
+    )
+    with fresh_db.writing() as session:
+        plan = commit_import(session, data, user=None, approve=True)
+    assert plan.ok and plan.added == 2, plan.problems
+    exported = b"".join(exports.settlements_csv(fresh_db, make_settings(fresh_db.url)))
+    with empty_db.writing() as session:
+        again = commit_import(session, exported, user=None, approve=True)
+    assert again.ok, again.problems
 
 
 def test_two_rows_of_a_file_cannot_share_a_spelling(fresh_db):
@@ -252,6 +274,14 @@ def test_settlements_import_adds_new_ones_and_aliases(fresh_db):
     assert events["kremyanoye"].after["name"] == "Kremyanoye"
     assert events["guyevo"].before == {"aliases": "Guevo|Huieve|Huievo|Gujewo"}
     assert events["guyevo"].after == {"aliases": "Guevo|Huieve|Huievo|Gujewo|Guievo"}
+    # And the log says them in words, in the reader's language.
+    from app import i18n
+    from app.accounts.audit_words import describe
+
+    with fresh_db.read_session() as session, i18n.speaking("uk"):
+        lines = describe(session, list(events.values()))
+    sentence = lines[events["kremyanoye"].id].sentence
+    assert sentence == "Система імпортував(-ла) населений пункт Kremyanoye з файлу."
 
 
 @pytest.mark.parametrize(
@@ -260,6 +290,7 @@ def test_settlements_import_adds_new_ones_and_aliases(fresh_db):
         ("new-place,\u0301,,,,Korenevsky,Kursk,,", "name"),
         ("new-place,New Place,\u0301,,,Korenevsky,Kursk,,", "name_uk"),
         ("new-place,New Place,,,…|\u200d,Korenevsky,Kursk,,", "aliases"),
+        ("new-place,\u3164,,,,Korenevsky,Kursk,,", "name"),  # a Hangul filler
     ],
 )
 def test_a_name_that_shows_as_nothing_is_refused(fresh_db, row, column):
