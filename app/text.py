@@ -8,6 +8,15 @@ import unicodedata
 from anyascii import anyascii
 
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
+# What XML 1.0 cannot hold (controls but tab and line ends, lone surrogates, U+FFFE/U+FFFF).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """Text as XML can hold it: the characters it cannot are left out. The text policy keeps
+    them out of the database; this keeps one stored before it (or by hand) from making a whole
+    feed or map unreadable."""
+    return _NOT_XML.sub("", text)
 
 
 def fold(text: str) -> str:

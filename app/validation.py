@@ -74,8 +74,14 @@ def parse_iso_date(value: str) -> date:
 # (U+202A-U+202E, U+2066-U+2069), which make a name display as something other than what it
 # is ("Trojan Source"). The marks U+200E/U+200F stay: right-to-left text needs them.
 _BIDI_CONTROLS = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
-_CONTROLS_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_CONTROLS_MULTI_LINE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Also what no text may hold and XML (the feeds, the map's SVG) cannot: lone surrogates and
+# the noncharacters (U+FDD0-U+FDEF, U+FFFE and U+FFFF of every plane). One U+FFFF in a summary
+# made the whole site's Atom feed unreadable.
+_NOT_TEXT = "\ud800-\udfff\ufdd0-\ufdef" + "".join(
+    f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17)
+)
+_CONTROLS_ONE_LINE = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{_NOT_TEXT}]")
+_CONTROLS_MULTI_LINE = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_NOT_TEXT}]")
 
 
 def check_text(value: str, *, max_length: int | None = None, multiline: bool = False) -> str:

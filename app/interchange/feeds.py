@@ -16,6 +16,7 @@ from app.i18n import current_language, gettext, place_name
 from app.language import PARAMETER as LANGUAGE_PARAMETER
 from app.language import with_language
 from app.templating import templates
+from app.text import xml_safe
 from app.urls import site_base
 
 router = APIRouter(tags=["feeds"], responses=errors_by_reference(422, 503))
@@ -48,6 +49,13 @@ def _feed(
         },
         media_type=ATOM,
     )
+    # A character XML cannot hold, stored before the text policy refused it, would make the
+    # whole feed unreadable: left out of the feed instead.
+    body = bytes(response.body)
+    safe = xml_safe(body.decode("utf-8")).encode("utf-8")
+    if safe != body:
+        response.body = safe
+        response.headers["content-length"] = str(len(safe))
     return response
 
 

@@ -18,10 +18,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape as escape_xml
 
 from app.domain import ControlStatus
 from app.i18n import gettext, mid_sentence, ngettext, place_name
+from app.text import xml_safe
+
+
+def escape(text: str) -> str:
+    return escape_xml(xml_safe(text))
+
 
 if TYPE_CHECKING:
     from app.status.service import SettlementStatus
