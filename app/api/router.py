@@ -141,6 +141,7 @@ def claim_of_settlement_out(claim: Claim, settlement: Settlement) -> ClaimOut:
         source_url=claim.source_url,
         verification=claim.verification,
         summary=claim.summary,
+        supersedes=claim.supersedes_id,
     )
 
 

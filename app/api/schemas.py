@@ -50,6 +50,11 @@ class ClaimOut(BaseModel):
     source_url: str
     verification: Verification
     summary: str
+    supersedes: int | None = Field(
+        default=None,
+        description="A correction: the claim_id of the claim it replaces (which then no "
+        "longer counts); null for any other claim.",
+    )
 
 
 class ClaimPage(BaseModel):

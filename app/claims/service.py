@@ -456,6 +456,7 @@ def export_query(filters: ClaimFilters = NO_FILTERS) -> AnySelect:
             Claim.source_url,
             Claim.verification,
             Claim.summary,
+            Claim.supersedes_id.label("supersedes"),
         )
         .join(Settlement, Claim.settlement_id == Settlement.id)
         .join(Source, Claim.source_id == Source.id)

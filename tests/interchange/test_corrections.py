@@ -414,3 +414,19 @@ def test_a_stored_claim_already_corrected_is_not_corrected_again_by_a_file(fresh
     with pytest.raises(ImportRefused), fresh_db.writing() as session:
         commit_import(session, data, user=None, approve=True)
     assert snapshot(fresh_db) == before
+
+
+def test_the_api_links_a_correction_to_the_claim_it_replaces(fresh_app, fresh_db):
+    """As the CSV does: in the claims' pages and in a settlement's claims."""
+    from fastapi.testclient import TestClient
+
+    add_demo_corrections(fresh_db)
+    reader = TestClient(fresh_app)
+    rows = {r["claim_id"]: r for r in csv.DictReader(io.StringIO(export_bytes(fresh_db).decode()))}
+    api = reader.get("/api/v1/claims", params={"settlement": "guyevo", "limit": 1000}).json()
+    linked = {c["claim_id"]: c["supersedes"] for c in api["items"] if c["supersedes"]}
+    assert len(linked) == 2
+    for claim_id, replaced in linked.items():
+        assert rows[str(claim_id)]["supersedes"] == str(replaced)
+    detail = reader.get("/api/v1/settlements/guyevo").json()
+    assert {c["claim_id"]: c["supersedes"] for c in detail["claims"] if c["supersedes"]} == linked
