@@ -13,6 +13,7 @@ import click
 import typer
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from typer.core import TyperGroup
 
@@ -33,6 +34,12 @@ class FaultsInWords(TyperGroup):
     def invoke(self, ctx: click.Context) -> Any:  # type: ignore[override]
         try:
             return super().invoke(ctx)  # type: ignore[arg-type]
+        except ValidationError as error:  # a setting (KT_...) that cannot be used
+            for problem in error.errors():
+                name = "KT_" + "_".join(str(part) for part in problem["loc"]).upper()
+                message = str(problem["msg"]).removeprefix("Value error, ")
+                typer.echo(f"error: {name} {message}", err=True)
+            raise typer.Exit(2) from None
         except Exception as error:
             fault = database_fault(error)
             if fault is None:
@@ -245,12 +252,14 @@ def user_list() -> None:
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
     reload: Annotated[bool, typer.Option(help="Reload on code changes (development).")] = False,
 ) -> None:
     """Serve the tracker with uvicorn."""
     import uvicorn
+
+    get_settings()  # a setting that cannot be used is said here, not in a worker's traceback
 
     if reload:
         # Templates are read once per process otherwise (app/templating.py).

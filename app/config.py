@@ -65,7 +65,13 @@ class Settings(BaseSettings):
         # Plain postgres URLs would pick psycopg2, which we do not install.
         for prefix in ("postgres://", "postgresql://"):
             if value.startswith(prefix):
-                return "postgresql+psycopg://" + value[len(prefix) :]
+                value = "postgresql+psycopg://" + value[len(prefix) :]
+        # Anything else would fail later with a driver's traceback (mysql://, "not a url").
+        if not value.startswith(("sqlite://", "postgresql+psycopg://")):
+            raise ValueError(
+                "must be a SQLite or PostgreSQL address: sqlite:///path/to/file.db or "
+                "postgresql://user:password@host/database"
+            )
         return value
 
     @field_validator("base_url")

@@ -190,3 +190,22 @@ def test_the_installed_command_runs_on_its_own(tmp_path):
         result = subprocess.run([str(script), *args], env=env, capture_output=True, text=True)
         assert result.returncode == 0, result.stderr
     assert "gornal,Gornal,Sudzhansky" in result.stdout
+
+
+@pytest.mark.parametrize("url", ["not a url", "mysql://x@h/x", "sqlite:/relative.db"])
+def test_a_database_address_this_tracker_cannot_use_is_said_in_one_line(url, monkeypatch):
+    monkeypatch.setenv("KT_DATABASE_URL", url)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["user", "list"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 2
+    assert "KT_DATABASE_URL must be a SQLite or PostgreSQL address" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_port_out_of_range_is_refused():
+    result = CliRunner().invoke(app, ["serve", "--port", "70000"])
+    assert result.exit_code == 2
+    assert "65535" in result.output
