@@ -61,7 +61,23 @@ ROLE_HELP = "editor (submits), reviewer (also approves), admin (everything)"
 
 
 def _database() -> Database:
-    return Database(get_settings().database_url)
+    url = get_settings().database_url
+    _require_existing(url)
+    return Database(url)
+
+
+def _require_existing(url: str) -> None:
+    """A SQLite file that is not there is refused: opening it would create an empty one, and a
+    mistyped path would "back up" or "copy" nothing and say it succeeded. Only ``db upgrade``
+    creates the file."""
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
+        typer.echo(
+            f"error: there is no database at {path}: check KT_DATABASE_URL, or create one "
+            "with `kursk-tracker db upgrade`",
+            err=True,
+        )
+        raise typer.Exit(1)
 
 
 def alembic_config(database_url: str) -> AlembicConfig:
@@ -539,6 +555,7 @@ def copy_command(
     if make_url(source_url) == make_url(target):
         typer.echo("--to: the target is the database being copied", err=True)
         raise typer.Exit(2)
+    _require_existing(source_url)
     upgrade_database(source_url)  # reads it with today's schema
     upgrade_database(target)
     source_db, target_db = Database(source_url), Database(target)
@@ -605,6 +622,7 @@ def backup(path: Annotated[Path, typer.Argument(help="File to write the copy to.
     if path.exists():
         typer.echo(f"{path} exists: choose a new file name", err=True)
         raise typer.Exit(2)
+    _require_existing(database_url)
     source = sqlite3.connect(sqlite_file(database_url) or "")
     target = sqlite3.connect(path)
     try:

@@ -209,3 +209,23 @@ def test_a_port_out_of_range_is_refused():
     result = CliRunner().invoke(app, ["serve", "--port", "70000"])
     assert result.exit_code == 2
     assert "65535" in result.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["backup", "copy.db"], ["export", "claims"], ["user", "list"], ["seed"], ["db", "rederive"]],
+)
+def test_a_mistyped_sqlite_path_is_no_new_empty_database(args, tmp_path, monkeypatch):
+    """Only `db upgrade` creates the file: anything else would back up, copy or export an
+    empty database it just made, and say it succeeded."""
+    missing = tmp_path / "typo" / "kursk.db"
+    monkeypatch.setenv("KT_DATABASE_URL", f"sqlite:///{missing}")
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, args)
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 1
+    assert f"there is no database at {missing}" in result.output
+    assert not missing.exists() and not (tmp_path / "copy.db").exists()
