@@ -94,6 +94,8 @@ SQLITE_KINDS = {
     6: FaultKind.locked,  # SQLITE_LOCKED
     8: FaultKind.read_only,  # SQLITE_READONLY: mode=ro, a read-only file or directory
     10: FaultKind.unreachable,  # SQLITE_IOERR: the file cannot be read or written
+    11: FaultKind.unreachable,  # SQLITE_CORRUPT: the file is damaged (restore a backup)
+    26: FaultKind.unreachable,  # SQLITE_NOTADB: KT_DATABASE_URL names a file that is no database
     13: FaultKind.disk_full,  # SQLITE_FULL: no room on the disk (or max_page_count reached)
     14: FaultKind.unreachable,  # SQLITE_CANTOPEN
 }
