@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import enum
 import io
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -318,7 +318,8 @@ def _header_plan(
             f"required column missing: {', '.join(missing)} (a {kind.value.replace('_', ' ')} "
             f"file has the columns {','.join(HEADER_EXAMPLES[kind])})",
         )
-    elif duplicates := sorted({c for c in header if c and header.count(c) > 1}):
+    elif duplicates := sorted(c for c, n in Counter(header).items() if c and n > 1):
+        # Counted once (header.count per column was quadratic: 80,000 columns took 54 s).
         plan.problem(1, ",".join(duplicates), "column named twice in the header")
     else:
         plan.warnings.extend(_ignored_columns(header, KNOWN[kind]))
