@@ -192,14 +192,19 @@ def test_the_installed_command_runs_on_its_own(tmp_path):
     assert "gornal,Gornal,Sudzhansky" in result.stdout
 
 
-@pytest.mark.parametrize("url", ["not a url", "mysql://x@h/x", "sqlite:/relative.db"])
-def test_a_database_address_this_tracker_cannot_use_is_said_in_one_line(url, monkeypatch):
+def run_with_database(monkeypatch, url: str, *args: str):
+    """A command run with KT_DATABASE_URL set to ``url`` (the settings read afresh)."""
     monkeypatch.setenv("KT_DATABASE_URL", url)
     get_settings.cache_clear()
     try:
-        result = CliRunner().invoke(app, ["user", "list"])
+        return CliRunner().invoke(app, list(args))
     finally:
         get_settings.cache_clear()
+
+
+@pytest.mark.parametrize("url", ["not a url", "mysql://x@h/x", "sqlite:/relative.db"])
+def test_a_database_address_this_tracker_cannot_use_is_said_in_one_line(url, monkeypatch):
+    result = run_with_database(monkeypatch, url, "user", "list")
     assert result.exit_code == 2
     assert "KT_DATABASE_URL must be a SQLite or PostgreSQL address" in result.output
     assert "Traceback" not in result.output
@@ -219,13 +224,8 @@ def test_a_mistyped_sqlite_path_is_no_new_empty_database(args, tmp_path, monkeyp
     """Only `db upgrade` creates the file: anything else would back up, copy or export an
     empty database it just made, and say it succeeded."""
     missing = tmp_path / "typo" / "kursk.db"
-    monkeypatch.setenv("KT_DATABASE_URL", f"sqlite:///{missing}")
     monkeypatch.chdir(tmp_path)
-    get_settings.cache_clear()
-    try:
-        result = CliRunner().invoke(app, args)
-    finally:
-        get_settings.cache_clear()
+    result = run_with_database(monkeypatch, f"sqlite:///{missing}", *args)
     assert result.exit_code == 1
     assert f"there is no database at {missing}" in result.output
     assert not missing.exists() and not (tmp_path / "copy.db").exists()

@@ -121,24 +121,16 @@ def test_export_from_an_unreachable_database(cli, monkeypatch, tmp_path: Path):
     assert not target.exists()  # no half-written file passes for an export
 
 
-def test_a_file_that_is_no_database_is_one_sentence(tmp_path, monkeypatch):
+def test_a_file_that_is_no_database_is_one_sentence(cli, tmp_path, monkeypatch):
     """KT_DATABASE_URL naming a text file: a fault in words, from the CLI and the server."""
     from fastapi.testclient import TestClient
-    from typer.testing import CliRunner
 
-    from app.cli import app
-    from app.config import get_settings
     from tests.helpers import running_app
 
     not_a_database = tmp_path / "notes.db"
     not_a_database.write_text("hi\n")
     url = f"sqlite:///{not_a_database}"
-    monkeypatch.setenv("KT_DATABASE_URL", url)
-    get_settings.cache_clear()
-    try:
-        result = CliRunner().invoke(app, ["user", "list"])
-    finally:
-        get_settings.cache_clear()
+    result = run(cli, monkeypatch, url, "user", "list")
     assert result.exit_code == 1
     assert "Check KT_DATABASE_URL" in result.output and "Traceback" not in result.output
     with running_app(url) as (fastapi_app, _client):
