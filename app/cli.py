@@ -389,9 +389,27 @@ def export(
 
 
 def _write_file(output: Path, chunks: Iterable[bytes]) -> None:
-    """Write an export to a file; on a full disk (or any failure) leave no half-written file."""
+    """Write an export to a file; on a full disk (or any failure) leave no half-written file.
+
+    Written beside it under a temporary name and renamed at the end: an export killed midway
+    (SIGTERM) leaves the file that was there, or none, never a truncated one that would pass
+    for a whole export. A device or a pipe (/dev/stdout) is written as it is.
+    """
+    if output.exists() and not output.is_file():
+        _write_chunks(output, output, chunks)
+        return
+    partial = output.with_name(f".{output.name}.{os.getpid()}.part")
+    _write_chunks(partial, output, chunks)
     try:
-        f = output.open("wb")
+        os.replace(partial, output)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        _cannot_write(output, error)
+
+
+def _write_chunks(path: Path, output: Path, chunks: Iterable[bytes]) -> None:
+    try:
+        f = path.open("wb")
     except OSError as error:
         _cannot_write(output, error)
     try:
@@ -399,8 +417,8 @@ def _write_file(output: Path, chunks: Iterable[bytes]) -> None:
             for chunk in chunks:
                 f.write(chunk)
     except BaseException as error:
-        if output.is_file():
-            output.unlink()  # a truncated CSV would pass for a whole one
+        if path.is_file():
+            path.unlink()  # a truncated CSV would pass for a whole one
         if isinstance(error, OSError):
             _cannot_write(output, error)
         raise

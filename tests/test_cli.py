@@ -229,3 +229,33 @@ def test_a_mistyped_sqlite_path_is_no_new_empty_database(args, tmp_path, monkeyp
     assert result.exit_code == 1
     assert f"there is no database at {missing}" in result.output
     assert not missing.exists() and not (tmp_path / "copy.db").exists()
+
+
+def test_an_export_killed_midway_leaves_the_file_that_was_there(tmp_path):
+    """SIGTERM half-way: the target keeps what it held (no truncated export passes for a whole
+    one); only the temporary file the kill interrupted is left beside it."""
+    import signal
+    import subprocess
+    import sys
+
+    target = tmp_path / "claims.csv"
+    target.write_text("the previous export\n")
+    # A writer that stops after its first chunk, until it is killed.
+    script = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from app.cli import _write_file\n"
+        "def chunks():\n"
+        "    yield b'claim_id,settlement\\n'\n"
+        "    print('started', flush=True)\n"
+        "    time.sleep(60)\n"
+        "    yield b'1,sudzha\\n'\n"
+        "_write_file(Path(sys.argv[1]), chunks())\n"
+    )
+    writer = subprocess.Popen(
+        [sys.executable, "-c", script, str(target)], stdout=subprocess.PIPE, text=True
+    )
+    assert writer.stdout is not None and writer.stdout.readline().strip() == "started"
+    writer.send_signal(signal.SIGTERM)
+    writer.wait(timeout=30)
+    assert target.read_text() == "the previous export\n"
