@@ -24,11 +24,6 @@ from app.domain import ControlStatus
 from app.i18n import gettext, mid_sentence, ngettext, place_name
 from app.text import xml_safe
 
-
-def escape(text: str) -> str:
-    return escape_xml(xml_safe(text))
-
-
 if TYPE_CHECKING:
     from app.status.service import SettlementStatus
 
@@ -277,11 +272,21 @@ def _group_markers(
     return singles, groups
 
 
+def escape(text: str) -> str:
+    """XML-escaped, and without the characters XML cannot hold (one stored before the text
+    policy refused it would make the whole map unreadable)."""
+    return escape_xml(xml_safe(text))
+
+
+def _counted(counts: Counter[ControlStatus]) -> str:
+    """ "9 Russian control, 3 contested": each status present, in the legend's order."""
+    return ", ".join(f"{counts[s]} {mid_sentence(s.label)}" for s in STATUS_ORDER if counts[s])
+
+
 def _group_svg(x: float, y: float, counts: Counter[ControlStatus]) -> str:
     """A group: its total, then each status present as its shape and count."""
     present = [s for s in STATUS_ORDER if counts[s]]
     total = sum(counts.values())
-    parts = [f"{counts[s]} {mid_sentence(s.label)}" for s in present]
     row = [(s, str(counts[s])) for s in present]
     width = 8 + sum(16 + CHAR_PX * len(text) for _, text in row)
     width = min(GROUP_CELL_W - 4, max(width, 12 + CHAR_PX * (len(str(total)) + 12)))
@@ -293,7 +298,7 @@ def _group_svg(x: float, y: float, counts: Counter[ControlStatus]) -> str:
         '<g class="group"><title>'
         + escape(
             ngettext("%(count)s settlement: %(words)s", "%(count)s settlements: %(words)s", total)
-            % {"count": total, "words": ", ".join(parts)}
+            % {"count": total, "words": _counted(counts)}
         )
         + "</title>",
         f'<rect x="{_fmt(left)}" y="{_fmt(top)}" width="{_fmt(width)}" height="34" rx="6" '
@@ -327,7 +332,7 @@ def status_map_svg(
     frame = _frame(points, region_box)
     counts = Counter(p.status for p in points)
     stale = sum(1 for p in points if p.stale)
-    summary = ", ".join(f"{counts[s]} {mid_sentence(s.label)}" for s in STATUS_ORDER if counts[s])
+    summary = _counted(counts)
     description = (
         ngettext(
             "%(num)s settlement with a position", "%(num)s settlements with a position", len(points)
