@@ -34,6 +34,10 @@ class ContentRevision(Base):
     value: Mapped[int] = mapped_column(Integer, default=0)
 
 
+# The one query read_current sends, written once.
+_CURRENT_SQL = f"SELECT value FROM {ContentRevision.__tablename__} WHERE id = {CONTENT}"
+
+
 def _read(session: Session) -> None:
     """Both counters in one query, once per session."""
     rows = session.execute(
@@ -53,10 +57,7 @@ def _read(session: Session) -> None:
 def read_current(database: Database) -> int:
     """The revision now, read outside any session: for the page cache, which needs it before
     the request's session exists (and on every request, so straight through the driver)."""
-    value = read_value(
-        database, f"SELECT value FROM {ContentRevision.__tablename__} WHERE id = {CONTENT}"
-    )
-    return int(value or 0)
+    return int(read_value(database, _CURRENT_SQL) or 0)
 
 
 def current(session: Session) -> int:
