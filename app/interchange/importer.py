@@ -941,13 +941,18 @@ def _plan_settlements(
             for a in item.aliases.split(ALIAS_SEPARATOR)
             if a and (current is None or a not in current.alias_list)
         ]
-        checked = [("aliases", alias) for alias in new_aliases]
-        names: list[str] = []
+        # The new spellings: a new settlement's slug and names, and aliases it did not have.
         if current is None:
-            named = [("name", item.name), ("name_uk", item.name_uk), ("name_ru", item.name_ru)]
-            names = [value for _, value in named if value]
-            checked = [("slug", item.slug), *[(c, v) for c, v in named if v], *checked]
-        name = item.name if current is None else current.name
+            named = [
+                ("slug", item.slug),
+                ("name", item.name),
+                ("name_uk", item.name_uk),
+                ("name_ru", item.name_ru),
+            ]
+            checked, name = [(c, v) for c, v in named if v], item.name
+        else:
+            checked, name = [], current.name
+        checked += [("aliases", alias) for alias in new_aliases]
         taken = spellings.taken(item.slug, name, checked)
         for column, spelling, owner in taken:
             plan.problem(
@@ -964,8 +969,7 @@ def _plan_settlements(
             )
         if taken:
             continue
-        spellings.names.setdefault(item.slug, item.name)
-        spellings.add(item.slug, [item.slug, *names, *new_aliases])
+        spellings.add(item.slug, name, [spelling for _, spelling in checked])
         if current is None:
             plan.add.append(item)
             continue
@@ -988,10 +992,12 @@ class _Spellings:
         self.owners: dict[str, set[str]] = defaultdict(set)
         self.names: dict[str, str] = {}
         for settlement in settlements:
-            self.names[settlement.slug] = settlement.name
-            self.add(settlement.slug, settlements_service.search_key(settlement).split("\n"))
+            search_key = settlements_service.search_key(settlement)
+            self.add(settlement.slug, settlement.name, search_key.split("\n"))
 
-    def add(self, slug: str, spellings: Iterable[str]) -> None:
+    def add(self, slug: str, name: str, spellings: Iterable[str]) -> None:
+        """A settlement's (English) name and spellings, as it is stored or will be."""
+        self.names.setdefault(slug, name)
         for spelling in spellings:
             if spelling:
                 self.owners[fold(spelling)].add(slug)
